@@ -1,0 +1,107 @@
+import Foundation
+import LDAP
+import Secrets
+import TOMLKit
+
+/// pwsync's validated configuration. Everything here has been checked against the file system
+/// and against the rules that keep passwords safe (TLS to the directory, hashed tokens).
+public struct Configuration: Sendable {
+    public struct Server: Sendable {
+        public var host: String
+        public var port: Int
+        public var certificatePath: String
+        public var privateKeyPath: String
+        public var maxBodyBytes: Int
+        public var retryAfterSeconds: Int
+        public var tokens: [Credential]
+    }
+
+    public struct Credential: Sendable {
+        /// Recorded in the audit log as the principal.
+        public var name: String
+        public var hash: TokenHash
+    }
+
+    public enum DirectoryKind: String, Sendable { case activeDirectory = "active_directory", openLDAP = "openldap" }
+
+    public struct Directory: Sendable {
+        public var kind: DirectoryKind
+        public var urls: [LDAPURL]
+        public var startTLS: Bool
+        public var caFile: String?
+        public var bindDN: String
+        public var bindPasswordFile: String
+        public var userBase: String
+        public var userNameAttribute: String
+        public var connectTimeout: Double
+        public var operationTimeout: Double
+        public var poolSize: Int
+    }
+
+    public struct ActiveDirectory: Sendable {
+        public var pwdLastSet: String
+        public var history: String
+    }
+
+    public var server: Server
+    public var directory: Directory
+    public var activeDirectory: ActiveDirectory
+    public var auditPath: String
+    public var logLevel: String
+
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+    static let userNameAttributes: [DirectoryKind: [String]] = [
+        .activeDirectory: ["sAMAccountName", "userPrincipalName", "mail"],
+        .openLDAP: ["uid", "mail"],
+    ]
+
+    /// Reads and validates `path`. Throws `ConfigErrors` listing every problem with its line.
+    public static func load(path: String) throws(ConfigErrors) -> Configuration {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigErrors(errors: [ConfigError(file: path, line: 1, key: "", message: "cannot read the config file")])
+        }
+        return try parse(text, file: path)
+    }
+
+    public static func parse(_ text: String, file: String) throws(ConfigErrors) -> Configuration {
+        let locator = KeyLocator(text)
+        func fail(_ path: [String], _ message: String) -> ConfigErrors {
+            ConfigErrors(errors: [ConfigError(file: file, line: locator.line(path), key: path.joined(separator: "."), message: message)])
+        }
+        let raw: RawConfig
+        do {
+            raw = try TOMLDecoder(strictDecoding: true).decode(RawConfig.self, from: text)
+        } catch let e as TOMLParseError {
+            throw ConfigErrors(errors: [ConfigError(file: file, line: e.source.begin.line, key: "", message: "TOML syntax: \(e.description)")])
+        } catch let e as UnexpectedKeysError {
+            let errors = e.keys.keys.sorted().map { key -> ConfigError in
+                let path = key.split(separator: ".").map(String.init)
+                return ConfigError(file: file, line: locator.line(path), key: key, message: "unknown key (check its spelling and section)")
+            }
+            throw ConfigErrors(errors: errors)
+        } catch let DecodingError.keyNotFound(key, ctx) {
+            let path = ctx.codingPath.map(\.stringValue).filter { Int($0) == nil } + [key.stringValue]
+            throw fail(Array(path.dropLast()), "missing required key '\(key.stringValue)'")
+        } catch let DecodingError.typeMismatch(type, ctx) {
+            throw fail(ctx.codingPath.map(\.stringValue), "wrong type: expected \(typeName(type))")
+        } catch let DecodingError.valueNotFound(type, ctx) {
+            throw fail(ctx.codingPath.map(\.stringValue), "missing value: expected \(typeName(type))")
+        } catch let DecodingError.dataCorrupted(ctx) {
+            throw fail(ctx.codingPath.map(\.stringValue), "invalid value")
+        } catch {
+            throw ConfigErrors(errors: [ConfigError(file: file, line: 1, key: "", message: "cannot decode: \(error)")])
+        }
+        var validator = Validator(file: file, locator: locator)
+        return try validator.validate(raw)
+    }
+
+    static func typeName(_ t: Any.Type) -> String {
+        switch t {
+        case is String.Type: return "a string in quotes"
+        case is Int.Type: return "an integer"
+        case is Double.Type: return "a number"
+        case is Bool.Type: return "true or false"
+        default: return t is any Collection.Type ? "an array" : "a table"
+        }
+    }
+}

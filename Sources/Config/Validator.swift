@@ -1,0 +1,127 @@
+import Foundation
+import LDAP
+import Secrets
+
+/// The checks that turn a `RawConfig` into a `Configuration`. Collects every problem before failing.
+struct Validator {
+    let file: String
+    let locator: KeyLocator
+    private var errors: [ConfigError] = []
+
+    init(file: String, locator: KeyLocator) {
+        self.file = file
+        self.locator = locator
+    }
+
+    private mutating func error(_ key: String, _ message: String) {
+        errors.append(ConfigError(file: file, line: locator.line(key.split(separator: ".").map(String.init)), key: key, message: message))
+    }
+
+    private mutating func requireFile(_ key: String, _ path: String) {
+        if !FileManager.default.isReadableFile(atPath: path) { error(key, "file \(path) does not exist or is not readable") }
+    }
+
+    mutating func validate(_ raw: RawConfig) throws(ConfigErrors) -> Configuration {
+        // [server]
+        let listen = raw.server.listen ?? "0.0.0.0:8443"
+        var host = "0.0.0.0", port = 8443
+        if let colon = listen.lastIndex(of: ":"), let p = Int(listen[listen.index(after: colon)...]), (0...65535).contains(p), colon != listen.startIndex {
+            host = String(listen[..<colon]).trimmingCharacters(in: "[]")
+            port = p
+        } else {
+            error("server.listen", "expected host:port, e.g. \"0.0.0.0:8443\"")
+        }
+        requireFile("server.tls_certificate", raw.server.tls_certificate)
+        requireFile("server.tls_private_key", raw.server.tls_private_key)
+        let maxBody = raw.server.max_body_bytes ?? 65536
+        if !(1024...10_485_760).contains(maxBody) { error("server.max_body_bytes", "must be between 1024 and 10485760") }
+        let retryAfter = raw.server.retry_after_seconds ?? 30
+        if !(1...3600).contains(retryAfter) { error("server.retry_after_seconds", "must be between 1 and 3600") }
+        var tokens: [Configuration.Credential] = []
+        if raw.server.tokens.isEmpty { error("server.tokens", "configure at least one [[server.tokens]] entry (see `pwsync hash-token`)") }
+        for (i, t) in raw.server.tokens.enumerated() {
+            let key = "server.tokens.\(i)"
+            if t.name.isEmpty || t.name.contains(where: { $0.isWhitespace }) { error("\(key).name", "must be a non-empty name without spaces") }
+            if tokens.contains(where: { $0.name == t.name }) { error("\(key).name", "duplicate credential name '\(t.name)'") }
+            do {
+                tokens.append(.init(name: t.name, hash: try TokenHash(parsing: t.hash)))
+            } catch {
+                self.error("\(key).hash", "\(error). Never put the token itself in this file.")
+            }
+        }
+
+        // [directory]
+        let d = raw.directory
+        let kind = Configuration.DirectoryKind(rawValue: d.kind)
+        if kind == nil { error("directory.kind", "must be \"active_directory\" or \"openldap\"") }
+        let startTLS = d.starttls ?? false
+        var urls: [LDAPURL] = []
+        if d.urls.isEmpty { error("directory.urls", "list at least one server, e.g. [\"ldaps://dc1.example.com\"]") }
+        for u in d.urls {
+            do {
+                let url = try LDAPURL(parsing: u)
+                if url.scheme == .ldap && !startTLS {
+                    error("directory.urls", "\(u) is plain LDAP: pwsync never sends passwords unencrypted. Use ldaps://, or set starttls = true")
+                } else if url.scheme == .ldaps && startTLS {
+                    error("directory.starttls", "StartTLS cannot be used on an ldaps:// URL (\(u)); it is already TLS")
+                }
+                if url.host.lowercased() == "localhost" {
+                    error("directory.urls", "\(u): use 127.0.0.1 or the server's real name; Debian's libldap checks 'localhost' against the machine's host name and TLS verification fails")
+                }
+                urls.append(url)
+            } catch {
+                self.error("directory.urls", "\(u) \(error)")
+            }
+        }
+        if let ca = d.ca_file { requireFile("directory.ca_file", ca) }
+        if d.bind_dn.isEmpty { error("directory.bind_dn", "must name the service account") }
+        if FileManager.default.isReadableFile(atPath: d.bind_password_file) {
+            do { _ = try SecretFile.read(d.bind_password_file) } catch { self.error("directory.bind_password_file", "\(error)") }
+        } else {
+            error("directory.bind_password_file", "file \(d.bind_password_file) does not exist or is not readable")
+        }
+        if d.user_base.isEmpty { error("directory.user_base", "must be the DN under which users are searched") }
+        let defaultAttribute = kind == .activeDirectory ? "sAMAccountName" : "uid"
+        let attribute = d.user_name_attribute ?? defaultAttribute
+        if let kind, let allowed = Configuration.userNameAttributes[kind], !allowed.contains(attribute) {
+            error("directory.user_name_attribute", "for \(kind.rawValue) must be one of \(allowed.joined(separator: ", "))")
+        }
+        let connectTimeout = d.connect_timeout_seconds ?? 5
+        let opTimeout = d.operation_timeout_seconds ?? 10
+        if !(0.5...30).contains(connectTimeout) { error("directory.connect_timeout_seconds", "must be between 0.5 and 30") }
+        if !(1...30).contains(opTimeout) { error("directory.operation_timeout_seconds", "must be between 1 and 30") }
+        // Okta closes the request after 60 s: failover over every server plus the write must fit well inside.
+        let worst = connectTimeout * Double(max(1, urls.count)) + opTimeout * 3
+        if worst > 50 {
+            error("directory.operation_timeout_seconds", "with \(urls.count) servers the worst case is \(Int(worst)) s, over the 50 s that keeps a reply inside Okta's 60 s; lower the timeouts")
+        }
+        let pool = d.pool_size ?? 4
+        if !(1...64).contains(pool) { error("directory.pool_size", "must be between 1 and 64") }
+
+        // [active_directory]
+        let pwdLastSet = raw.active_directory?.pwd_last_set ?? "now"
+        if !["now", "must_change", "leave"].contains(pwdLastSet) { error("active_directory.pwd_last_set", "must be \"now\", \"must_change\" or \"leave\"") }
+        let history = raw.active_directory?.history ?? "best_effort"
+        if !["require", "best_effort"].contains(history) { error("active_directory.history", "must be \"require\" or \"best_effort\"") }
+
+        // [audit], [log]
+        let auditDir = (raw.audit.path as NSString).deletingLastPathComponent
+        var isDir: ObjCBool = false
+        if raw.audit.path.isEmpty || !FileManager.default.fileExists(atPath: auditDir.isEmpty ? "." : auditDir, isDirectory: &isDir) || !isDir.boolValue {
+            error("audit.path", "the folder for \(raw.audit.path) does not exist")
+        }
+        let level = raw.log?.level ?? "info"
+        if !Configuration.logLevels.contains(level) { error("log.level", "must be one of \(Configuration.logLevels.joined(separator: ", "))") }
+
+        guard errors.isEmpty, let kind else { throw ConfigErrors(errors: errors) }
+        return Configuration(
+            server: .init(host: host, port: port, certificatePath: raw.server.tls_certificate, privateKeyPath: raw.server.tls_private_key,
+                          maxBodyBytes: maxBody, retryAfterSeconds: retryAfter, tokens: tokens),
+            directory: .init(kind: kind, urls: urls, startTLS: startTLS, caFile: d.ca_file, bindDN: d.bind_dn,
+                             bindPasswordFile: d.bind_password_file, userBase: d.user_base, userNameAttribute: attribute,
+                             connectTimeout: connectTimeout, operationTimeout: opTimeout, poolSize: pool),
+            activeDirectory: .init(pwdLastSet: pwdLastSet, history: history),
+            auditPath: raw.audit.path,
+            logLevel: level)
+    }
+}

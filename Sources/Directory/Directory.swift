@@ -1,0 +1,67 @@
+import Secrets
+
+/// A directory account as pwsync reports it to SCIM clients. Holds no password, ever.
+public struct DirectoryUser: Sendable, Equatable {
+    /// Stable SCIM id: AD `objectGUID` or OpenLDAP `entryUUID`, as a lower-case UUID string.
+    public var id: String
+    public var dn: String
+    public var userName: String
+    public var givenName: String?
+    public var familyName: String?
+    public var displayName: String?
+    public var email: String?
+    public var active: Bool
+
+    public init(id: String, dn: String, userName: String, givenName: String? = nil, familyName: String? = nil,
+                displayName: String? = nil, email: String? = nil, active: Bool = true) {
+        self.id = id
+        self.dn = dn
+        self.userName = userName
+        self.givenName = givenName
+        self.familyName = familyName
+        self.displayName = displayName
+        self.email = email
+        self.active = active
+    }
+}
+
+/// The user attributes a SCIM filter may name; each directory maps them to its own LDAP attributes.
+public enum UserAttribute: String, Sendable, CaseIterable {
+    case userName, email, givenName, familyName
+}
+
+/// A directory-neutral query: what a SCIM filter turns into once validated.
+public indirect enum UserFilter: Sendable, Equatable {
+    case equals(UserAttribute, String)
+    case and([UserFilter])
+    case or([UserFilter])
+}
+
+/// What happened besides "the password is set": things the audit log must record.
+public struct PasswordWriteReport: Sendable, Equatable {
+    /// True when the directory was asked to enforce password history on this reset.
+    public var historyEnforced: Bool
+    public var resultCode: Int32
+
+    public init(historyEnforced: Bool, resultCode: Int32 = 0) {
+        self.historyEnforced = historyEnforced
+        self.resultCode = resultCode
+    }
+}
+
+public enum DirectoryKind: String, Sendable, Codable {
+    case activeDirectory = "active_directory"
+    case openLDAP = "openldap"
+}
+
+/// Everything PasswordSync needs from a directory. Implemented over LDAP for AD and OpenLDAP,
+/// and by in-memory fakes in unit tests.
+public protocol Directory: Sendable {
+    var kind: DirectoryKind { get }
+    /// Users matching `filter` (all users under the base when nil), in a stable order (by DN).
+    func findUsers(_ filter: UserFilter?) async throws(DirectoryFailure) -> [DirectoryUser]
+    /// The user with this SCIM id, or nil. A malformed id is simply not found.
+    func user(id: String) async throws(DirectoryFailure) -> DirectoryUser?
+    /// Administrative reset of `user`'s password to `password`.
+    func setPassword(of user: DirectoryUser, to password: Secret) async throws(DirectoryFailure) -> PasswordWriteReport
+}

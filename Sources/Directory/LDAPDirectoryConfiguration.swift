@@ -1,0 +1,44 @@
+import LDAP
+import Secrets
+
+/// How pwsync reaches one directory: servers in failover order, the service account, where users live.
+public struct LDAPDirectoryConfiguration: Sendable {
+    public var kind: DirectoryKind
+    /// Tried in order; the next is used when one is unreachable.
+    public var servers: [LDAPConnectionOptions]
+    public var bindDN: String
+    public var bindPassword: Secret
+    public var userBase: String
+    /// The LDAP attribute SCIM `userName` maps to (`sAMAccountName`, `userPrincipalName`, `uid`, `mail`).
+    public var userNameAttribute: String
+    public var poolSize: Int
+    public var activeDirectory: ActiveDirectoryOptions
+
+    public init(kind: DirectoryKind, servers: [LDAPConnectionOptions], bindDN: String, bindPassword: Secret,
+                userBase: String, userNameAttribute: String, poolSize: Int = 4,
+                activeDirectory: ActiveDirectoryOptions = .init()) {
+        self.kind = kind
+        self.servers = servers
+        self.bindDN = bindDN
+        self.bindPassword = bindPassword
+        self.userBase = userBase
+        self.userNameAttribute = userNameAttribute
+        self.poolSize = poolSize
+        self.activeDirectory = activeDirectory
+    }
+}
+
+public struct ActiveDirectoryOptions: Sendable, Equatable {
+    /// What to write to `pwdLastSet` in the same modify as the password.
+    public enum PwdLastSet: String, Sendable, Codable { case now, mustChange = "must_change", leave }
+    /// When the DC cannot enforce history on a reset (no policy-hints control): refuse, or reset anyway.
+    public enum History: String, Sendable, Codable { case require, bestEffort = "best_effort" }
+
+    public var pwdLastSet: PwdLastSet
+    public var history: History
+
+    public init(pwdLastSet: PwdLastSet = .now, history: History = .bestEffort) {
+        self.pwdLastSet = pwdLastSet
+        self.history = history
+    }
+}

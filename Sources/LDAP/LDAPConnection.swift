@@ -1,0 +1,370 @@
+import CLDAP
+import Dispatch
+import Secrets
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One libldap handle, confined to its own serial queue.
+///
+/// libldap calls block; running them on a private `DispatchQueue` keeps them off Swift's
+/// cooperative pool, and one handle per connection is what libldap 2.5 asks for. Every operation
+/// is a single hop onto the queue with no suspension between the C calls it makes.
+///
+/// Secrets (the bind password, new user passwords) are only sent when libldap reports TLS in
+/// place on this handle (`ldap_tls_inplace`), whatever the server would accept.
+public final class LDAPConnection: @unchecked Sendable {
+    public let options: LDAPConnectionOptions
+    private let queue: DispatchQueue
+    // Only touched on `queue`.
+    private var ld: OpaquePointer?
+    private var tlsInPlace = false
+    private var broken = false
+
+    private init(options: LDAPConnectionOptions) {
+        self.options = options
+        self.queue = DispatchQueue(label: "pwsync.ldap.\(options.url.host)")
+    }
+
+    deinit {
+        if let ld { ldap_unbind_ext_s(ld, nil, nil) }
+    }
+
+    /// Opens the connection and, for `ldaps://` or StartTLS, completes and checks the TLS handshake.
+    /// A plain `ldap://` connection without StartTLS opens TCP only; nothing secret will ever go over it.
+    public static func connect(_ options: LDAPConnectionOptions) async throws -> LDAPConnection {
+        let conn = LDAPConnection(options: options)
+        try await conn.run { try conn.openOnQueue() }
+        return conn
+    }
+
+    /// True when TLS is established on this connection, as libldap reports it.
+    public var isEncrypted: Bool { queue.sync { tlsInPlace } }
+
+    /// False once a transport-level error was seen: the pool must not reuse this connection.
+    public var isUsable: Bool { queue.sync { !broken && ld != nil } }
+
+    public func simpleBind(dn: String, password: Secret) async throws {
+        try await run { [self] in
+            let ld = try handle("bind")
+            try requireTLS("bind")
+            var rc: Int32 = 0
+            password.withUnsafeBytes { raw in
+                var cred = berval(bv_len: ber_len_t(raw.count),
+                                  bv_val: UnsafeMutablePointer(mutating: raw.baseAddress?.assumingMemoryBound(to: CChar.self)))
+                rc = ldap_sasl_bind_s(ld, dn, pwsync_ldap_sasl_simple(), &cred, nil, nil, nil)
+            }
+            if rc != LDAP_SUCCESS { throw failure(rc, "bind") }
+        }
+    }
+
+    public func search(base: String, scope: LDAPScope, filter: String, attributes: [String],
+                       sizeLimit: Int32 = 0) async throws -> [LDAPEntry] {
+        try await run { [self] in
+            let ld = try handle("search")
+            return try withCStringArray(attributes) { attrs in
+                var tv = timeval(tv_sec: Int(options.operationTimeout), tv_usec: 0)
+                var res: OpaquePointer?
+                let rc = ldap_search_ext_s(ld, base, scope.rawValue, filter, attrs, 0, nil, nil, &tv, sizeLimit, &res)
+                defer { if res != nil { ldap_msgfree(res) } }
+                guard rc == LDAP_SUCCESS || (rc == LDAP_SIZELIMIT_EXCEEDED && res != nil) else {
+                    throw failure(rc, "search")
+                }
+                return readEntries(ld, res)
+            }
+        }
+    }
+
+    /// Modify with binary values; a modification that carries a `Secret` needs TLS in place.
+    public func modify(dn: String, _ modifications: [LDAPModification], controls: [LDAPControl] = []) async throws -> LDAPWriteResult {
+        try await run { [self] in
+            let ld = try handle("modify")
+            if modifications.contains(where: { $0.values.contains(where: \.isSecret) }) { try requireTLS("modify") }
+            return try withMods(modifications) { mods in
+                try withControls(controls) { ctrls in
+                    var msgid: Int32 = 0
+                    let rc = ldap_modify_ext(ld, dn, mods, ctrls, nil, &msgid)
+                    if rc != LDAP_SUCCESS { throw failure(rc, "modify") }
+                    return try awaitResult(ld, msgid, "modify")
+                }
+            }
+        }
+    }
+
+    /// RFC 3062 Password Modify as an administrator reset (no old password): the server hashes it.
+    public func passwordModify(userDN: String, newPassword: Secret, controls: [LDAPControl] = []) async throws -> LDAPWriteResult {
+        try await run { [self] in
+            let ld = try handle("password modify")
+            try requireTLS("password modify")
+            return try withControls(controls) { ctrls in
+                try newPassword.withUnsafeBytes { raw in
+                    try userDN.withCString { dnPtr in
+                        var user = berval(bv_len: ber_len_t(strlen(dnPtr)), bv_val: UnsafeMutablePointer(mutating: dnPtr))
+                        var new = berval(bv_len: ber_len_t(raw.count),
+                                         bv_val: UnsafeMutablePointer(mutating: raw.baseAddress?.assumingMemoryBound(to: CChar.self)))
+                        var msgid: Int32 = 0
+                        let rc = ldap_passwd(ld, &user, nil, &new, ctrls, nil, &msgid)
+                        if rc != LDAP_SUCCESS { throw failure(rc, "password modify") }
+                        return try awaitResult(ld, msgid, "password modify")
+                    }
+                }
+            }
+        }
+    }
+
+    public func close() async {
+        await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
+            queue.async { [self] in
+                if let ld { ldap_unbind_ext_s(ld, nil, nil) }
+                ld = nil
+                broken = true
+                cont.resume()
+            }
+        }
+    }
+
+    // MARK: - On the queue
+
+    private func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { cont in
+            queue.async {
+                do { cont.resume(returning: try body()) } catch { cont.resume(throwing: error) }
+            }
+        }
+    }
+
+    private func handle(_ op: String) throws -> OpaquePointer {
+        guard let ld, !broken else { throw LDAPError(kind: .result(-1), operation: op) }
+        return ld
+    }
+
+    private func requireTLS(_ op: String) throws {
+        guard tlsInPlace else { throw LDAPError(kind: .insecureConnection, operation: op) }
+    }
+
+    private func openOnQueue() throws {
+        var handle: OpaquePointer?
+        var rc = ldap_initialize(&handle, options.url.description)
+        guard rc == LDAP_SUCCESS, let handle else { throw failure(rc, "connect") }
+        ld = handle
+
+        var version = Int32(LDAP_VERSION3)
+        try setOption(LDAP_OPT_PROTOCOL_VERSION, &version)
+        // AD referrals would be chased with an anonymous bind.
+        try setOption(LDAP_OPT_REFERRALS, pwsync_ldap_opt_off())
+        var connectTV = timeval(tv_sec: Int(options.connectTimeout), tv_usec: Int(options.connectTimeout.truncatingRemainder(dividingBy: 1) * 1e6))
+        try setOption(LDAP_OPT_NETWORK_TIMEOUT, &connectTV)
+        var opTV = timeval(tv_sec: Int(options.operationTimeout), tv_usec: 0)
+        try setOption(LDAP_OPT_TIMEOUT, &opTV)
+        // Never follow a server's lead into NEVER/ALLOW: DEMAND checks chain and host name.
+        var demand = Int32(LDAP_OPT_X_TLS_DEMAND)
+        try setOption(LDAP_OPT_X_TLS_REQUIRE_CERT, &demand)
+        var minTLS = pwsync_ldap_tls_protocol_tls1_2()
+        try setOption(LDAP_OPT_X_TLS_PROTOCOL_MIN, &minTLS)
+        if let ca = options.caFile {
+            try ca.withCString { try setOption(LDAP_OPT_X_TLS_CACERTFILE, $0) }
+        }
+        // Must come last: per-handle TLS options only take effect when this builds the context.
+        var zero: Int32 = 0
+        try setOption(LDAP_OPT_X_TLS_NEWCTX, &zero)
+
+        rc = ldap_connect(handle)
+        if rc != LDAP_SUCCESS { throw failure(rc, options.url.scheme == .ldaps ? "connect (TLS)" : "connect") }
+        if options.url.scheme == .ldap && options.startTLS {
+            rc = ldap_start_tls_s(handle, nil, nil)
+            if rc != LDAP_SUCCESS { throw failure(rc, "StartTLS") }
+        }
+        tlsInPlace = ldap_tls_inplace(handle) != 0
+        if options.wantsTLS && !tlsInPlace {
+            throw LDAPError(kind: .insecureConnection, operation: "connect")
+        }
+    }
+
+    private func setOption(_ option: Int32, _ value: UnsafeRawPointer?) throws {
+        let rc = ldap_set_option(ld, option, value)
+        if rc != LDAP_OPT_SUCCESS {
+            throw LDAPError(kind: .invalidArgument("libldap rejected option 0x\(String(option, radix: 16))"), operation: "connect")
+        }
+    }
+
+    /// Waits for one result with the operation timeout, then parses code, diagnostic and controls.
+    private func awaitResult(_ ld: OpaquePointer, _ msgid: Int32, _ op: String) throws -> LDAPWriteResult {
+        var tv = timeval(tv_sec: Int(options.operationTimeout), tv_usec: 0)
+        var res: OpaquePointer?
+        let got = ldap_result(ld, msgid, LDAP_MSG_ALL, &tv, &res)
+        if got == 0 {
+            ldap_abandon_ext(ld, msgid, nil, nil)
+            broken = true
+            throw LDAPError(kind: .result(LDAP_TIMEOUT), operation: op)
+        }
+        if got < 0 { throw failure(currentResultCode(ld), op) }
+
+        var err: Int32 = 0
+        var diag: UnsafeMutablePointer<CChar>?
+        var rctrls: UnsafeMutablePointer<UnsafeMutablePointer<CLDAP.LDAPControl>?>?
+        let prc = ldap_parse_result(ld, res, &err, nil, &diag, nil, &rctrls, 1)
+        defer {
+            if let diag { ldap_memfree(diag) }
+            if let rctrls { ldap_controls_free(rctrls) }
+        }
+        if prc != LDAP_SUCCESS { throw failure(prc, op) }
+
+        var oids: [String] = []
+        var ppErr: Int32?
+        if let rctrls {
+            var i = 0
+            while let c = rctrls[i] {
+                let oid = String(cString: c.pointee.ldctl_oid)
+                oids.append(oid)
+                if oid == LDAPControl.passwordPolicyRequest.oid {
+                    var expire: ber_int_t = -1, grace: ber_int_t = -1
+                    var pperr = PP_noError
+                    if ldap_parse_passwordpolicy_control(ld, c, &expire, &grace, &pperr) == LDAP_SUCCESS,
+                       pperr != PP_noError {
+                        ppErr = Int32(pperr.rawValue)
+                    }
+                }
+                i += 1
+            }
+        }
+        guard err == LDAP_SUCCESS else {
+            throw LDAPError(kind: .result(err), operation: op, diagnostic: diag.map { String(cString: $0) }, passwordPolicyError: ppErr)
+        }
+        return LDAPWriteResult(responseControlOIDs: oids)
+    }
+
+    private func currentResultCode(_ ld: OpaquePointer) -> Int32 {
+        var code: Int32 = -1
+        ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &code)
+        return code
+    }
+
+    /// Builds the error for a failed call, reading libldap's diagnostic for client-side detail.
+    private func failure(_ rc: Int32, _ op: String) -> LDAPError {
+        var diagText: String?
+        if let ld {
+            var diag: UnsafeMutablePointer<CChar>?
+            if ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag) == LDAP_OPT_SUCCESS, let diag {
+                diagText = String(cString: diag)
+                ldap_memfree(diag)
+            }
+        }
+        if rc < 0 { broken = true }
+        return LDAPError(kind: .result(rc), operation: op, diagnostic: diagText)
+    }
+
+    private func readEntries(_ ld: OpaquePointer, _ res: OpaquePointer?) -> [LDAPEntry] {
+        var entries: [LDAPEntry] = []
+        var e = ldap_first_entry(ld, res)
+        while let entry = e {
+            var dn = ""
+            if let d = ldap_get_dn(ld, entry) { dn = String(cString: d); ldap_memfree(d) }
+            var attrs: [String: [[UInt8]]] = [:]
+            var ber: OpaquePointer?
+            var a = ldap_first_attribute(ld, entry, &ber)
+            while let name = a {
+                var values: [[UInt8]] = []
+                if let vals = ldap_get_values_len(ld, entry, name) {
+                    var i = 0
+                    while let v = vals[i] {
+                        let len = Int(v.pointee.bv_len)
+                        if let p = v.pointee.bv_val, len > 0 {
+                            values.append(Array(UnsafeRawBufferPointer(start: p, count: len)))
+                        } else {
+                            values.append([])
+                        }
+                        i += 1
+                    }
+                    ldap_value_free_len(vals)
+                }
+                attrs[String(cString: name).lowercased()] = values
+                ldap_memfree(name)
+                a = ldap_next_attribute(ld, entry, ber)
+            }
+            if let ber { ber_free(ber, 0) }
+            entries.append(LDAPEntry(dn: dn, attributes: attrs))
+            e = ldap_next_entry(ld, entry)
+        }
+        return entries
+    }
+}
+
+// MARK: - C array builders (each frees, and wipes where secret, what it allocated)
+
+private func withCStringArray<R>(_ strings: [String], _ body: (UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) throws -> R) rethrows -> R {
+    if strings.isEmpty { return try body(nil) }
+    let array = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: strings.count + 1)
+    for (i, s) in strings.enumerated() { array[i] = strdup(s) }
+    array[strings.count] = nil
+    defer {
+        for i in 0..<strings.count { free(array[i]) }
+        array.deallocate()
+    }
+    return try body(array)
+}
+
+private func withMods<R>(_ mods: [LDAPModification], _ body: (UnsafeMutablePointer<UnsafeMutablePointer<LDAPMod>?>) throws -> R) throws -> R {
+    var cleanups: [() -> Void] = []
+    defer { cleanups.forEach { $0() } }
+    let array = UnsafeMutablePointer<UnsafeMutablePointer<LDAPMod>?>.allocate(capacity: mods.count + 1)
+    cleanups.append { array.deallocate() }
+    for (i, m) in mods.enumerated() {
+        let vals = UnsafeMutablePointer<UnsafeMutablePointer<berval>?>.allocate(capacity: m.values.count + 1)
+        cleanups.append { vals.deallocate() }
+        for (j, v) in m.values.enumerated() {
+            let bv = UnsafeMutablePointer<berval>.allocate(capacity: 1)
+            let count: Int
+            switch v {
+            case .bytes(let b): count = b.count
+            case .secret(let s): count = s.count
+            }
+            let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 1)
+            switch v {
+            case .bytes(let b): b.withUnsafeBytes { buf.copyMemory(from: $0) }
+            case .secret(let s): s.withUnsafeBytes { buf.copyMemory(from: $0) }
+            }
+            bv.initialize(to: berval(bv_len: ber_len_t(count), bv_val: buf.baseAddress!.assumingMemoryBound(to: CChar.self)))
+            // Wipe every value copy: some of them are passwords.
+            cleanups.append { explicit_bzero(buf.baseAddress!, buf.count); buf.deallocate(); bv.deallocate() }
+            vals[j] = bv
+        }
+        vals[m.values.count] = nil
+        let type = strdup(m.attribute)
+        cleanups.append { free(type) }
+        let mod = UnsafeMutablePointer<LDAPMod>.allocate(capacity: 1)
+        var c = LDAPMod()
+        c.mod_op = m.operation.rawValue | Int32(LDAP_MOD_BVALUES)
+        c.mod_type = type
+        c.mod_vals.modv_bvals = vals
+        mod.initialize(to: c)
+        cleanups.append { mod.deallocate() }
+        array[i] = mod
+    }
+    array[mods.count] = nil
+    return try body(array)
+}
+
+private func withControls<R>(_ controls: [LDAPControl], _ body: (UnsafeMutablePointer<UnsafeMutablePointer<CLDAP.LDAPControl>?>?) throws -> R) throws -> R {
+    if controls.isEmpty { return try body(nil) }
+    var cleanups: [() -> Void] = []
+    defer { cleanups.forEach { $0() } }
+    let array = UnsafeMutablePointer<UnsafeMutablePointer<CLDAP.LDAPControl>?>.allocate(capacity: controls.count + 1)
+    cleanups.append { array.deallocate() }
+    for (i, c) in controls.enumerated() {
+        let oid = strdup(c.oid)
+        cleanups.append { free(oid) }
+        var value = berval(bv_len: 0, bv_val: nil)
+        if let v = c.value {
+            let buf = UnsafeMutablePointer<CChar>.allocate(capacity: max(v.count, 1))
+            v.withUnsafeBytes { UnsafeMutableRawPointer(buf).copyMemory(from: $0.baseAddress!, byteCount: v.count) }
+            cleanups.append { buf.deallocate() }
+            value = berval(bv_len: ber_len_t(v.count), bv_val: buf)
+        }
+        let ctl = UnsafeMutablePointer<CLDAP.LDAPControl>.allocate(capacity: 1)
+        ctl.initialize(to: CLDAP.LDAPControl(ldctl_oid: oid, ldctl_value: value, ldctl_iscritical: c.critical ? 1 : 0))
+        cleanups.append { ctl.deallocate() }
+        array[i] = ctl
+    }
+    array[controls.count] = nil
+    return try body(array)
+}

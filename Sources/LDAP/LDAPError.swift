@@ -1,0 +1,69 @@
+import CLDAP
+
+/// A failed LDAP operation: result code plus what is safe to say about it.
+///
+/// `diagnostic` is the server's raw text. It is kept for mapping (AD puts a Win32 code in front)
+/// but never printed by `description`: it goes to no log and no HTTP response.
+public struct LDAPError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// The server or libldap returned this result code (negative = client side).
+        case result(Int32)
+        /// pwsync refused to send a secret because TLS is not in place on this connection.
+        case insecureConnection
+        /// A caller error we caught before calling libldap.
+        case invalidArgument(String)
+    }
+
+    public let kind: Kind
+    public let operation: String
+    public let diagnostic: String?
+    /// ppolicy response control error (OpenLDAP draft-behera), when the server sent one.
+    public let passwordPolicyError: Int32?
+
+    public init(kind: Kind, operation: String, diagnostic: String? = nil, passwordPolicyError: Int32? = nil) {
+        self.kind = kind
+        self.operation = operation
+        self.diagnostic = diagnostic
+        self.passwordPolicyError = passwordPolicyError
+    }
+
+    public var resultCode: Int32? {
+        if case .result(let c) = kind { return c }
+        return nil
+    }
+
+    /// AD and Samba start the diagnostic with an 8-hex-digit Win32 code and a colon: `0000052D: …`.
+    public var win32Code: UInt32? {
+        guard let d = diagnostic?.utf8, d.count >= 9 else { return nil }
+        let bytes = Array(d.prefix(9))
+        guard bytes[8] == UInt8(ascii: ":") else { return nil }
+        let isHex: (UInt8) -> Bool = { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) }
+        guard bytes[0..<8].allSatisfy(isHex) else { return nil }
+        return UInt32(String(decoding: bytes[0..<8], as: UTF8.self), radix: 16)
+    }
+
+    /// Server down (-1), timeout (-5), connect error (-11), busy (51), unavailable (52): worth a retry later.
+    public var isTransient: Bool {
+        guard let c = resultCode else { return false }
+        return [-1, -5, -11, 51, 52].contains(c)
+    }
+
+    public var resultName: String {
+        guard let c = resultCode else { return "" }
+        return String(cString: ldap_err2string(c))
+    }
+
+    public var description: String {
+        switch kind {
+        case .insecureConnection:
+            return "LDAP \(operation) refused by pwsync: the connection is not encrypted (use ldaps:// or StartTLS)"
+        case .invalidArgument(let why):
+            return "LDAP \(operation): \(why)"
+        case .result(let c):
+            var s = "LDAP \(operation) failed: \(resultName) (rc \(c))"
+            if let w = win32Code { s += ", directory code \(String(w, radix: 16, uppercase: true))" }
+            if let p = passwordPolicyError { s += ", ppolicy error \(p)" }
+            return s
+        }
+    }
+}

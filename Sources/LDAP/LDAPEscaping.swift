@@ -1,0 +1,24 @@
+/// RFC 4515 §3 filter value escaping. Besides the required `*` `(` `)` `\` NUL it escapes every
+/// control byte and every byte >= 0x80, as libldap's `ldap_bv2escaped_filter_value` does, so a
+/// filter is plain ASCII whatever a SCIM client sends.
+public enum LDAPFilter {
+    public static func escape(_ value: String) -> String {
+        escape(bytes: Array(value.utf8), all: false)
+    }
+
+    /// Escapes raw bytes (e.g. a binary `objectGUID`): with `all`, every byte becomes `\xx`.
+    public static func escape(bytes: [UInt8], all: Bool = true) -> String {
+        let hex = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 3)
+        for b in bytes {
+            let special = b == 0x2a || b == 0x28 || b == 0x29 || b == 0x5c || b < 0x20 || b >= 0x7f
+            if all || special {
+                out.append(0x5c); out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 0xf)])
+            } else {
+                out.append(b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

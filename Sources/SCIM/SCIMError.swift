@@ -1,0 +1,67 @@
+import Foundation
+
+/// A SCIM error response (RFC 7644 §3.12). `detail` is shown to Okta's admin under Tasks, so it
+/// says what went wrong and what to do; it never contains a password or a raw directory message.
+public struct SCIMError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var status: Int
+    public var scimType: String?
+    public var detail: String
+    /// For 429/503: seconds Okta should wait before retrying.
+    public var retryAfter: Int?
+
+    public init(status: Int, scimType: String? = nil, detail: String, retryAfter: Int? = nil) {
+        self.status = status
+        self.scimType = scimType
+        self.detail = detail
+        self.retryAfter = retryAfter
+    }
+
+    public var description: String { "\(status)\(scimType.map { " \($0)" } ?? ""): \(detail)" }
+
+    public static func invalidSyntax(_ detail: String) -> SCIMError { .init(status: 400, scimType: "invalidSyntax", detail: detail) }
+    public static func invalidValue(_ detail: String) -> SCIMError { .init(status: 400, scimType: "invalidValue", detail: detail) }
+    public static func invalidFilter(_ detail: String) -> SCIMError { .init(status: 400, scimType: "invalidFilter", detail: detail) }
+    public static func noTarget(_ detail: String) -> SCIMError { .init(status: 400, scimType: "noTarget", detail: detail) }
+    public static func notFound(_ detail: String) -> SCIMError { .init(status: 404, detail: detail) }
+    public static let unauthorized = SCIMError(status: 401, detail: "Authentication failed: send the bearer token configured in pwsync (Authorization: Bearer <token>).")
+
+    /// The body in the dialect of the requesting client.
+    public func body(_ version: SCIMVersion) -> Data {
+        let object: [String: Any]
+        switch version {
+        case .v2:
+            var o: [String: Any] = ["schemas": [SCIMSchema.error], "status": String(status), "detail": detail]
+            if let scimType { o["scimType"] = scimType }
+            object = o
+        case .v1:
+            object = ["Errors": [["description": detail, "code": status]]]
+        }
+        return JSON.encode(object)
+    }
+}
+
+public enum SCIMVersion: String, Sendable {
+    case v1, v2
+
+    /// What we answer with: RFC 7644 for 2.0, plain JSON for 1.1 (what Okta's 1.1 client expects).
+    public var contentType: String {
+        switch self {
+        case .v2: return "application/scim+json; charset=utf-8"
+        case .v1: return "application/json; charset=utf-8"
+        }
+    }
+}
+
+public enum SCIMSchema {
+    public static let user = "urn:ietf:params:scim:schemas:core:2.0:User"
+    public static let listResponse = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+    public static let patchOp = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+    public static let error = "urn:ietf:params:scim:api:messages:2.0:Error"
+    public static let userV1 = "urn:scim:schemas:core:1.0"
+}
+
+enum JSON {
+    static func encode(_ object: Any) -> Data {
+        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    }
+}

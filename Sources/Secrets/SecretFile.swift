@@ -1,0 +1,41 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads a secret (the directory service account's password) from a file straight into a `Secret`,
+/// dropping one trailing newline. Refuses files anyone on the machine can read.
+public enum SecretFile {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static let maxSize = 4096
+
+    public static func read(_ path: String) throws -> Secret {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw Failure(description: "cannot stat \(path)") }
+        guard st.st_mode & 0o004 == 0 else {
+            throw Failure(description: "\(path) is readable by every user on this machine; run: chmod o-rwx \(path)")
+        }
+        guard st.st_size <= maxSize else { throw Failure(description: "\(path) is larger than \(maxSize) bytes; it should hold just the password") }
+        var readError: Int32 = 0
+        let secret = Secret(capacity: maxSize) { buf in
+            var n = 0
+            while n < buf.count {
+                let r = Glibc.read(fd, buf.baseAddress! + n, buf.count - n)
+                if r < 0 { if errno == EINTR { continue }; readError = errno; return 0 }
+                if r == 0 { break }
+                n += r
+            }
+            if n > 0 && buf[n - 1] == 0x0a { n -= 1 }
+            if n > 0 && buf[n - 1] == 0x0d { n -= 1 }
+            return n
+        }
+        if readError != 0 { throw Failure(description: "cannot read \(path): \(String(cString: strerror(readError)))") }
+        guard !secret.isEmpty else { throw Failure(description: "\(path) is empty") }
+        return secret
+    }
+}

@@ -1,0 +1,102 @@
+import Crypto
+
+/// A bearer token as stored in the config: `pwsync-sha256$<salt hex>$<digest hex>`.
+///
+/// Tokens are 256-bit random values, so a salted SHA-256 is enough to make a leaked config useless
+/// for authenticating (there is nothing to brute-force). Verification compares digests in constant time.
+public struct TokenHash: Sendable, Equatable {
+    public static let prefix = "pwsync-sha256"
+    public let salt: [UInt8]
+    public let digest: [UInt8]
+
+    public enum ParseError: Error, CustomStringConvertible {
+        case malformed
+        public var description: String {
+            "expected \(TokenHash.prefix)$<32 hex salt>$<64 hex digest>, as printed by `pwsync hash-token`"
+        }
+    }
+
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: "$", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == Self.prefix,
+              let salt = Hex.decode(parts[1]), salt.count == 16,
+              let digest = Hex.decode(parts[2]), digest.count == 32
+        else { throw ParseError.malformed }
+        self.salt = salt
+        self.digest = digest
+    }
+
+    /// Hashes `token` with a fresh random salt.
+    public init(hashing token: Secret) {
+        var rng = SystemRandomNumberGenerator()
+        let salt = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        self.init(salt: salt, token: token)
+    }
+
+    init(salt: [UInt8], token: Secret) {
+        self.salt = salt
+        self.digest = Self.compute(salt: salt, token: token)
+    }
+
+    public var encoded: String { "\(Self.prefix)$\(Hex.encode(salt))$\(Hex.encode(digest))" }
+
+    /// Constant time in the token: the digest comparison does not stop at the first difference.
+    public func matches(_ candidate: Secret) -> Bool {
+        let other = Self.compute(salt: salt, token: candidate)
+        var diff: UInt8 = 0
+        for (a, b) in zip(digest, other) { diff |= a ^ b }
+        return diff == 0 && other.count == digest.count
+    }
+
+    static func compute(salt: [UInt8], token: Secret) -> [UInt8] {
+        var h = SHA256()
+        h.update(data: salt)
+        token.withUnsafeBytes { h.update(bufferPointer: $0) }
+        return Array(h.finalize())
+    }
+
+    /// 32 random bytes as 64 hex characters: what `pwsync hash-token --generate` hands out.
+    public static func generateToken() -> Secret {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("0123456789abcdef".utf8)
+        return Secret(capacity: 64) { out in
+            for i in stride(from: 0, to: 64, by: 2) {
+                let b = UInt8.random(in: 0...255, using: &rng)
+                out[i] = alphabet[Int(b >> 4)]
+                out[i + 1] = alphabet[Int(b & 0x0f)]
+            }
+            return 64
+        }
+    }
+}
+
+public enum Hex {
+    public static func encode<C: Sequence>(_ bytes: C) -> String where C.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0x0f)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func decode<S: StringProtocol>(_ text: S) -> [UInt8]? {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(chars.count / 2)
+        var i = 0
+        while i < chars.count {
+            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+}

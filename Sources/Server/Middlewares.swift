@@ -1,0 +1,53 @@
+import Audit
+import Hummingbird
+import Logging
+import SCIM
+
+/// Turns every failure into a SCIM error body in the client's dialect, including the router's own
+/// 404/405 and body-size errors; nothing else (no stack, no raw directory text) reaches the client.
+struct SCIMErrorMiddleware: RouterMiddleware {
+    typealias Context = SCIMRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let version: SCIMVersion = request.uri.path.hasPrefix("/scim/v1") ? .v1 : .v2
+        do {
+            var response = try await next(request, context)
+            response.headers[.init("X-Request-Id")!] = context.requestID
+            return response
+        } catch let e as SCIMError {
+            return Responses.error(e, version, requestID: context.requestID)
+        } catch let e as HTTPError {
+            let detail: String
+            switch e.status.code {
+            case 404: detail = "No such endpoint: \(request.method) \(request.uri.path). pwsync serves /scim/v2/Users."
+            case 405: detail = "\(request.method) is not allowed on \(request.uri.path)."
+            case 413: detail = "The request body is larger than pwsync accepts."
+            default: detail = e.status.reasonPhrase
+            }
+            return Responses.error(SCIMError(status: e.status.code, detail: detail), version, requestID: context.requestID)
+        } catch {
+            context.logger.error("unhandled error", metadata: ["request_id": "\(context.requestID)", "error_type": "\(type(of: error))"])
+            return Responses.error(SCIMError(status: 500, detail: "Internal error; see pwsync's log for request id \(context.requestID)."), version, requestID: context.requestID)
+        }
+    }
+}
+
+/// Requires a valid token on everything under /scim; records failures in the audit log.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = SCIMRequestContext
+    let authenticator: Authenticator
+    let audit: any AuditSink
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let principal = authenticator.authenticate(authorization: request.headers[.authorization]) else {
+            try? await audit.record(AuditEvent(.authFailed, requestID: context.requestID, client: context.client,
+                                               operation: "\(request.method) \(request.uri.path)", outcome: "failure",
+                                               reason: request.headers[.authorization] == nil ? "missing_credentials" : "invalid_credentials"))
+            context.logger.notice("authentication failed", metadata: ["request_id": "\(context.requestID)", "client": "\(context.client ?? "-")"])
+            throw SCIMError.unauthorized
+        }
+        var context = context
+        context.principal = principal
+        return try await next(request, context)
+    }
+}

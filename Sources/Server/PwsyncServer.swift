@@ -1,0 +1,60 @@
+import Audit
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOSSL
+import PasswordSync
+import SCIM
+
+/// Builds the HTTPS application: routes, auth and error handling, TLS 1.2 or newer.
+public enum PwsyncServer {
+    public struct Options: Sendable {
+        public var host: String
+        public var port: Int
+        public var certificatePath: String
+        public var privateKeyPath: String
+        public var maxBodyBytes: Int
+
+        public init(host: String, port: Int, certificatePath: String, privateKeyPath: String, maxBodyBytes: Int) {
+            self.host = host
+            self.port = port
+            self.certificatePath = certificatePath
+            self.privateKeyPath = privateKeyPath
+            self.maxBodyBytes = maxBodyBytes
+        }
+    }
+
+    /// The router alone: what tests drive without sockets.
+    public static func router(service: PasswordSyncService, authenticator: Authenticator, audit: any AuditSink,
+                              maxBodyBytes: Int) -> Router<SCIMRequestContext> {
+        let router = Router(context: SCIMRequestContext.self)
+        router.add(middleware: SCIMErrorMiddleware())
+        router.get("health") { _, _ in "ok\n" }
+        let scim = router.group("scim/v2").add(middleware: AuthMiddleware(authenticator: authenticator, audit: audit))
+        SCIMRoutes(service: service, maxBodyBytes: maxBodyBytes).register(scim)
+        return router
+    }
+
+    /// Server TLS from PEM files: the whole chain in the certificate file (Okta has no intermediates).
+    public static func tlsConfiguration(certificatePath: String, privateKeyPath: String) throws -> TLSConfiguration {
+        let chain = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: privateKeyPath, format: .pem)
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        // swift-nio-ssl's server default still allows TLS 1.0.
+        tls.minimumTLSVersion = .tlsv12
+        return tls
+    }
+
+    public static func application(options: Options, service: PasswordSyncService, authenticator: Authenticator,
+                                   audit: any AuditSink, logger: Logger,
+                                   onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        let tls = try tlsConfiguration(certificatePath: options.certificatePath, privateKeyPath: options.privateKeyPath)
+        return Application(
+            router: router(service: service, authenticator: authenticator, audit: audit, maxBodyBytes: options.maxBodyBytes),
+            server: try .tls(.http1(), tlsConfiguration: tls),
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
+            logger: logger
+        )
+    }
+}

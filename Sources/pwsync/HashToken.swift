@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import Secrets
+
+struct HashToken: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hash-token",
+        abstract: "Print the config hash of a bearer token.",
+        discussion: """
+        With --generate, makes a new random token and prints it (give it to Okta) and its hash (put it in
+        [[server.tokens]]). Without it, reads the token from standard input: never pass a token as an argument.
+        """
+    )
+
+    @Flag(help: "Generate a new random token.")
+    var generate = false
+
+    func run() throws {
+        let token: Secret
+        if generate {
+            token = TokenHash.generateToken()
+            token.withUnsafeBytes { FileHandle.standardOutput.write(Data("token: ".utf8) + Data($0) + Data("\n".utf8)) }
+            print("hash:  \(TokenHash(hashing: token).encoded)")
+        } else {
+            let input = FileHandle.standardInput.readDataToEndOfFile()
+            var bytes = [UInt8](input)
+            while let last = bytes.last, last == 0x0a || last == 0x0d || last == 0x20 { bytes.removeLast() }
+            guard !bytes.isEmpty else {
+                FileHandle.standardError.write(Data("hash-token: no token on standard input (or use --generate)\n".utf8))
+                throw ExitCode(2)
+            }
+            token = Secret(bytes: bytes)
+            for i in bytes.indices { bytes[i] = 0 }
+            print(TokenHash(hashing: token).encoded)
+        }
+    }
+}
