@@ -80,9 +80,9 @@ public actor AuditLog: AuditSink {
 /// UTC RFC 3339 with milliseconds: `2026-11-29T05:22:53.123Z`.
 public enum RFC3339 {
     public static func string(_ date: Date) -> String {
-        let t = date.timeIntervalSince1970
-        var secs = time_t(t.rounded(.down))
-        let ms = Int((t - Double(secs)) * 1000)
+        let totalMs = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        var secs = time_t(totalMs / 1000)
+        let ms = Int(totalMs % 1000)
         var tm = tm()
         gmtime_r(&secs, &tm)
         return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",

@@ -74,14 +74,21 @@ public struct Configuration: Sendable {
         } catch let e as TOMLParseError {
             throw ConfigErrors(errors: [ConfigError(file: file, line: e.source.begin.line, key: "", message: "TOML syntax: \(e.description)")])
         } catch let e as UnexpectedKeysError {
-            let errors = e.keys.keys.sorted().map { key -> ConfigError in
-                let path = key.split(separator: ".").map(String.init)
-                return ConfigError(file: file, line: locator.line(path), key: key, message: "unknown key (check its spelling and section)")
+            let errors = e.keys.sorted { $0.key < $1.key }.map { key, codingPath -> ConfigError in
+                var path = codingPath.map(\.stringValue)
+                if path.last != key { path.append(key) }
+                return ConfigError(file: file, line: locator.line(path), key: path.joined(separator: "."),
+                                   message: "unknown key (check its spelling and section)")
             }
             throw ConfigErrors(errors: errors)
         } catch let DecodingError.keyNotFound(key, ctx) {
-            let path = ctx.codingPath.map(\.stringValue).filter { Int($0) == nil } + [key.stringValue]
-            throw fail(Array(path.dropLast()), "missing required key '\(key.stringValue)'")
+            var path = ctx.codingPath.map(\.stringValue)
+            if path.last != key.stringValue { path.append(key.stringValue) }
+            // TOMLKit also reports a value of the wrong type as "not found": tell the two apart by the text.
+            if locator.has(path) {
+                throw fail(path, "wrong type: expected \(RawConfig.expectedType(key.stringValue))")
+            }
+            throw fail(path, "missing required key '\(key.stringValue)'")
         } catch let DecodingError.typeMismatch(type, ctx) {
             throw fail(ctx.codingPath.map(\.stringValue), "wrong type: expected \(typeName(type))")
         } catch let DecodingError.valueNotFound(type, ctx) {

@@ -30,8 +30,8 @@ struct RawDirectory: Decodable {
     var bind_password_file: String
     var user_base: String
     var user_name_attribute: String?
-    var connect_timeout_seconds: Double?
-    var operation_timeout_seconds: Double?
+    var connect_timeout_seconds: Number?
+    var operation_timeout_seconds: Number?
     var pool_size: Int?
 }
 
@@ -46,4 +46,28 @@ struct RawAudit: Decodable {
 
 struct RawLog: Decodable {
     var level: String?
+}
+
+/// A TOML number written either as `5` or `5.0` (TOMLKit will not read an integer as a Double).
+struct Number: Decodable {
+    var value: Double
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let i = try? c.decode(Int.self) { value = Double(i) } else { value = try c.decode(Double.self) }
+    }
+}
+
+extension RawConfig {
+    /// For "wrong type" messages: what each key takes.
+    static func expectedType(_ key: String) -> String {
+        switch key {
+        case "starttls": return "true or false"
+        case "max_body_bytes", "retry_after_seconds", "pool_size": return "an integer"
+        case "connect_timeout_seconds", "operation_timeout_seconds": return "a number of seconds"
+        case "urls": return "an array of strings, e.g. [\"ldaps://dc1.example.com\"]"
+        case "tokens": return "[[server.tokens]] tables"
+        case "server", "directory", "active_directory", "audit", "log": return "a [\(key)] table"
+        default: return "a string in quotes"
+        }
+    }
 }

@@ -86,13 +86,13 @@ struct Validator {
         if let kind, let allowed = Configuration.userNameAttributes[kind], !allowed.contains(attribute) {
             error("directory.user_name_attribute", "for \(kind.rawValue) must be one of \(allowed.joined(separator: ", "))")
         }
-        let connectTimeout = d.connect_timeout_seconds ?? 5
-        let opTimeout = d.operation_timeout_seconds ?? 10
+        let connectTimeout = d.connect_timeout_seconds?.value ?? 5
+        let opTimeout = d.operation_timeout_seconds?.value ?? 10
         if !(0.5...30).contains(connectTimeout) { error("directory.connect_timeout_seconds", "must be between 0.5 and 30") }
         if !(1...30).contains(opTimeout) { error("directory.operation_timeout_seconds", "must be between 1 and 30") }
         // Okta closes the request after 60 s: failover over every server plus the write must fit well inside.
         let worst = connectTimeout * Double(max(1, urls.count)) + opTimeout * 3
-        if worst > 50 {
+        if (0.5...30).contains(connectTimeout), (1...30).contains(opTimeout), worst > 50 {
             error("directory.operation_timeout_seconds", "with \(urls.count) servers the worst case is \(Int(worst)) s, over the 50 s that keeps a reply inside Okta's 60 s; lower the timeouts")
         }
         let pool = d.pool_size ?? 4

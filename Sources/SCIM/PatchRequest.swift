@@ -7,25 +7,25 @@ import Secrets
 /// apply in order. The password goes straight into a `Secret`.
 public enum PatchRequest {
     public static func parse(_ body: Data) throws(SCIMError) -> UserChange {
-        guard let root = try? JSONSerialization.jsonObject(with: body, options: []) as? [String: Any] else {
+        guard let root = try JSONValue.parse(body).object else {
             throw .invalidSyntax("The request body is not a JSON object.")
         }
-        guard let schemas = root["schemas"] as? [Any], schemas.contains(where: { ($0 as? String) == SCIMSchema.patchOp }) else {
+        guard let schemas = root["schemas"]?.array, schemas.contains(.string(SCIMSchema.patchOp)) else {
             throw .invalidSyntax("A PATCH body must list the schema \(SCIMSchema.patchOp) in \"schemas\".")
         }
-        guard let ops = root["Operations"] as? [Any], !ops.isEmpty else {
+        guard let ops = root["Operations"]?.array, !ops.isEmpty else {
             throw .invalidSyntax("A PATCH body needs a non-empty \"Operations\" array.")
         }
         var change = UserChange(form: .patchValue)
         for (n, raw) in ops.enumerated() {
-            guard let op = raw as? [String: Any] else { throw .invalidSyntax("Operation \(n + 1) is not a JSON object.") }
-            guard let verb = (op["op"] as? String)?.lowercased() else {
+            guard let op = raw.object else { throw .invalidSyntax("Operation \(n + 1) is not a JSON object.") }
+            guard let verb = op["op"]?.string?.lowercased() else {
                 throw .invalidSyntax("Operation \(n + 1) has no \"op\" (add, replace or remove).")
             }
             guard ["add", "replace", "remove"].contains(verb) else {
-                throw .invalidSyntax("Operation \(n + 1) has op \"\(op["op"] as? String ?? "")\"; SCIM allows add, replace or remove.")
+                throw .invalidSyntax("Operation \(n + 1) has op \"\(op["op"]?.string ?? "")\"; SCIM allows add, replace or remove.")
             }
-            let path = op["path"] as? String
+            let path = op["path"]?.string
             if op["path"] != nil && path == nil { throw .invalidPath("Operation \(n + 1) has a \"path\" that is not a string.") }
             if verb == "remove" {
                 if let path, isPassword(path) { throw .invalidValue("A password cannot be removed, only replaced.") }
@@ -41,7 +41,7 @@ public enum PatchRequest {
                     change.active = try active(value)
                 }
             } else {
-                guard let object = value as? [String: Any] else {
+                guard let object = value.object else {
                     throw .invalidValue("Operation \(n + 1) has no \"path\", so its \"value\" must be an object of attributes.")
                 }
                 for (key, v) in object {
@@ -67,29 +67,18 @@ public enum PatchRequest {
         return n == "active" || n == SCIMSchema.user.lowercased() + ":active"
     }
 
-    static func password(_ v: Any) throws(SCIMError) -> Secret {
-        guard let s = v as? String else { throw .invalidValue("\"password\" must be a string.") }
+    static func password(_ v: JSONValue) throws(SCIMError) -> Secret {
+        guard let s = v.string else { throw .invalidValue("\"password\" must be a string.") }
         guard !s.isEmpty else { throw .invalidValue("\"password\" must not be empty.") }
         return Secret(s)
     }
 
     /// Booleans, plus the strings "true"/"false" some clients send.
-    static func active(_ v: Any) throws(SCIMError) -> Bool {
-        if let b = jsonBool(v) { return b }
-        if let s = (v as? String)?.lowercased(), s == "true" || s == "false" { return s == "true" }
+    static func active(_ v: JSONValue) throws(SCIMError) -> Bool {
+        if case .bool(let b) = v { return b }
+        if let s = v.string?.lowercased(), s == "true" || s == "false" { return s == "true" }
         throw .invalidValue("\"active\" must be true or false.")
     }
-}
-
-/// A JSON `true`/`false`, and not the numbers 1/0 that Foundation would also turn into a Bool.
-func jsonBool(_ v: Any) -> Bool? {
-    #if canImport(Darwin)
-    if let n = v as? NSNumber, CFGetTypeID(n) == CFBooleanGetTypeID() { return n.boolValue }
-    return nil
-    #else
-    if v is Int || v is Double { return nil }
-    return v as? Bool
-    #endif
 }
 
 extension SCIMError {

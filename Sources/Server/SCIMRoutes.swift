@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import PasswordSync
 import SCIM
 
@@ -47,7 +48,7 @@ struct SCIMRoutes {
         do {
             let buffer = try await request.body.collect(upTo: maxBodyBytes)
             return Data(buffer: buffer)
-        } catch is HTTPError {
+        } catch is NIOTooManyBytesError {
             throw SCIMError(status: 413, detail: "The request body is larger than \(maxBodyBytes) bytes.")
         }
     }

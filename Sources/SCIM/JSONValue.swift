@@ -1,0 +1,33 @@
+import Foundation
+
+/// A parsed JSON document. Decoded with `JSONDecoder`, which keeps `true` and `1` apart (Foundation's
+/// `JSONSerialization` does not on Linux), so `"active": 1` is an error rather than a deactivation.
+public enum JSONValue: Sendable, Equatable, Decodable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let n = try? c.decode(Double.self) { self = .number(n) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
+        else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
+
+    public static func parse(_ data: Data) throws(SCIMError) -> JSONValue {
+        do { return try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+            throw .invalidSyntax("The request body is not valid JSON.")
+        }
+    }
+
+    public var string: String? { if case .string(let s) = self { return s } else { return nil } }
+    public var object: [String: JSONValue]? { if case .object(let o) = self { return o } else { return nil } }
+    public var array: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+    public subscript(key: String) -> JSONValue? { object?[key] }
+}

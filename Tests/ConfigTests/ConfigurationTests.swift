@@ -1,0 +1,135 @@
+import Foundation
+import XCTest
+@testable import Config
+import Secrets
+
+final class ConfigurationTests: XCTestCase {
+    var dir: URL!
+    var hash: String!
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("pwsync-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for f in ["cert.pem", "key.pem", "ca.pem"] {
+            FileManager.default.createFile(atPath: dir.appendingPathComponent(f).path, contents: Data("x".utf8))
+        }
+        FileManager.default.createFile(atPath: dir.appendingPathComponent("bind.pw").path, contents: Data("pw\n".utf8),
+                                       attributes: [.posixPermissions: 0o600])
+        hash = TokenHash(hashing: Secret("tok")).encoded
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    func config(directoryURLs: String = #"["ldaps://dc1.example.test"]"#, extraDirectory: String = "", extra: String = "") -> String {
+        let d = dir.path
+        return """
+        [server]
+        listen = "127.0.0.1:8443"
+        tls_certificate = "\(d)/cert.pem"
+        tls_private_key = "\(d)/key.pem"
+
+        [[server.tokens]]
+        name = "okta"
+        hash = "\(hash!)"
+
+        [directory]
+        kind = "active_directory"
+        urls = \(directoryURLs)
+        ca_file = "\(d)/ca.pem"
+        bind_dn = "CN=svc,CN=Users,DC=example,DC=test"
+        bind_password_file = "\(d)/bind.pw"
+        user_base = "OU=Synced,DC=example,DC=test"
+        \(extraDirectory)
+
+        [audit]
+        path = "\(d)/audit.jsonl"
+        \(extra)
+        """
+    }
+
+    func errors(_ text: String) -> [ConfigError] {
+        do {
+            _ = try Configuration.parse(text, file: "pwsync.toml")
+            XCTFail("expected the config to be rejected")
+            return []
+        } catch { return error.errors }
+    }
+
+    func testValidConfigAndDefaults() throws {
+        let c = try Configuration.parse(config(), file: "pwsync.toml")
+        XCTAssertEqual(c.server.port, 8443)
+        XCTAssertEqual(c.directory.kind, .activeDirectory)
+        XCTAssertEqual(c.directory.userNameAttribute, "sAMAccountName")
+        XCTAssertEqual(c.directory.urls.first?.description, "ldaps://dc1.example.test:636")
+        XCTAssertEqual(c.server.tokens.first?.name, "okta")
+        XCTAssertTrue(c.server.tokens.first!.hash.matches(Secret("tok")))
+        XCTAssertEqual(c.activeDirectory.pwdLastSet, "now")
+    }
+
+    func testPlaintextLDAPIsRefusedWithItsLine() {
+        let e = errors(config(directoryURLs: #"["ldap://dc1.example.test"]"#))
+        XCTAssertEqual(e.count, 1)
+        XCTAssertEqual(e.first?.key, "directory.urls")
+        XCTAssertEqual(e.first?.line, 12)
+        XCTAssertTrue(e.first?.description.hasPrefix("pwsync.toml:12: directory.urls: ") ?? false, e.first?.description ?? "")
+        XCTAssertTrue(e.first?.message.contains("unencrypted") ?? false)
+    }
+
+    func testStartTLSMakesLDAPAcceptableButNotOnLDAPS() throws {
+        XCTAssertNoThrow(try Configuration.parse(config(directoryURLs: #"["ldap://dc1.example.test"]"#, extraDirectory: "starttls = true"), file: "f"))
+        XCTAssertEqual(errors(config(extraDirectory: "starttls = true")).first?.key, "directory.starttls")
+    }
+
+    func testLocalhostIsRefusedForTLS() {
+        XCTAssertTrue(errors(config(directoryURLs: #"["ldaps://localhost:636"]"#)).first?.message.contains("127.0.0.1") ?? false)
+    }
+
+    func testUnknownKeyNamesItsLine() {
+        let e = errors(config(extraDirectory: "bind_pasword_file = \"x\""))
+        XCTAssertEqual(e.first?.key, "directory.bind_pasword_file")
+        XCTAssertEqual(e.first?.line, 17)
+    }
+
+    func testMissingKeyAndWrongType() {
+        let missing = errors(config().replacingOccurrences(of: "user_base = \"OU=Synced,DC=example,DC=test\"", with: ""))
+        XCTAssertTrue(missing.first?.message.contains("user_base") ?? false, "\(missing)")
+        XCTAssertEqual(missing.first?.line, 10)  // the [directory] table
+        let wrong = errors(config(extraDirectory: "pool_size = \"four\""))
+        XCTAssertEqual(wrong.first?.key, "directory.pool_size")
+        XCTAssertTrue(wrong.first?.message.contains("integer") ?? false)
+    }
+
+    func testATokenInPlaceOfItsHashIsRefused() {
+        let e = errors(config().replacingOccurrences(of: hash, with: "8c24cdce2a0da37daef9d59381b600433dabc98ce88207937299200a8dadf2eb"))
+        XCTAssertEqual(e.first?.key, "server.tokens.0.hash")
+        XCTAssertEqual(e.first?.line, 8)
+    }
+
+    func testSeveralProblemsAreReportedTogether() {
+        let e = errors(config(directoryURLs: #"["ldap://a", "ftp://b"]"#, extraDirectory: "connect_timeout_seconds = 100", extra: "[log]\nlevel = \"loud\""))
+        XCTAssertEqual(Set(e.map(\.key)), ["directory.urls", "directory.connect_timeout_seconds", "log.level"])
+    }
+
+    func testTOMLSyntaxErrorHasALine() {
+        let e = errors("[server]\nlisten = \"x\n")
+        XCTAssertEqual(e.first?.line, 2)
+    }
+
+    func testWorldReadableBindPasswordFileIsRefused() throws {
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: dir.appendingPathComponent("bind.pw").path)
+        XCTAssertEqual(errors(config()).first?.key, "directory.bind_password_file")
+    }
+
+    /// The shipped example must stay valid apart from its placeholder paths.
+    func testShippedExampleParses() throws {
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../config/pwsync.toml").standardized
+        let text = try String(contentsOf: example, encoding: .utf8)
+        do {
+            _ = try Configuration.parse(text, file: "config/pwsync.toml")
+        } catch {
+            // Files named in the example do not exist here; every other kind of problem is a bug in the example.
+            let others = error.errors.filter { !$0.message.contains("does not exist") && !$0.message.contains("not readable") }
+            XCTAssertEqual(others, [], "\(others)")
+        }
+    }
+}
