@@ -76,6 +76,7 @@ let package = Package(
                 "LDAP", "Secrets", "Config", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .target(name: "TestSupport", dependencies: ["LDAP", "Secrets"], path: "Tests/TestSupport"),

@@ -43,6 +43,9 @@ public final class LDAPDirectory: Directory {
     // MARK: Directory
 
     public func findUsers(_ filter: UserFilter?) async throws(DirectoryFailure) -> [DirectoryUser] {
+        // No account name contains a control character, and Samba cuts an assertion value at an
+        // escaped NUL (`carol\00` matches carol): answer "no such user" without asking.
+        if let filter, Self.hasControlCharacters(filter) { return [] }
         let ldapFilter = "(&\(objectFilter)\(filter.map(render) ?? ""))"
         let base = configuration.userBase
         let attrs = userAttributes
@@ -72,6 +75,13 @@ public final class LDAPDirectory: Directory {
     }
 
     // MARK: Filters
+
+    static func hasControlCharacters(_ f: UserFilter) -> Bool {
+        switch f {
+        case .equals(_, let v): return v.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }
+        case .and(let fs), .or(let fs): return fs.contains(where: hasControlCharacters)
+        }
+    }
 
     func ldapAttribute(_ a: UserAttribute) -> String {
         switch a {

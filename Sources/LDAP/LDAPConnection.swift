@@ -11,8 +11,8 @@ import Glibc
 /// cooperative pool, and one handle per connection is what libldap 2.5 asks for. Every operation
 /// is a single hop onto the queue with no suspension between the C calls it makes.
 ///
-/// Secrets (the bind password, new user passwords) are only sent when libldap reports TLS in
-/// place on this handle (`ldap_tls_inplace`), whatever the server would accept.
+/// Nothing is sent unless libldap reports TLS in place on this handle (`ldap_tls_inplace`),
+/// whatever the server would accept: every operation pwsync makes follows a password bind.
 public final class LDAPConnection: @unchecked Sendable {
     public let options: LDAPConnectionOptions
     private let queue: DispatchQueue
@@ -31,7 +31,7 @@ public final class LDAPConnection: @unchecked Sendable {
     }
 
     /// Opens the connection and, for `ldaps://` or StartTLS, completes and checks the TLS handshake.
-    /// A plain `ldap://` connection without StartTLS opens TCP only; nothing secret will ever go over it.
+    /// A plain `ldap://` URL without StartTLS never opens a socket: every operation on it is refused.
     public static func connect(_ options: LDAPConnectionOptions) async throws -> LDAPConnection {
         let conn = LDAPConnection(options: options)
         try await conn.run { try conn.openOnQueue() }
@@ -47,7 +47,6 @@ public final class LDAPConnection: @unchecked Sendable {
     public func simpleBind(dn: String, password: Secret) async throws {
         try await run { [self] in
             let ld = try handle("bind")
-            try requireTLS("bind")
             var rc: Int32 = 0
             password.withUnsafeBytes { raw in
                 var cred = berval(bv_len: ber_len_t(raw.count),
@@ -75,11 +74,10 @@ public final class LDAPConnection: @unchecked Sendable {
         }
     }
 
-    /// Modify with binary values; a modification that carries a `Secret` needs TLS in place.
+    /// Modify with binary values (a `Secret` value is copied into wiped memory for the call only).
     public func modify(dn: String, _ modifications: [LDAPModification], controls: [LDAPControl] = []) async throws -> LDAPWriteResult {
         try await run { [self] in
             let ld = try handle("modify")
-            if modifications.contains(where: { $0.values.contains(where: \.isSecret) }) { try requireTLS("modify") }
             return try withMods(modifications) { mods in
                 try withControls(controls) { ctrls in
                     var msgid: Int32 = 0
@@ -95,7 +93,6 @@ public final class LDAPConnection: @unchecked Sendable {
     public func passwordModify(userDN: String, newPassword: Secret, controls: [LDAPControl] = []) async throws -> LDAPWriteResult {
         try await run { [self] in
             let ld = try handle("password modify")
-            try requireTLS("password modify")
             return try withControls(controls) { ctrls in
                 try newPassword.withUnsafeBytes { raw in
                     try userDN.withCString { dnPtr in
@@ -135,6 +132,8 @@ public final class LDAPConnection: @unchecked Sendable {
 
     private func handle(_ op: String) throws -> OpaquePointer {
         guard let ld, !broken else { throw LDAPError(kind: .result(-1), operation: op) }
+        // pwsync only ever talks to a directory as its service account, which needs a password.
+        try requireTLS(op)
         return ld
     }
 
@@ -168,6 +167,9 @@ public final class LDAPConnection: @unchecked Sendable {
         var zero: Int32 = 0
         try setOption(LDAP_OPT_X_TLS_NEWCTX, &zero)
 
+        // Without TLS nothing pwsync sends could be protected, so do not even open the socket:
+        // every operation that follows is refused before libldap connects.
+        guard options.wantsTLS else { return }
         rc = ldap_connect(handle)
         if rc != LDAP_SUCCESS { throw failure(rc, options.url.scheme == .ldaps ? "connect (TLS)" : "connect") }
         if options.url.scheme == .ldap && options.startTLS {

@@ -1,1 +1,77 @@
-// filled in next
+import Foundation
+import LDAP
+import Secrets
+
+/// A live directory started by scripts/fixture-slapd or scripts/fixture-samba, described by the
+/// `.env` file it wrote into `$PWSYNC_FIXTURES`. Loading fails, loudly, when it is not there:
+/// a live test must never pass by skipping.
+public struct Fixture: Sendable {
+    public enum Name: String, Sendable, CaseIterable { case openldap, samba }
+
+    public struct Missing: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
+    }
+
+    public let name: Name
+    public let envFile: String
+    let values: [String: String]
+
+    public static func load(_ name: Name) throws -> Fixture {
+        guard let dir = ProcessInfo.processInfo.environment["PWSYNC_FIXTURES"] else {
+            throw Missing(description: "PWSYNC_FIXTURES is not set: live tests need the slapd and Samba fixtures; run ./scripts/test")
+        }
+        let file = "\(dir)/\(name.rawValue).env"
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw Missing(description: "\(file) is missing: the \(name.rawValue) fixture did not start; run ./scripts/test")
+        }
+        var values: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            guard let eq = line.firstIndex(of: "=") else { continue }
+            var v = String(line[line.index(after: eq)...])
+            if v.hasPrefix("\""), v.hasSuffix("\""), v.count >= 2 { v = String(v.dropFirst().dropLast()) }
+            values[String(line[..<eq])] = v
+        }
+        let f = Fixture(name: name, envFile: file, values: values)
+        // The server must be running, not just described.
+        guard let pid = try? String(contentsOfFile: f["PID_FILE"], encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+              kill(pid_t(pid) ?? 0, 0) == 0 else {
+            throw Missing(description: "the \(name.rawValue) fixture's server is not running (pid file \(f["PID_FILE"]))")
+        }
+        return f
+    }
+
+    public subscript(_ key: String) -> String { values[key] ?? "" }
+
+    public var kind: String { self["KIND"] }
+    public var ldapsURL: LDAPURL { try! LDAPURL(parsing: self["LDAPS_URL"]) }
+    public var ldapURL: LDAPURL { try! LDAPURL(parsing: self["LDAP_URL"]) }
+    public var caFile: String { self["CA_FILE"] }
+    public var caKey: String { self["CA_KEY"] }
+    public var userBase: String { self["USER_BASE"] }
+    public var bindDN: String { self["BIND_DN"] }
+    public var userNameAttribute: String { self["USER_NAME_ATTRIBUTE"] }
+
+    public func bindPassword() throws -> Secret { try SecretFile.read(self["BIND_PASSWORD_FILE"]) }
+
+    public func userDN(_ user: String) -> String { self["USER_DN_TEMPLATE"].replacingOccurrences(of: "%s", with: user) }
+
+    public func initialPassword(_ user: String) throws -> Secret { try SecretFile.read("\(self["USER_PASSWORD_DIR"])/user-\(user).pw") }
+
+    public func options(_ url: LDAPURL? = nil, startTLS: Bool = false, caFile: String? = nil) -> LDAPConnectionOptions {
+        LDAPConnectionOptions(url: url ?? ldapsURL, startTLS: startTLS, caFile: caFile ?? self.caFile, connectTimeout: 3, operationTimeout: 5)
+    }
+
+    /// The result code of a simple bind as `dn` over verified TLS: 0 = the password works, 49 = it does not.
+    public func bindResult(dn: String, password: Secret) async throws -> Int32 {
+        let c = try await LDAPConnection.connect(options())
+        defer { Task { await c.close() } }
+        do {
+            try await c.simpleBind(dn: dn, password: password)
+            return 0
+        } catch let e as LDAPError {
+            guard let rc = e.resultCode else { throw e }
+            return rc
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Directory
+import Foundation
+import LDAP
+import Secrets
+import TestSupport
+import XCTest
+
+/// The Directory layer against the real servers (scripts/test starts them).
+final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
+    override class func setUp() { LDAPLibrary.initializeOnMainThread() }
+
+    func directory(_ f: Fixture, servers: [LDAPConnectionOptions]? = nil, bindPassword: Secret? = nil) throws -> LDAPDirectory {
+        LDAPDirectory(LDAPDirectoryConfiguration(
+            kind: f.kind == "openldap" ? .openLDAP : .activeDirectory, servers: servers ?? [f.options()],
+            bindDN: f.bindDN, bindPassword: try bindPassword ?? f.bindPassword(), userBase: f.userBase,
+            userNameAttribute: f.userNameAttribute, poolSize: 2))
+    }
+
+    func testLookupIdsAndEscaping() async throws {
+        for name in Fixture.Name.allCases {
+            let f = try Fixture.load(name)
+            let d = try directory(f)
+            let found = try await d.findUsers(.equals(.userName, "carol"))
+            XCTAssertEqual(found.count, 1, "\(name)")
+            let carol = try XCTUnwrap(found.first)
+            XCTAssertEqual(carol.dn.lowercased(), f.userDN("carol").lowercased())
+            XCTAssertNotNil(ObjectGUID.parseUUID(carol.id), "id \(carol.id) is a UUID")
+            let byID = try await d.user(id: carol.id)
+            XCTAssertEqual(byID, carol)
+            let upper = try await d.findUsers(.equals(.userName, "CAROL"))
+            XCTAssertEqual(upper.first?.id, carol.id, "userName matches case-insensitively")
+            for hostile in ["*", "carol)(uid=*", "*)(|(objectClass=*", "carol\u{0}", "c*", "Jürgen"] {
+                let hits = try await d.findUsers(.equals(.userName, hostile))
+                XCTAssertEqual(hits, [], "\(name): \(hostile) must match literally")
+            }
+            let none = try await d.user(id: "not-a-uuid")
+            XCTAssertNil(none)
+            let all = try await d.findUsers(nil)
+            XCTAssertEqual(all.map(\.userName).sorted(), ["alice", "bob", "carol", "dave"])
+            await d.shutdown()
+        }
+    }
+
+    func testResetThenBindAndPolicyRejection() async throws {
+        for name in Fixture.Name.allCases {
+            let f = try Fixture.load(name)
+            let d = try directory(f)
+            let carol = try await XCTUnwrapAsync(try await d.findUsers(.equals(.userName, "carol")).first)
+            let pw = Canary.make("dir") + "Ωж"
+            let report = try await d.setPassword(of: carol, to: Secret(pw))
+            XCTAssertEqual(report.historyEnforced, name == .openldap, "Samba 4.17 has no policy-hints control")
+            let ok = try await f.bindResult(dn: carol.dn, password: Secret(pw))
+            XCTAssertEqual(ok, 0, "\(name)")
+            let initial = try await f.bindResult(dn: carol.dn, password: try f.initialPassword("carol"))
+            XCTAssertEqual(initial, 49, "\(name)")
+            do {
+                _ = try await d.setPassword(of: carol, to: Secret("s1!"))
+                XCTFail("\(name): a 3-character password must be refused")
+            } catch {
+                XCTAssertEqual(error.reason, .policyViolation, "\(name): \(error)")
+                XCTAssertFalse(error.isTransient)
+            }
+            // History on an admin reset: slapd's ppolicy enforces it; Samba 4.17 cannot (no policy-hints
+            // control), so the reset goes through and the report says history was not enforced.
+            do {
+                let again = try await d.setPassword(of: carol, to: Secret(pw))
+                XCTAssertEqual(name, .samba, "slapd must refuse a password from its history")
+                XCTAssertFalse(again.historyEnforced)
+            } catch {
+                XCTAssertEqual(name, .openldap)
+                XCTAssertEqual(error.reason, .policyViolation, "\(name): \(error)")
+            }
+            await d.shutdown()
+        }
+    }
+
+    /// pwsync never sends a password (not even the service account's) over an unencrypted channel.
+    func testPlaintextConnectionIsRefusedBeforeAnythingIsSent() async throws {
+        let f = try Fixture.load(.openldap)
+        // Against the real slapd's plaintext port.
+        let d = try directory(f, servers: [f.options(f.ldapURL)])
+        do {
+            _ = try await d.findUsers(.equals(.userName, "dave"))
+            XCTFail("a plaintext connection must be refused")
+        } catch {
+            XCTAssertEqual(error.reason, .insecureConnection)
+        }
+        await d.shutdown()
+
+        // Against a listener that records every byte it receives.
+        let recorder = try ByteRecorder()
+        let spy = try directory(f, servers: [LDAPConnectionOptions(url: LDAPURL(scheme: .ldap, host: "127.0.0.1", port: recorder.port),
+                                                                  connectTimeout: 2, operationTimeout: 2)])
+        let fake = DirectoryUser(id: "00000000-0000-4000-8000-000000000000", dn: f.userDN("dave"), userName: "dave")
+        do {
+            _ = try await spy.setPassword(of: fake, to: Secret(Canary.make()))
+            XCTFail("must refuse")
+        } catch {
+            XCTAssertEqual(error.reason, .insecureConnection)
+        }
+        await spy.shutdown()
+        XCTAssertEqual(recorder.finish(), 0, "not a single byte may reach the server")
+    }
+
+    func testStartTLSOnThePlainPortWorks() async throws {
+        let f = try Fixture.load(.openldap)
+        let d = try directory(f, servers: [f.options(f.ldapURL, startTLS: true)])
+        let dave = try await XCTUnwrapAsync(try await d.findUsers(.equals(.userName, "dave")).first)
+        let pw = Canary.make("tls")
+        _ = try await d.setPassword(of: dave, to: Secret(pw))
+        let bound = try await f.bindResult(dn: dave.dn, password: Secret(pw))
+        XCTAssertEqual(bound, 0)
+        await d.shutdown()
+    }
+
+    func testUntrustedCertificateIsRefusedAsTransient() async throws {
+        let f = try Fixture.load(.openldap)
+        // Trust the system store only: the fixture's throwaway CA is not in it.
+        let d = try directory(f, servers: [LDAPConnectionOptions(url: f.ldapsURL, caFile: "/etc/ssl/certs/ca-certificates.crt", connectTimeout: 2)])
+        do {
+            _ = try await d.findUsers(nil)
+            XCTFail("an unverified certificate must be refused")
+        } catch {
+            XCTAssertEqual(error.reason, .unavailable)
+            XCTAssertTrue(error.detail.contains("TLS"), error.detail)
+        }
+        await d.shutdown()
+    }
+
+    func testFailoverSkipsAnUnreachableServer() async throws {
+        let f = try Fixture.load(.openldap)
+        let dead = LDAPConnectionOptions(url: LDAPURL(scheme: .ldaps, host: "127.0.0.1", port: try ByteRecorder.closedPort()), caFile: f.caFile, connectTimeout: 1)
+        let d = try directory(f, servers: [dead, f.options()])
+        let users = try await d.findUsers(.equals(.userName, "alice"))
+        XCTAssertEqual(users.count, 1)
+        await d.shutdown()
+    }
+
+    func testWrongServicePasswordIsReportedAsSuch() async throws {
+        for name in Fixture.Name.allCases {
+            let f = try Fixture.load(name)
+            let d = try directory(f, bindPassword: Secret(Canary.make()))
+            do {
+                _ = try await d.findUsers(nil)
+                XCTFail("must fail")
+            } catch {
+                XCTAssertEqual(error.reason, .serviceBindFailed, "\(name): \(error)")
+                XCTAssertTrue(error.isTransient, "a push waiting on a config fix must not be lost")
+            }
+            await d.shutdown()
+        }
+    }
+}
+
+func XCTUnwrapAsync<T>(_ value: @autoclosure () async throws -> T?, file: StaticString = #filePath, line: UInt = #line) async throws -> T {
+    let v = try await value()
+    return try XCTUnwrap(v, file: file, line: line)
+}

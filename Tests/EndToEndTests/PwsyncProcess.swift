@@ -1,0 +1,163 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import Secrets
+import TestSupport
+
+/// A real `pwsync serve` process for one fixture: its own state folder, TLS certificate (signed by
+/// the fixture's CA), token and config, spoken to over real HTTPS.
+final class PwsyncProcess: @unchecked Sendable {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized.path
+    static var binary: String { ProcessInfo.processInfo.environment["PWSYNC_BINARY"] ?? "\(root)/.build/debug/pwsync" }
+
+    let fixture: Fixture
+    let state: String
+    let port: Int
+    let token: String
+    let process = Process()
+    let client: HTTPClient
+    var stdoutPath: String { "\(state)/stdout.log" }
+    var stderrPath: String { "\(state)/stderr.log" }
+    var configPath: String { "\(state)/pwsync.toml" }
+    var auditPath: String { "\(state)/audit.jsonl" }
+
+    init(fixture: Fixture, logLevel: String = "info") throws {
+        self.fixture = fixture
+        state = NSTemporaryDirectory() + "pwsync-e2e-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: "\(state)/tls", withIntermediateDirectories: true)
+        port = try Self.freePort()
+        let t = TokenHash.generateToken()
+        token = t.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        // The same helpers the quickstart uses: certificate from the fixture CA, config from the fixture facts.
+        try Self.bash("""
+            . "$1/scripts/lib/certs.sh"; . "$1/scripts/lib/pwsync-config.sh"
+            mkdir -p "$2/tls"; cp "$3" "$2/tls/ca.pem"; cp "$4" "$2/tls/ca.key"
+            make_cert "$2/tls" pwsync "IP:127.0.0.1" 127.0.0.1
+            rm "$2/tls/ca.key"
+            write_pwsync_config "$5" "$2/pwsync.toml" "$2" "$6" "$7" "$8"
+            """, Self.root, state, fixture.caFile, fixture.caKey, fixture.envFile, String(port), TokenHash(hashing: t).encoded, logLevel)
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .file(fixture.caFile)
+        tls.certificateVerification = .fullVerification
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+    }
+
+    /// Starts `pwsync serve` and waits until /health answers over HTTPS.
+    func start() async throws {
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["serve", "--config", configPath]
+        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
+        try process.run()
+        for _ in 0..<100 {
+            if let r = try? await request(.GET, "/health", auth: .none), r.status == 200 { return }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw Fixture.Missing(description: "pwsync serve did not come up; stderr:\n\(stderr)")
+    }
+
+    func stop() async throws {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try await client.shutdown()
+    }
+
+    var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
+    struct Reply {
+        let status: Int
+        let headers: [(String, String)]
+        let body: Data
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:] }
+        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+    }
+
+    enum Auth {
+        /// `Authorization: Bearer <the configured token>`.
+        case configured
+        /// This exact `Authorization` header value.
+        case header(String)
+        /// No `Authorization` header at all.
+        case none
+    }
+
+    func request(_ method: HTTPMethod, _ path: String, body: String? = nil, auth: Auth = .configured,
+                 contentType: String = "application/scim+json; charset=utf-8") async throws -> Reply {
+        var req = HTTPClientRequest(url: "https://127.0.0.1:\(port)\(path)")
+        req.method = method
+        req.headers.add(name: "User-Agent", value: "Okta SCIM Client 1.0.0")
+        req.headers.add(name: "Accept", value: "application/scim+json")
+        switch auth {
+        case .configured: req.headers.add(name: "Authorization", value: "Bearer \(token)")
+        case .header(let value): req.headers.add(name: "Authorization", value: value)
+        case .none: break
+        }
+        if let body {
+            req.headers.add(name: "Content-Type", value: contentType)
+            req.body = .bytes(ByteBuffer(string: body))
+        }
+        let resp = try await client.execute(req, timeout: .seconds(30))
+        let data = try await resp.body.collect(upTo: 1 << 20)
+        return Reply(status: Int(resp.status.code), headers: resp.headers.map { ($0.name, $0.value) }, body: Data(data.readableBytesView))
+    }
+
+    /// Okta's existence check: `GET /Users?filter=userName eq "…"`; returns the SCIM id.
+    func lookup(_ userName: String) async throws -> String? {
+        let r = try await request(.GET, "/scim/v2/Users?filter=userName+eq+%22\(userName)%22&startIndex=1&count=100")
+        return (r.json["Resources"] as? [[String: Any]])?.first?["id"] as? String
+    }
+
+    /// Okta's password push: PATCH with an object value and no path.
+    func pushPassword(id: String, _ password: String) async throws -> Reply {
+        let body = try JSONSerialization.data(withJSONObject: [
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [["op": "replace", "value": ["password": password]]],
+        ])
+        return try await request(.PATCH, "/scim/v2/Users/\(id)", body: String(decoding: body, as: UTF8.self))
+    }
+
+    /// Everything this pwsync wrote or was given: its state folder (audit log, config, outputs) and,
+    /// while it runs, its argv and environment.
+    func capturedProcessFiles() -> [String] {
+        let pid = process.processIdentifier
+        var out: [String] = []
+        for f in ["cmdline", "environ"] {
+            let dst = "\(state)/proc-\(f)"
+            if let d = FileManager.default.contents(atPath: "/proc/\(pid)/\(f)") {
+                FileManager.default.createFile(atPath: dst, contents: d)
+                out.append(dst)
+            }
+        }
+        return out
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    /// Runs a bash script with positional arguments (never secrets) and fails on a non-zero exit.
+    static func bash(_ script: String, _ args: String...) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-euc", script, "bash"] + args
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw Fixture.Missing(description: "setup script failed (\(p.terminationStatus))") }
+    }
+}
