@@ -44,7 +44,11 @@ struct Validator {
             if t.name.isEmpty || t.name.contains(where: { $0.isWhitespace }) { error("\(key).name", "must be a non-empty name without spaces") }
             if tokens.contains(where: { $0.name == t.name }) { error("\(key).name", "duplicate credential name '\(t.name)'") }
             do {
-                tokens.append(.init(name: t.name, hash: try TokenHash(parsing: t.hash)))
+                let hash = try TokenHash(parsing: t.hash)
+                if hash.digest.allSatisfy({ $0 == 0 }) {
+                    error("\(key).hash", "this is the example placeholder; put the hash printed by `pwsync hash-token --generate` here")
+                }
+                tokens.append(.init(name: t.name, hash: hash))
             } catch {
                 self.error("\(key).hash", "\(error). Never put the token itself in this file.")
             }

@@ -1,0 +1,40 @@
+import Foundation
+import LDAP
+import TestSupport
+import XCTest
+
+/// The HTTPS endpoint as a TLS client sees it: TLS 1.2 and 1.3 only, the configured chain served.
+final class HTTPSTests: XCTestCase, @unchecked Sendable {
+    override class func setUp() { LDAPLibrary.initializeOnMainThread() }
+
+    func testOnlyTLS12AndNewerAreAccepted() async throws {
+        let p = try PwsyncProcess(fixture: try Fixture.load(.openldap))
+        try await p.start()
+        defer { Task { try? await p.stop() } }
+        for version in ["-tls1_2", "-tls1_3"] {
+            let (status, out) = try handshake(port: p.port, ca: p.fixture.caFile, version)
+            XCTAssertEqual(status, 0, "\(version) must be accepted:\n\(out)")
+            XCTAssertTrue(out.contains("Verify return code: 0 (ok)"), out)
+        }
+        // Lower the client's own floor so that a refusal can only come from pwsync.
+        for version in ["-tls1", "-tls1_1"] {
+            let (status, out) = try handshake(port: p.port, ca: p.fixture.caFile, version, "-cipher", "DEFAULT:@SECLEVEL=0")
+            XCTAssertNotEqual(status, 0, "\(version) must be refused:\n\(out)")
+            XCTAssertFalse(out.contains("Cipher is ") && !out.contains("Cipher is (NONE)"), out)
+        }
+    }
+
+    func handshake(port: Int, ca: String, _ args: String...) throws -> (Int32, String) {
+        let proc = Process()
+        proc.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        proc.arguments = ["s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", ca, "-verify_return_error"] + args
+        let out = Pipe()
+        proc.standardOutput = out
+        proc.standardError = out
+        proc.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+        try proc.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        proc.waitUntilExit()
+        return (proc.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
