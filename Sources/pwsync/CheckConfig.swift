@@ -1,16 +1,23 @@
 import ArgumentParser
 import Config
+import Directory
 import Foundation
+import Logging
+import Secrets
 
-struct CheckConfig: ParsableCommand {
+struct CheckConfig: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
-        abstract: "Validate the config file; print every problem as file:line: key: message."
+        abstract: "Validate the config file; print every problem as file:line: key: message.",
+        discussion: "With --connect, also connect to the directory over TLS, bind as the service account and count the users it can see."
     )
 
     @OptionGroup var options: ConfigOption
 
-    func run() throws {
+    @Flag(help: "Also connect and bind to the directory (needs the network; sends no user password).")
+    var connect = false
+
+    func run() async throws {
         let config = try loadConfiguration(options.config)
         print("\(options.config): OK")
         print("  listen      https://\(config.server.host):\(config.server.port)/scim/v2")
@@ -18,6 +25,17 @@ struct CheckConfig: ParsableCommand {
         print("  users       \(config.directory.userNameAttribute) under \(config.directory.userBase)")
         print("  credentials \(config.server.tokens.map(\.name).joined(separator: ", "))")
         print("  audit log   \(config.auditPath)")
+        guard connect else { return }
+        LoggingSystem.bootstrap { SwiftLogNoOpLogHandler($0) }
+        let directory = config.makeDirectory(bindPassword: try SecretFile.read(config.directory.bindPasswordFile))
+        defer { Task { await directory.shutdown() } }
+        do {
+            let users = try await directory.findUsers(nil)
+            print("  connected   bound as \(config.directory.bindDN); \(users.count) user(s) under the user base")
+        } catch {
+            FileHandle.standardError.write(Data("directory check failed: \(error.detail) [\(error.reason.rawValue)]\n".utf8))
+            throw ExitCode(69)
+        }
     }
 }
 

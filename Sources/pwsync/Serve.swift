@@ -4,7 +4,6 @@ import Config
 import Directory
 import Foundation
 import Hummingbird
-import LDAP
 import Logging
 import PasswordSync
 import Secrets
@@ -37,15 +36,7 @@ struct Serve: AsyncParsableCommand {
         }
 
         let d = config.directory
-        let directory = LDAPDirectory(LDAPDirectoryConfiguration(
-            kind: d.kind == .activeDirectory ? .activeDirectory : .openLDAP,
-            servers: d.urls.map { LDAPConnectionOptions(url: $0, startTLS: d.startTLS, caFile: d.caFile,
-                                                        connectTimeout: d.connectTimeout, operationTimeout: d.operationTimeout) },
-            bindDN: d.bindDN, bindPassword: bindPassword, userBase: d.userBase, userNameAttribute: d.userNameAttribute,
-            poolSize: d.poolSize,
-            activeDirectory: .init(pwdLastSet: .init(rawValue: config.activeDirectory.pwdLastSet) ?? .now,
-                                   history: .init(rawValue: config.activeDirectory.history) ?? .bestEffort)),
-            logger: Logger(label: "pwsync.directory"))
+        let directory = config.makeDirectory(bindPassword: bindPassword)
         let service = PasswordSyncService(directory: directory, audit: audit, retryAfter: config.server.retryAfterSeconds,
                                           logger: Logger(label: "pwsync.sync"))
         let authenticator = Authenticator(credentials: config.server.tokens.map { .init(name: $0.name, hash: $0.hash) })

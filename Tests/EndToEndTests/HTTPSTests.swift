@@ -38,3 +38,41 @@ final class HTTPSTests: XCTestCase, @unchecked Sendable {
         return (proc.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
+
+/// `pwsync check-config --connect`: what an admin runs before pointing Okta at pwsync.
+final class CheckConfigTests: XCTestCase, @unchecked Sendable {
+    func run(_ args: [String]) throws -> (Int32, String) {
+        let proc = Process()
+        proc.executableURL = URL(fileURLWithPath: PwsyncProcess.binary)
+        proc.arguments = args
+        let out = Pipe()
+        proc.standardOutput = out
+        proc.standardError = out
+        try proc.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        proc.waitUntilExit()
+        return (proc.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func testConnectBindsAndCountsUsersOnBothDirectories() async throws {
+        for name in Fixture.Name.allCases {
+            let p = try PwsyncProcess(fixture: try Fixture.load(name))
+            let (status, out) = try run(["check-config", "--connect", "--config", p.configPath])
+            XCTAssertEqual(status, 0, out)
+            XCTAssertTrue(out.contains("4 user(s) under the user base"), out)
+            try await p.client.shutdown()
+        }
+    }
+
+    func testConnectReportsAnUntrustedDirectoryCertificate() async throws {
+        let f = try Fixture.load(.openldap)
+        let p = try PwsyncProcess(fixture: f)
+        let config = try String(contentsOfFile: p.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "ca_file = \"\(f.caFile)\"", with: "ca_file = \"/etc/ssl/certs/ca-certificates.crt\"")
+        try config.write(toFile: p.configPath, atomically: true, encoding: .utf8)
+        let (status, out) = try run(["check-config", "--connect", "--config", p.configPath])
+        XCTAssertEqual(status, 69, out)
+        XCTAssertTrue(out.contains("TLS handshake failed"), out)
+        try await p.client.shutdown()
+    }
+}

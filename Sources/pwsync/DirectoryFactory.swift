@@ -1,0 +1,21 @@
+import Config
+import Directory
+import LDAP
+import Logging
+import Secrets
+
+extension Configuration {
+    /// The directory this config describes, bound with `bindPassword` (read from `bind_password_file`).
+    func makeDirectory(bindPassword: Secret, logger: Logger = Logger(label: "pwsync.directory")) -> LDAPDirectory {
+        let d = directory
+        return LDAPDirectory(LDAPDirectoryConfiguration(
+            kind: d.kind == .activeDirectory ? .activeDirectory : .openLDAP,
+            servers: d.urls.map { LDAPConnectionOptions(url: $0, startTLS: d.startTLS, caFile: d.caFile,
+                                                        connectTimeout: d.connectTimeout, operationTimeout: d.operationTimeout) },
+            bindDN: d.bindDN, bindPassword: bindPassword, userBase: d.userBase, userNameAttribute: d.userNameAttribute,
+            poolSize: d.poolSize,
+            activeDirectory: .init(pwdLastSet: .init(rawValue: activeDirectory.pwdLastSet) ?? .now,
+                                   history: .init(rawValue: activeDirectory.history) ?? .bestEffort)),
+            logger: logger)
+    }
+}
