@@ -8,7 +8,11 @@ actor ConnectionPool {
     private let bindDN: String
     private let bindPassword: Secret
     private let maxSize: Int
-    private var idle: [LDAPConnection] = []
+    /// Bound connections waiting for work, with when they were last used.
+    private var idle: [(connection: LDAPConnection, since: ContinuousClock.Instant)] = []
+    /// AD drops an idle LDAP connection after 15 minutes (MaxConnIdleTime); retire ours well before,
+    /// so a push rarely meets a dead socket.
+    static let maxIdle: Duration = .seconds(300)
     private var open = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
@@ -19,8 +23,8 @@ actor ConnectionPool {
         self.maxSize = max(1, maxSize)
     }
 
-    /// Runs `body` on a bound connection. A pooled connection the server dropped while idle is
-    /// replaced once by a fresh one (a write that failed with "server down" was never sent).
+    /// Runs `body` on a bound connection. When a pooled connection turns out dead and the operation
+    /// cannot have been applied (`safeToRetry`), it is run once more on a fresh connection.
     func withConnection<T: Sendable>(_ body: @Sendable (LDAPConnection) async throws -> T) async throws -> T {
         var (conn, reused) = try await acquire()
         while true {
@@ -28,7 +32,7 @@ actor ConnectionPool {
                 let result = try await body(conn)
                 release(conn)
                 return result
-            } catch let e as LDAPError where reused && e.resultCode == -1 {
+            } catch let e as LDAPError where reused && e.resultCode == -1 && e.safeToRetry {
                 discard(conn)
                 (conn, reused) = try await acquire(fresh: true)
             } catch {
@@ -41,20 +45,17 @@ actor ConnectionPool {
     func closeAll() async {
         let all = idle
         idle.removeAll()
-        for c in all { await c.close(); open -= 1 }
+        for c in all { await c.connection.close(); open -= 1 }
     }
 
     private func acquire(fresh: Bool = false) async throws -> (LDAPConnection, Bool) {
-        if !fresh, let c = idle.popLast() {
-            if c.isUsable { return (c, true) }
-            open -= 1
-        }
-        while open >= maxSize {
-            if let c = idle.popLast() {
-                if c.isUsable && !fresh { return (c, true) }
-                open -= 1
-                continue
+        while true {
+            // Most recently used first; anything stale, dead or unwanted is closed on the way.
+            while let (c, since) = idle.popLast() {
+                if !fresh, ContinuousClock.now - since < Self.maxIdle, c.isAlive { return (c, true) }
+                discard(c)
             }
+            if open < maxSize { break }
             await withCheckedContinuation { waiters.append($0) }
         }
         open += 1
@@ -68,7 +69,7 @@ actor ConnectionPool {
     }
 
     private func release(_ c: LDAPConnection) {
-        idle.append(c)
+        idle.append((c, ContinuousClock.now))
         wakeOne()
     }
 

@@ -44,6 +44,19 @@ public final class LDAPConnection: @unchecked Sendable {
     /// False once a transport-level error was seen: the pool must not reuse this connection.
     public var isUsable: Bool { queue.sync { !broken && ld != nil } }
 
+    /// An idle LDAP connection has nothing to read. If its socket is readable, hung up or in error,
+    /// the server closed it (restart, idle timeout, notice of disconnection): do not send on it.
+    public var isAlive: Bool {
+        queue.sync {
+            guard let ld, !broken else { return false }
+            var fd: Int32 = -1
+            guard ldap_get_option(ld, LDAP_OPT_DESC, &fd) == LDAP_OPT_SUCCESS, fd >= 0 else { return false }
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 0) >= 0 else { return false }
+            return p.revents == 0
+        }
+    }
+
     public func simpleBind(dn: String, password: Secret) async throws {
         try await run { [self] in
             let ld = try handle("bind")
@@ -67,7 +80,7 @@ public final class LDAPConnection: @unchecked Sendable {
                 let rc = ldap_search_ext_s(ld, base, scope.rawValue, filter, attrs, 0, nil, nil, &tv, sizeLimit, &res)
                 defer { if res != nil { ldap_msgfree(res) } }
                 guard rc == LDAP_SUCCESS || (rc == LDAP_SIZELIMIT_EXCEEDED && res != nil) else {
-                    throw failure(rc, "search")
+                    throw failure(rc, "search", safeToRetry: true)
                 }
                 return readEntries(ld, res)
             }
@@ -82,7 +95,7 @@ public final class LDAPConnection: @unchecked Sendable {
                 try withControls(controls) { ctrls in
                     var msgid: Int32 = 0
                     let rc = ldap_modify_ext(ld, dn, mods, ctrls, nil, &msgid)
-                    if rc != LDAP_SUCCESS { throw failure(rc, "modify") }
+                    if rc != LDAP_SUCCESS { throw failure(rc, "modify", safeToRetry: true) }
                     return try awaitResult(ld, msgid, "modify")
                 }
             }
@@ -101,7 +114,7 @@ public final class LDAPConnection: @unchecked Sendable {
                                          bv_val: UnsafeMutablePointer(mutating: raw.baseAddress?.assumingMemoryBound(to: CChar.self)))
                         var msgid: Int32 = 0
                         let rc = ldap_passwd(ld, &user, nil, &new, ctrls, nil, &msgid)
-                        if rc != LDAP_SUCCESS { throw failure(rc, "password modify") }
+                        if rc != LDAP_SUCCESS { throw failure(rc, "password modify", safeToRetry: true) }
                         return try awaitResult(ld, msgid, "password modify")
                     }
                 }
@@ -131,7 +144,7 @@ public final class LDAPConnection: @unchecked Sendable {
     }
 
     private func handle(_ op: String) throws -> OpaquePointer {
-        guard let ld, !broken else { throw LDAPError(kind: .result(-1), operation: op) }
+        guard let ld, !broken else { throw LDAPError(kind: .result(-1), operation: op, safeToRetry: true) }
         // pwsync only ever talks to a directory as its service account, which needs a password.
         try requireTLS(op)
         return ld
@@ -242,7 +255,7 @@ public final class LDAPConnection: @unchecked Sendable {
     }
 
     /// Builds the error for a failed call, reading libldap's diagnostic for client-side detail.
-    private func failure(_ rc: Int32, _ op: String) -> LDAPError {
+    private func failure(_ rc: Int32, _ op: String, safeToRetry: Bool = false) -> LDAPError {
         var diagText: String?
         if let ld {
             var diag: UnsafeMutablePointer<CChar>?
@@ -252,7 +265,7 @@ public final class LDAPConnection: @unchecked Sendable {
             }
         }
         if rc < 0 { broken = true }
-        return LDAPError(kind: .result(rc), operation: op, diagnostic: diagText)
+        return LDAPError(kind: .result(rc), operation: op, diagnostic: diagText, safeToRetry: safeToRetry)
     }
 
     private func readEntries(_ ld: OpaquePointer, _ res: OpaquePointer?) -> [LDAPEntry] {

@@ -19,12 +19,18 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible {
     public let diagnostic: String?
     /// ppolicy response control error (OpenLDAP draft-behera), when the server sent one.
     public let passwordPolicyError: Int32?
+    /// True when repeating the operation on a new connection cannot apply it twice: it is a read, or
+    /// it failed before the request left this process. A write that failed while awaiting its result
+    /// may have been applied, and re-sending a password would then hit the directory's history.
+    public let safeToRetry: Bool
 
-    public init(kind: Kind, operation: String, diagnostic: String? = nil, passwordPolicyError: Int32? = nil) {
+    public init(kind: Kind, operation: String, diagnostic: String? = nil, passwordPolicyError: Int32? = nil,
+                safeToRetry: Bool = false) {
         self.kind = kind
         self.operation = operation
         self.diagnostic = diagnostic
         self.passwordPolicyError = passwordPolicyError
+        self.safeToRetry = safeToRetry
     }
 
     public var resultCode: Int32? {

@@ -156,3 +156,44 @@ func XCTUnwrapAsync<T>(_ value: @autoclosure () async throws -> T?, file: Static
     let v = try await value()
     return try XCTUnwrap(v, file: file, line: line)
 }
+
+/// The pool after the directory restarts under it: the next push must go through, not fail.
+final class ConnectionPoolRestartTests: XCTestCase, @unchecked Sendable {
+    override class func setUp() { LDAPLibrary.initializeOnMainThread() }
+
+    func testPushAfterServerRestartUsesAFreshConnection() async throws {
+        let f = try Fixture.load(.openldap)
+        let d = LDAPDirectory(LDAPDirectoryConfiguration(kind: .openLDAP, servers: [f.options()], bindDN: f.bindDN,
+                                                         bindPassword: try f.bindPassword(), userBase: f.userBase,
+                                                         userNameAttribute: f.userNameAttribute, poolSize: 2))
+        let bob = try await XCTUnwrapAsync(try await d.findUsers(.equals(.userName, "bob")).first)  // warms the pool
+        try restartSlapd(f)
+        let pw = Canary.make("restart")
+        let report = try await d.setPassword(of: bob, to: Secret(pw))
+        XCTAssertTrue(report.historyEnforced)
+        let bound = try await f.bindResult(dn: bob.dn, password: Secret(pw))
+        XCTAssertEqual(bound, 0)
+        await d.shutdown()
+    }
+
+    /// Stops slapd and starts it again with the same command line, read from /proc before stopping it.
+    func restartSlapd(_ f: Fixture) throws {
+        let pidFile = f["PID_FILE"]
+        let pid = try XCTUnwrap(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let argv = try XCTUnwrap(FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"))
+            .split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        kill(pid, SIGTERM)
+        for _ in 0..<100 where kill(pid, 0) == 0 { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertNotEqual(kill(pid, 0), 0, "slapd did not stop")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: argv[0].hasPrefix("/") ? argv[0] : "/usr/sbin/\(argv[0])")
+        p.arguments = Array(argv.dropFirst())
+        try p.run()  // slapd daemonises: wait for its new pid file rather than for this process
+        for _ in 0..<100 {
+            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let new = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+               new != pid, kill(new, 0) == 0 { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        XCTFail("slapd did not come back")
+    }
+}
