@@ -25,33 +25,14 @@ final class HTTPSTests: XCTestCase, @unchecked Sendable {
     }
 
     func handshake(port: Int, ca: String, _ args: String...) throws -> (Int32, String) {
-        let proc = Process()
-        proc.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        proc.arguments = ["s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", ca, "-verify_return_error"] + args
-        let out = Pipe()
-        proc.standardOutput = out
-        proc.standardError = out
-        proc.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-        try proc.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        proc.waitUntilExit()
-        return (proc.terminationStatus, String(decoding: data, as: UTF8.self))
+        try PwsyncProcess.run("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", ca, "-verify_return_error"] + args)
     }
 }
 
 /// `pwsync check-config --connect`: what an admin runs before pointing Okta at pwsync.
 final class CheckConfigTests: XCTestCase, @unchecked Sendable {
     func run(_ args: [String]) throws -> (Int32, String) {
-        let proc = Process()
-        proc.executableURL = URL(fileURLWithPath: PwsyncProcess.binary)
-        proc.arguments = args
-        let out = Pipe()
-        proc.standardOutput = out
-        proc.standardError = out
-        try proc.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        proc.waitUntilExit()
-        return (proc.terminationStatus, String(decoding: data, as: UTF8.self))
+        try PwsyncProcess.run(PwsyncProcess.binary, args)
     }
 
     func testConnectBindsAndCountsUsersOnBothDirectories() async throws {

@@ -140,15 +140,8 @@ final class PasswordPushTests: XCTestCase, @unchecked Sendable {
         var config = try String(contentsOfFile: p.configPath, encoding: .utf8)
         config = config.replacingOccurrences(of: f["LDAPS_URL"], with: f["LDAP_URL"])
         try config.write(toFile: p.configPath, atomically: true, encoding: .utf8)
-        let proc = Process()
-        proc.executableURL = URL(fileURLWithPath: PwsyncProcess.binary)
-        proc.arguments = ["serve", "--config", p.configPath]
-        let err = Pipe()
-        proc.standardError = err
-        try proc.run()
-        proc.waitUntilExit()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertEqual(proc.terminationStatus, 78)
+        let (status, text) = try PwsyncProcess.run(PwsyncProcess.binary, ["serve", "--config", p.configPath])
+        XCTAssertEqual(status, 78)
         let line = try XCTUnwrap(config.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix("urls = ") }) + 1
         XCTAssertTrue(text.contains("\(p.configPath):\(line): directory.urls:"), text)
         XCTAssertTrue(text.contains("unencrypted"), text)

@@ -151,6 +151,22 @@ final class PwsyncProcess: @unchecked Sendable {
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
+    /// Runs a program to completion (stdin from /dev/null), returning its exit status and its
+    /// stdout and stderr together.
+    static func run(_ executable: String, _ args: [String]) throws -> (status: Int32, output: String) {
+        let proc = Process()
+        proc.executableURL = URL(fileURLWithPath: executable)
+        proc.arguments = args
+        let out = Pipe()
+        proc.standardOutput = out
+        proc.standardError = out
+        proc.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+        try proc.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        proc.waitUntilExit()
+        return (proc.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
     /// Runs a bash script with positional arguments (never secrets) and fails on a non-zero exit.
     static func bash(_ script: String, _ args: String...) throws {
         let p = Process()
