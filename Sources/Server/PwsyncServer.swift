@@ -35,6 +35,12 @@ public enum PwsyncServer {
         return router
     }
 
+    static let tls12CipherSuites = [
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+    ].joined(separator: ":")
+
     /// Server TLS from PEM files: the whole chain in the certificate file (Okta has no intermediates).
     public static func tlsConfiguration(certificatePath: String, privateKeyPath: String) throws -> TLSConfiguration {
         let chain = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
@@ -42,6 +48,8 @@ public enum PwsyncServer {
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
         // swift-nio-ssl's server default still allows TLS 1.0.
         tls.minimumTLSVersion = .tlsv12
+        // TLS 1.2: forward-secret AEAD suites only (Mozilla "intermediate"); no CBC, no RSA key exchange.
+        tls.cipherSuites = tls12CipherSuites
         return tls
     }
 

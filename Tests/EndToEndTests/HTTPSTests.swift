@@ -24,6 +24,20 @@ final class HTTPSTests: XCTestCase, @unchecked Sendable {
         }
     }
 
+    func testTLS12OffersOnlyForwardSecretAEADSuites() async throws {
+        let p = try PwsyncProcess(fixture: try Fixture.load(.openldap))
+        try await p.start()
+        defer { Task { try? await p.stop() } }
+        for good in ["ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-CHACHA20-POLY1305"] {
+            let (status, out) = try handshake(port: p.port, ca: p.fixture.caFile, "-tls1_2", "-cipher", good)
+            XCTAssertEqual(status, 0, "\(good) must be accepted:\n\(out)")
+        }
+        for weak in ["ECDHE-RSA-AES128-SHA", "ECDHE-RSA-AES256-SHA", "AES128-GCM-SHA256", "AES256-SHA", "DES-CBC3-SHA"] {
+            let (status, out) = try handshake(port: p.port, ca: p.fixture.caFile, "-tls1_2", "-cipher", "\(weak):@SECLEVEL=0")
+            XCTAssertNotEqual(status, 0, "\(weak) must be refused:\n\(out)")
+        }
+    }
+
     func handshake(port: Int, ca: String, _ args: String...) throws -> (Int32, String) {
         try PwsyncProcess.run("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", ca, "-verify_return_error"] + args)
     }
