@@ -45,8 +45,6 @@ public enum LDAPValue: Sendable {
     case secret(Secret)
 
     public static func string(_ s: String) -> LDAPValue { .bytes(Array(s.utf8)) }
-
-    var isSecret: Bool { if case .secret = self { return true } else { return false } }
 }
 
 public struct LDAPModification: Sendable {

@@ -52,12 +52,4 @@ final class ByteRecorder: @unchecked Sendable {
         Thread.sleep(forTimeInterval: 0.3)
         return lock.withLock { received }
     }
-
-    /// A loopback port with nothing listening on it.
-    static func closedPort() throws -> Int {
-        let r = try ByteRecorder()
-        let p = r.port
-        _ = r.finish()
-        return p
-    }
 }

@@ -129,7 +129,7 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
 
     func testFailoverSkipsAnUnreachableServer() async throws {
         let f = try Fixture.load(.openldap)
-        let dead = LDAPConnectionOptions(url: LDAPURL(scheme: .ldaps, host: "127.0.0.1", port: try ByteRecorder.closedPort()), caFile: f.caFile, connectTimeout: 1)
+        let dead = LDAPConnectionOptions(url: LDAPURL(scheme: .ldaps, host: "127.0.0.1", port: try Loopback.freePort()), caFile: f.caFile, connectTimeout: 1)
         let d = try directory(f, servers: [dead, f.options()])
         let users = try await d.findUsers(.equals(.userName, "alice"))
         XCTAssertEqual(users.count, 1)

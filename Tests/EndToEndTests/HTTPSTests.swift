@@ -62,9 +62,7 @@ final class CheckConfigTests: XCTestCase, @unchecked Sendable {
     func testConnectReportsAnUntrustedDirectoryCertificate() async throws {
         let f = try Fixture.load(.openldap)
         let p = try PwsyncProcess(fixture: f)
-        let config = try String(contentsOfFile: p.configPath, encoding: .utf8)
-            .replacingOccurrences(of: "ca_file = \"\(f.caFile)\"", with: "ca_file = \"/etc/ssl/certs/ca-certificates.crt\"")
-        try config.write(toFile: p.configPath, atomically: true, encoding: .utf8)
+        try p.editConfig(replacing: "ca_file = \"\(f.caFile)\"", with: "ca_file = \"/etc/ssl/certs/ca-certificates.crt\"")
         let (status, out) = try run(["check-config", "--connect", "--config", p.configPath])
         XCTAssertEqual(status, 69, out)
         XCTAssertTrue(out.contains("TLS handshake failed"), out)

@@ -137,9 +137,8 @@ final class PasswordPushTests: XCTestCase, @unchecked Sendable {
     func testPlaintextDirectoryURLIsRefusedAtStartup() async throws {
         let f = try Fixture.load(.openldap)
         let p = try PwsyncProcess(fixture: f)
-        var config = try String(contentsOfFile: p.configPath, encoding: .utf8)
-        config = config.replacingOccurrences(of: f["LDAPS_URL"], with: f["LDAP_URL"])
-        try config.write(toFile: p.configPath, atomically: true, encoding: .utf8)
+        try p.editConfig(replacing: f["LDAPS_URL"], with: f["LDAP_URL"])
+        let config = try String(contentsOfFile: p.configPath, encoding: .utf8)
         let (status, text) = try PwsyncProcess.run(PwsyncProcess.binary, ["serve", "--config", p.configPath])
         XCTAssertEqual(status, 78)
         let line = try XCTUnwrap(config.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix("urls = ") }) + 1
@@ -152,9 +151,7 @@ final class PasswordPushTests: XCTestCase, @unchecked Sendable {
     func testDirectoryDownIs429WithRetryAfter() async throws {
         let f = try Fixture.load(.openldap)
         let p = try PwsyncProcess(fixture: f)
-        var config = try String(contentsOfFile: p.configPath, encoding: .utf8)
-        config = config.replacingOccurrences(of: f["LDAPS_URL"], with: "ldaps://127.0.0.1:\(try PwsyncProcess.freePort())")
-        try config.write(toFile: p.configPath, atomically: true, encoding: .utf8)
+        try p.editConfig(replacing: f["LDAPS_URL"], with: "ldaps://127.0.0.1:\(try Loopback.freePort())")
         try await p.start()
         do {
             let r = try await p.request(.GET, "/scim/v2/Users?filter=userName+eq+%22alice%22")

@@ -27,7 +27,7 @@ final class PwsyncProcess: @unchecked Sendable {
         self.fixture = fixture
         state = NSTemporaryDirectory() + "pwsync-e2e-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: "\(state)/tls", withIntermediateDirectories: true)
-        port = try Self.freePort()
+        port = try Loopback.freePort()
         let t = TokenHash.generateToken()
         token = t.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
         // The same helpers the quickstart uses: certificate from the fixture CA, config from the fixture facts.
@@ -138,17 +138,11 @@ final class PwsyncProcess: @unchecked Sendable {
         return out
     }
 
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
+    /// Rewrites the generated config (for tests of bad or unusual configurations).
+    func editConfig(replacing old: String, with new: String) throws {
+        let text = try String(contentsOfFile: configPath, encoding: .utf8)
+        precondition(text.contains(old), "config has no \(old)")
+        try text.replacingOccurrences(of: old, with: new).write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
     /// Runs a program to completion (stdin from /dev/null), returning its exit status and its
