@@ -59,11 +59,11 @@ let package = Package(
         .testTarget(name: "LDAPTests", dependencies: ["LDAP", "Secrets"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit"]),
-        .testTarget(name: "PasswordSyncTests", dependencies: ["PasswordSync", "SCIM", "Directory", "Audit", "Secrets"]),
+        .testTarget(name: "PasswordSyncTests", dependencies: ["PasswordSync", "SCIM", "Directory", "Audit", "Secrets", "Fakes"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "PasswordSync", "Directory", "Audit", "Secrets",
+                "Server", "PasswordSync", "Directory", "Audit", "Secrets", "Fakes",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
@@ -80,5 +80,7 @@ let package = Package(
             ]
         ),
         .target(name: "TestSupport", dependencies: ["LDAP", "Secrets"], path: "Tests/TestSupport"),
+        /// In-memory `Directory` and `AuditSink` for unit tests of pure logic.
+        .target(name: "Fakes", dependencies: ["Directory", "Audit", "Secrets"], path: "Tests/Fakes"),
     ]
 )

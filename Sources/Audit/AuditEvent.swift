@@ -15,8 +15,12 @@ public struct AuditEvent: Sendable, Equatable, Codable {
     public var principal: String?
     /// SCIM operation, e.g. `PATCH /Users/{id}`.
     public var operation: String?
-    /// How the password arrived (patch_value, patch_path, put, post_placeholder).
+    /// How the password arrived (patch_value, patch_path, put, patch_resource, post_placeholder).
     public var form: String?
+    /// What was asked of the directory: set_password, deactivate, reactivate, create.
+    public var action: String?
+    /// On create: what happened to Okta's POST placeholder password (ignored, applied, refused_by_policy).
+    public var placeholder: String?
     public var userName: String?
     public var userID: String?
     public var dn: String?
@@ -30,7 +34,7 @@ public struct AuditEvent: Sendable, Equatable, Codable {
     public var latencyMs: Int?
 
     public init(_ event: Kind, requestID: String? = nil, client: String? = nil, principal: String? = nil,
-                operation: String? = nil, form: String? = nil, userName: String? = nil, userID: String? = nil,
+                operation: String? = nil, form: String? = nil, action: String? = nil, placeholder: String? = nil, userName: String? = nil, userID: String? = nil,
                 dn: String? = nil, mode: String? = nil, outcome: String? = nil, reason: String? = nil,
                 resultCode: Int32? = nil, historyEnforced: Bool? = nil, latencyMs: Int? = nil) {
         self.event = event
@@ -39,6 +43,8 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         self.principal = principal
         self.operation = operation
         self.form = form
+        self.action = action
+        self.placeholder = placeholder
         self.userName = userName
         self.userID = userID
         self.dn = dn
@@ -51,7 +57,7 @@ public struct AuditEvent: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case event, client, principal, operation, form, dn, mode, outcome, reason
+        case event, client, principal, operation, form, action, placeholder, dn, mode, outcome, reason
         case requestID = "request_id"
         case userName = "user_name"
         case userID = "user_id"

@@ -19,7 +19,17 @@ public struct Configuration: Sendable {
     public struct Credential: Sendable {
         /// Recorded in the audit log as the principal.
         public var name: String
+        /// Set for HTTP Basic credentials ([[server.basic_auth]]); nil for bearer tokens.
+        public var username: String?
         public var hash: TokenHash
+    }
+
+    public struct Provisioning: Sendable {
+        /// Where new accounts are created; nil = never create.
+        public var createBase: String?
+        /// "ignore" or "apply": what to do with the password in every POST /Users.
+        public var postPassword: String
+        public var disableAccounts: Bool
     }
 
     public enum DirectoryKind: String, Sendable { case activeDirectory = "active_directory", openLDAP = "openldap" }
@@ -46,6 +56,7 @@ public struct Configuration: Sendable {
     public var server: Server
     public var directory: Directory
     public var activeDirectory: ActiveDirectory
+    public var provisioning: Provisioning
     public var auditPath: String
     public var logLevel: String
 

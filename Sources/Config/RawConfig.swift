@@ -3,6 +3,7 @@ struct RawConfig: Decodable {
     var server: RawServer
     var directory: RawDirectory
     var active_directory: RawActiveDirectory?
+    var provisioning: RawProvisioning?
     var audit: RawAudit
     var log: RawLog?
 }
@@ -13,7 +14,21 @@ struct RawServer: Decodable {
     var tls_private_key: String
     var max_body_bytes: Int?
     var retry_after_seconds: Int?
-    var tokens: [RawToken]
+    var tokens: [RawToken]?
+    var basic_auth: [RawBasic]?
+}
+
+struct RawBasic: Decodable {
+    var name: String
+    var username: String
+    var hash: String
+}
+
+struct RawProvisioning: Decodable {
+    var create_users: Bool?
+    var create_base: String?
+    var post_password: String?
+    var disable_accounts: Bool?
 }
 
 struct RawToken: Decodable {
@@ -61,12 +76,13 @@ extension RawConfig {
     /// For "wrong type" messages: what each key takes.
     static func expectedType(_ key: String) -> String {
         switch key {
-        case "starttls": return "true or false"
+        case "starttls", "create_users", "disable_accounts": return "true or false"
         case "max_body_bytes", "retry_after_seconds", "pool_size": return "an integer"
         case "connect_timeout_seconds", "operation_timeout_seconds": return "a number of seconds"
         case "urls": return "an array of strings, e.g. [\"ldaps://dc1.example.com\"]"
         case "tokens": return "[[server.tokens]] tables"
-        case "server", "directory", "active_directory", "audit", "log": return "a [\(key)] table"
+        case "basic_auth": return "[[server.basic_auth]] tables"
+        case "server", "directory", "active_directory", "provisioning", "audit", "log": return "a [\(key)] table"
         default: return "a string in quotes"
         }
     }

@@ -38,20 +38,36 @@ struct Validator {
         let retryAfter = raw.server.retry_after_seconds ?? 30
         if !(1...3600).contains(retryAfter) { error("server.retry_after_seconds", "must be between 1 and 3600") }
         var tokens: [Configuration.Credential] = []
-        if raw.server.tokens.isEmpty { error("server.tokens", "configure at least one [[server.tokens]] entry (see `pwsync hash-token`)") }
-        for (i, t) in raw.server.tokens.enumerated() {
-            let key = "server.tokens.\(i)"
-            if t.name.isEmpty || t.name.contains(where: { $0.isWhitespace }) { error("\(key).name", "must be a non-empty name without spaces") }
-            if tokens.contains(where: { $0.name == t.name }) { error("\(key).name", "duplicate credential name '\(t.name)'") }
+        func checkHash(_ key: String, _ text: String) -> TokenHash? {
             do {
-                let hash = try TokenHash(parsing: t.hash)
+                let hash = try TokenHash(parsing: text)
                 if hash.digest.allSatisfy({ $0 == 0 }) {
                     error("\(key).hash", "this is the example placeholder; put the hash printed by `pwsync hash-token --generate` here")
                 }
-                tokens.append(.init(name: t.name, hash: hash))
+                return hash
             } catch {
-                self.error("\(key).hash", "\(error). Never put the token itself in this file.")
+                self.error("\(key).hash", "\(error). Never put the token or password itself in this file.")
+                return nil
             }
+        }
+        func checkName(_ key: String, _ name: String) {
+            if name.isEmpty || name.contains(where: { $0.isWhitespace }) { error("\(key).name", "must be a non-empty name without spaces") }
+            if tokens.contains(where: { $0.name == name }) { error("\(key).name", "duplicate credential name '\(name)'") }
+        }
+        let rawTokens = raw.server.tokens ?? [], rawBasic = raw.server.basic_auth ?? []
+        if rawTokens.isEmpty && rawBasic.isEmpty {
+            error("server.tokens", "configure at least one [[server.tokens]] (or [[server.basic_auth]]) entry (see `pwsync hash-token`)")
+        }
+        for (i, t) in rawTokens.enumerated() {
+            let key = "server.tokens.\(i)"
+            checkName(key, t.name)
+            if let hash = checkHash(key, t.hash) { tokens.append(.init(name: t.name, username: nil, hash: hash)) }
+        }
+        for (i, b) in rawBasic.enumerated() {
+            let key = "server.basic_auth.\(i)"
+            checkName(key, b.name)
+            if b.username.isEmpty || b.username.contains(":") { error("\(key).username", "must be non-empty and contain no ':'") }
+            if let hash = checkHash(key, b.hash) { tokens.append(.init(name: b.name, username: b.username, hash: hash)) }
         }
 
         // [directory]
@@ -108,6 +124,18 @@ struct Validator {
         let history = raw.active_directory?.history ?? "best_effort"
         if !["require", "best_effort"].contains(history) { error("active_directory.history", "must be \"require\" or \"best_effort\"") }
 
+        // [provisioning]
+        let p = raw.provisioning
+        let createUsers = p?.create_users ?? false
+        if createUsers && (p?.create_base ?? "").isEmpty {
+            error("provisioning.create_base", "set the OU new accounts are created in (required when create_users = true)")
+        }
+        if !createUsers, p?.create_base != nil {
+            error("provisioning.create_base", "only used with create_users = true; remove it or turn creation on")
+        }
+        let postPassword = p?.post_password ?? "ignore"
+        if !["ignore", "apply"].contains(postPassword) { error("provisioning.post_password", "must be \"ignore\" or \"apply\"") }
+
         // [audit], [log]
         let auditDir = (raw.audit.path as NSString).deletingLastPathComponent
         var isDir: ObjCBool = false
@@ -125,6 +153,8 @@ struct Validator {
                              bindPasswordFile: d.bind_password_file, userBase: d.user_base, userNameAttribute: attribute,
                              connectTimeout: connectTimeout, operationTimeout: opTimeout, poolSize: pool),
             activeDirectory: .init(pwdLastSet: pwdLastSet, history: history),
+            provisioning: .init(createBase: createUsers ? p?.create_base : nil, postPassword: postPassword,
+                                disableAccounts: p?.disable_accounts ?? true),
             auditPath: raw.audit.path,
             logLevel: level)
     }

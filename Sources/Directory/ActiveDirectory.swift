@@ -79,7 +79,7 @@ extension LDAPDirectory {
         let dn = user.dn
         let finalMods = mods
         let finalControls = controls
-        _ = try await withConnection { c in try await c.modify(dn: dn, finalMods, controls: finalControls) }
+        _ = try await withConnection(.setPassword) { c in try await c.modify(dn: dn, finalMods, controls: finalControls) }
         return PasswordWriteReport(historyEnforced: !controls.isEmpty)
     }
 

@@ -27,7 +27,27 @@ public struct DirectoryUser: Sendable, Equatable {
 
 /// The user attributes a SCIM filter may name; each directory maps them to its own LDAP attributes.
 public enum UserAttribute: String, Sendable, CaseIterable {
-    case userName, email, givenName, familyName
+    case id, userName, email, givenName, familyName, displayName
+}
+
+/// What pwsync may put in a new account when creation is enabled: the SCIM core profile, no more.
+public struct NewUser: Sendable, Equatable {
+    public var userName: String
+    public var givenName: String?
+    public var familyName: String?
+    public var displayName: String?
+    public var email: String?
+    public var active: Bool
+
+    public init(userName: String, givenName: String? = nil, familyName: String? = nil, displayName: String? = nil,
+                email: String? = nil, active: Bool = true) {
+        self.userName = userName
+        self.givenName = givenName
+        self.familyName = familyName
+        self.displayName = displayName
+        self.email = email
+        self.active = active
+    }
 }
 
 /// A directory-neutral query: what a SCIM filter turns into once validated.
@@ -64,4 +84,14 @@ public protocol Directory: Sendable {
     func user(id: String) async throws(DirectoryFailure) -> DirectoryUser?
     /// Administrative reset of `user`'s password to `password`.
     func setPassword(of user: DirectoryUser, to password: Secret) async throws(DirectoryFailure) -> PasswordWriteReport
+    /// Enables or disables the account (AD: the ACCOUNTDISABLE bit, read-modify-write; OpenLDAP:
+    /// `pwdAccountLockedTime`). Returns the user as it now is.
+    func setActive(_ active: Bool, of user: DirectoryUser) async throws(DirectoryFailure) -> DirectoryUser
+    /// Creates an account under `creationBase` with `password` set in the same add, so a half-made
+    /// account never exists. Only called when creation is configured.
+    func createUser(_ user: NewUser, password: Secret) async throws(DirectoryFailure) -> DirectoryUser
+    /// Where users are searched, for messages that tell the admin where pwsync looked.
+    var searchBase: String { get }
+    /// Where new accounts go; nil when account creation is off.
+    var creationBase: String? { get }
 }

@@ -15,6 +15,13 @@ public struct DirectoryFailure: Error, Sendable, Equatable, CustomStringConverti
         case invalidPassword = "invalid_password"
         case historyNotEnforceable = "history_not_enforceable"
         case directoryError = "directory_error"
+        case alreadyExists = "already_exists"
+        case invalidAttribute = "invalid_attribute"
+    }
+
+    /// What pwsync was doing, so a refusal names the right permission.
+    public enum Action: Sendable {
+        case read, setPassword, setActive, create
     }
 
     public var reason: Reason
@@ -34,7 +41,7 @@ public struct DirectoryFailure: Error, Sendable, Equatable, CustomStringConverti
     }
 
     /// Maps an LDAP error during a password write (or the search before it) to a reason.
-    public static func map(_ error: LDAPError, kind: DirectoryKind, server: String) -> DirectoryFailure {
+    public static func map(_ error: LDAPError, kind: DirectoryKind, server: String, action: Action = .setPassword) -> DirectoryFailure {
         let rc = error.resultCode
         switch error.kind {
         case .insecureConnection:
@@ -56,9 +63,20 @@ public struct DirectoryFailure: Error, Sendable, Equatable, CustomStringConverti
             case (_, 32, _, _):
                 return .init(.userNotFound, "The user no longer exists in the directory.", resultCode: rc)
             case (_, 50, _, _):
+                let right: String
+                switch action {
+                case .setActive:
+                    right = "enable or disable this account (on AD: write access to userAccountControl; on OpenLDAP: write access to pwdAccountLockedTime)"
+                case .create:
+                    right = "create accounts in the configured OU (on AD: Create User objects; on OpenLDAP: write access to the OU's children and the new entry's attributes)"
+                case .read, .setPassword:
+                    right = "reset this user's password (on AD: the Reset Password right; on OpenLDAP: write access to userPassword)"
+                }
                 return .init(.insufficientRights,
-                             "pwsync's service account lacks the right to reset this user's password (on AD: the Reset Password right; on OpenLDAP: write access to userPassword). Protected accounts (AdminSDHolder) cannot be reset by a delegated account.",
+                             "pwsync's service account lacks the right to \(right). Protected accounts (AdminSDHolder) cannot be changed by a delegated account.",
                              resultCode: rc)
+            case (_, 68, _, _), (.activeDirectory, 19, 0x524, _):
+                return .init(.alreadyExists, "An entry with this name already exists in the directory.", resultCode: rc)
             case (.activeDirectory, 19, 0x52D, _), (.activeDirectory, 53, 0x52D, _):
                 return .init(.policyViolation,
                              "Directory refused the new password: it does not meet the domain password policy (length, complexity, history or minimum age).",

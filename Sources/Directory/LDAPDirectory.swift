@@ -11,6 +11,8 @@ public final class LDAPDirectory: Directory {
     let rootDSE = RootDSECache()
 
     public var kind: DirectoryKind { configuration.kind }
+    public var searchBase: String { configuration.userBase }
+    public var creationBase: String? { configuration.creationBase }
 
     public init(_ configuration: LDAPDirectoryConfiguration, logger: Logger = Logger(label: "pwsync.directory")) {
         self.configuration = configuration
@@ -24,13 +26,14 @@ public final class LDAPDirectory: Directory {
     var serverName: String { configuration.servers.first?.url.description ?? "directory" }
 
     /// Runs `body` on a pooled connection, turning any LDAP error into a `DirectoryFailure`.
-    func withConnection<T: Sendable>(_ body: @Sendable (LDAPConnection) async throws -> T) async throws(DirectoryFailure) -> T {
+    func withConnection<T: Sendable>(_ action: DirectoryFailure.Action = .read,
+                                     _ body: @Sendable (LDAPConnection) async throws -> T) async throws(DirectoryFailure) -> T {
         do {
             return try await pool.withConnection(body)
         } catch let f as DirectoryFailure {
             throw f
         } catch let e as LDAPError {
-            let failure = DirectoryFailure.map(e, kind: kind, server: serverName)
+            let failure = DirectoryFailure.map(e, kind: kind, server: serverName, action: action)
             logger.warning("directory operation failed", metadata: [
                 "reason": "\(failure.reason.rawValue)", "ldap_error": "\(e)",
             ])
@@ -85,6 +88,8 @@ public final class LDAPDirectory: Directory {
 
     func ldapAttribute(_ a: UserAttribute) -> String {
         switch a {
+        case .id: return kind == .activeDirectory ? "objectGUID" : "entryUUID"
+        case .displayName: return "displayName"
         case .userName: return configuration.userNameAttribute
         case .email: return "mail"
         case .givenName: return "givenName"
@@ -95,6 +100,8 @@ public final class LDAPDirectory: Directory {
     /// Renders a validated filter with every value RFC 4515-escaped.
     func render(_ f: UserFilter) -> String {
         switch f {
+        // An id that is not a UUID matches nothing, without being sent as a raw value.
+        case .equals(.id, let v): return idFilter(v) ?? "(!(objectClass=*))"
         case .equals(let a, let v): return "(\(ldapAttribute(a))=\(LDAPFilter.escape(v)))"
         case .and(let fs): return "(&" + fs.map(render).joined() + ")"
         case .or(let fs): return "(|" + fs.map(render).joined() + ")"

@@ -13,10 +13,12 @@ public struct LDAPDirectoryConfiguration: Sendable {
     public var userNameAttribute: String
     public var poolSize: Int
     public var activeDirectory: ActiveDirectoryOptions
+    /// The OU new accounts are created in; nil = pwsync never creates accounts.
+    public var creationBase: String?
 
     public init(kind: DirectoryKind, servers: [LDAPConnectionOptions], bindDN: String, bindPassword: Secret,
                 userBase: String, userNameAttribute: String, poolSize: Int = 4,
-                activeDirectory: ActiveDirectoryOptions = .init()) {
+                activeDirectory: ActiveDirectoryOptions = .init(), creationBase: String? = nil) {
         self.kind = kind
         self.servers = servers
         self.bindDN = bindDN
@@ -25,6 +27,7 @@ public struct LDAPDirectoryConfiguration: Sendable {
         self.userNameAttribute = userNameAttribute
         self.poolSize = poolSize
         self.activeDirectory = activeDirectory
+        self.creationBase = creationBase
     }
 }
 

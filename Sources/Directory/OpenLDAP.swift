@@ -9,7 +9,7 @@ extension LDAPDirectory {
             throw DirectoryFailure(.invalidPassword, "The password is not valid UTF-8 text.")
         }
         let dn = user.dn
-        _ = try await withConnection { c in
+        _ = try await withConnection(.setPassword) { c in
             try await c.passwordModify(userDN: dn, newPassword: password, controls: [.passwordPolicyRequest])
         }
         // ppolicy applies history to every write by a non-manage account.

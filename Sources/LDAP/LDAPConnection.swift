@@ -102,6 +102,32 @@ public final class LDAPConnection: @unchecked Sendable {
         }
     }
 
+    /// Add with binary values; an attribute list in `LDAPModification`s (their operation is ignored).
+    public func add(dn: String, _ attributes: [LDAPModification], controls: [LDAPControl] = []) async throws -> LDAPWriteResult {
+        try await run { [self] in
+            let ld = try handle("add")
+            let asAdds = attributes.map { LDAPModification(.add, $0.attribute, $0.values) }
+            return try withMods(asAdds) { mods in
+                try withControls(controls) { ctrls in
+                    var msgid: Int32 = 0
+                    let rc = ldap_add_ext(ld, dn, mods, ctrls, nil, &msgid)
+                    if rc != LDAP_SUCCESS { throw failure(rc, "add", safeToRetry: true) }
+                    return try awaitResult(ld, msgid, "add")
+                }
+            }
+        }
+    }
+
+    public func delete(dn: String) async throws -> LDAPWriteResult {
+        try await run { [self] in
+            let ld = try handle("delete")
+            var msgid: Int32 = 0
+            let rc = ldap_delete_ext(ld, dn, nil, nil, &msgid)
+            if rc != LDAP_SUCCESS { throw failure(rc, "delete", safeToRetry: true) }
+            return try awaitResult(ld, msgid, "delete")
+        }
+    }
+
     /// RFC 3062 Password Modify as an administrator reset (no old password): the server hashes it.
     public func passwordModify(userDN: String, newPassword: Secret, controls: [LDAPControl] = []) async throws -> LDAPWriteResult {
         try await run { [self] in

@@ -12,14 +12,17 @@ public final class PasswordSyncService: Sendable {
     let audit: any AuditSink
     let logger: Logger
     let locks = UserLocks()
+    public let policy: SyncPolicy
+    let generator = PasswordGenerator()
     /// Seconds Okta should wait after a 429 (it doubles the wait on each retry by itself).
     public let retryAfter: Int
 
-    public init(directory: any Directory, audit: any AuditSink, retryAfter: Int = 30,
+    public init(directory: any Directory, audit: any AuditSink, retryAfter: Int = 30, policy: SyncPolicy = .init(),
                 logger: Logger = Logger(label: "pwsync.sync")) {
         self.directory = directory
         self.audit = audit
         self.retryAfter = retryAfter
+        self.policy = policy
         self.logger = logger
     }
 
@@ -36,90 +39,84 @@ public final class PasswordSyncService: Sendable {
         Self.resource(try await requireUser(id))
     }
 
-    // MARK: Writes
+    // MARK: Audited directory writes
 
-    /// Applies a PATCH. The password write is audited before (fail closed) and after.
-    public func patchUser(id: String, change: UserChange, request: RequestInfo, operation: String) async throws(SCIMError) -> UserResource {
-        let started = ContinuousClock.now
-        let user = try await requireUser(id, request: request, operation: operation)
-        if let active = change.active, active != user.active {
-            throw SCIMError(status: 501, detail: "Setting active=\(active) is not supported by this pwsync version yet; the password (if any) was not changed either. Turn off 'Deactivate Users' for this app in Okta until pwsync supports it.")
-        }
-        guard let password = change.password else { return Self.resource(user) }
-
+    /// One directory write with its audit trail: `push_received` first (if that cannot be written,
+    /// nothing is written: 429), then `applied`, `rejected` or `deferred`.
+    func audited<T: Sendable>(_ template: AuditEvent, started: ContinuousClock.Instant,
+                              _ write: () async throws(DirectoryFailure) -> (T, PasswordWriteReport?)) async throws(SCIMError) -> T {
+        var event = template
+        event.event = .pushReceived
         do {
-            return try await locks.withLock(user.id) { () async throws -> UserResource in
-                var event = AuditEvent(.pushReceived, requestID: request.requestID, client: request.client,
-                                       principal: request.principal, operation: operation, form: change.form.rawValue,
-                                       userName: user.userName, userID: user.id, dn: user.dn, mode: "sync")
-                do {
-                    try await audit.record(event)
-                } catch {
-                    logger.error("audit log unwritable; refusing the push", metadata: ["request_id": "\(request.requestID)", "error": "\(error)"])
-                    throw SCIMError(status: 429, detail: "pwsync cannot write its audit log, so it is not changing passwords right now. The push will be retried.", retryAfter: retryAfter)
-                }
-                do {
-                    let report = try await directory.setPassword(of: user, to: password)
-                    event.event = .applied
-                    event.outcome = "success"
-                    event.resultCode = report.resultCode
-                    event.historyEnforced = report.historyEnforced
-                    event.latencyMs = Self.ms(since: started)
-                    await recordAfterWrite(event)
-                    logger.info("password set", metadata: ["request_id": "\(request.requestID)", "user": "\(user.userName)"])
-                    return Self.resource(user)
-                } catch let failure as DirectoryFailure {
-                    event.event = failure.isTransient ? .deferred : .rejected
-                    event.outcome = failure.isTransient ? "deferred" : "failure"
-                    event.reason = failure.reason.rawValue
-                    event.resultCode = failure.resultCode
-                    event.latencyMs = Self.ms(since: started)
-                    await recordAfterWrite(event)
-                    logger.notice("password not set", metadata: ["request_id": "\(request.requestID)", "user": "\(user.userName)", "reason": "\(failure.reason.rawValue)"])
-                    throw scimError(failure)
-                }
-            }
-        } catch let e as SCIMError {
-            throw e
+            try await audit.record(event)
         } catch {
-            throw SCIMError(status: 500, detail: "Internal error while setting the password.")
+            logger.error("audit log unwritable; refusing the change", metadata: ["request_id": "\(event.requestID ?? "")", "error": "\(error)"])
+            throw SCIMError(status: 429, detail: "pwsync cannot write its audit log, so it is not changing the directory right now. The request will be retried.", retryAfter: retryAfter)
+        }
+        do {
+            let (value, report) = try await write()
+            event.event = .applied
+            event.outcome = "success"
+            event.resultCode = report?.resultCode ?? 0
+            event.historyEnforced = report?.historyEnforced
+            event.latencyMs = Self.ms(since: started)
+            await recordAfterWrite(event)
+            logger.info("directory updated", metadata: ["request_id": "\(event.requestID ?? "")", "user": "\(event.userName ?? "")", "action": "\(event.action ?? "")"])
+            return value
+        } catch {
+            event.event = error.isTransient ? .deferred : .rejected
+            event.outcome = error.isTransient ? "deferred" : "failure"
+            event.reason = error.reason.rawValue
+            event.resultCode = error.resultCode
+            event.latencyMs = Self.ms(since: started)
+            await recordAfterWrite(event)
+            logger.notice("directory not updated", metadata: ["request_id": "\(event.requestID ?? "")", "user": "\(event.userName ?? "")",
+                                                              "action": "\(event.action ?? "")", "reason": "\(error.reason.rawValue)"])
+            throw scimError(error)
         }
     }
 
-    // MARK: Helpers
-
     /// The outcome record. The directory write has already happened, so a failure here cannot undo
     /// it; it is logged loudly, and the `push_received` record already in the log shows the attempt.
-    private func recordAfterWrite(_ event: AuditEvent) async {
+    func recordAfterWrite(_ event: AuditEvent) async {
         do { try await audit.record(event) } catch {
             logger.critical("audit log write failed after a directory write", metadata: ["request_id": "\(event.requestID ?? "")", "error": "\(error)"])
         }
     }
 
-    private func requireUser(_ id: String, request: RequestInfo? = nil, operation: String? = nil) async throws(SCIMError) -> DirectoryUser {
+    /// A decision that changed nothing in the directory (refused request, skipped change).
+    func recordDecision(_ event: AuditEvent) async {
+        do { try await audit.record(event) } catch {
+            logger.error("audit log write failed", metadata: ["request_id": "\(event.requestID ?? "")", "error": "\(error)"])
+        }
+    }
+
+    // MARK: Helpers
+
+    func requireUser(_ id: String, request: RequestInfo? = nil, operation: String? = nil) async throws(SCIMError) -> DirectoryUser {
         let found = try await directoryCall { () async throws(DirectoryFailure) in try await directory.user(id: id) }
         guard let found else {
             if let request {
-                try? await audit.record(AuditEvent(.rejected, requestID: request.requestID, client: request.client,
-                                                   principal: request.principal, operation: operation, userID: id,
-                                                   outcome: "failure", reason: DirectoryFailure.Reason.userNotFound.rawValue))
+                await recordDecision(AuditEvent(.rejected, requestID: request.requestID, client: request.client,
+                                                principal: request.principal, operation: operation, userID: id,
+                                                outcome: "failure", reason: DirectoryFailure.Reason.userNotFound.rawValue))
             }
-            throw .notFound("No user with id '\(id)' under pwsync's configured user base. Ids are the directory's objectGUID / entryUUID as returned by GET /Users.")
+            throw .notFound("No user with id '\(id)' under \(directory.searchBase). Ids are the directory's \(directory.kind == .activeDirectory ? "objectGUID" : "entryUUID") as returned by GET /Users.")
         }
         return found
     }
 
-    private func directoryCall<T>(_ body: () async throws(DirectoryFailure) -> T) async throws(SCIMError) -> T {
+    func directoryCall<T>(_ body: () async throws(DirectoryFailure) -> T) async throws(SCIMError) -> T {
         do { return try await body() } catch { throw scimError(error) }
     }
 
     func scimError(_ f: DirectoryFailure) -> SCIMError {
         if f.isTransient { return SCIMError(status: 429, detail: f.detail, retryAfter: retryAfter) }
         switch f.reason {
-        case .policyViolation, .invalidPassword: return .invalidValue(f.detail)
+        case .policyViolation, .invalidPassword, .invalidAttribute: return .invalidValue(f.detail)
         case .userNotFound: return .notFound(f.detail)
         case .insufficientRights: return SCIMError(status: 403, detail: f.detail)
-        case .ambiguousUser: return SCIMError(status: 409, scimType: "uniqueness", detail: f.detail)
+        case .ambiguousUser, .alreadyExists: return .uniqueness(f.detail)
         default: return SCIMError(status: 500, detail: f.detail)
         }
     }

@@ -6,33 +6,38 @@ import Secrets
 /// RFC form `{"op":"replace","path":"password","value":"…"}`. `op` is case-insensitive; operations
 /// apply in order. The password goes straight into a `Secret`.
 public enum PatchRequest {
-    public static func parse(_ body: Data) throws(SCIMError) -> UserChange {
+    public static func parse(_ body: Data, version: SCIMVersion = .v2) throws(SCIMError) -> UserChange {
         guard let root = try JSONValue.parse(body).object else {
             throw .invalidSyntax("The request body is not a JSON object.")
         }
-        guard let schemas = root["schemas"]?.array, schemas.contains(.string(SCIMSchema.patchOp)) else {
+        let schemas = root.value("schemas")?.array ?? []
+        let isPatchOp = schemas.contains { $0.string?.lowercased() == SCIMSchema.patchOp.lowercased() }
+        if version == .v1 && !isPatchOp && root.value("Operations") == nil {
+            return try parseV1Resource(root)
+        }
+        guard isPatchOp else {
             throw .invalidSyntax("A PATCH body must list the schema \(SCIMSchema.patchOp) in \"schemas\".")
         }
-        guard let ops = root["Operations"]?.array, !ops.isEmpty else {
+        guard let ops = root.value("Operations")?.array, !ops.isEmpty else {
             throw .invalidSyntax("A PATCH body needs a non-empty \"Operations\" array.")
         }
         var change = UserChange(form: .patchValue)
         for (n, raw) in ops.enumerated() {
             guard let op = raw.object else { throw .invalidSyntax("Operation \(n + 1) is not a JSON object.") }
-            guard let verb = op["op"]?.string?.lowercased() else {
+            guard let verb = op.value("op")?.string?.lowercased() else {
                 throw .invalidSyntax("Operation \(n + 1) has no \"op\" (add, replace or remove).")
             }
             guard ["add", "replace", "remove"].contains(verb) else {
-                throw .invalidSyntax("Operation \(n + 1) has op \"\(op["op"]?.string ?? "")\"; SCIM allows add, replace or remove.")
+                throw .invalidSyntax("Operation \(n + 1) has op \"\(op.value("op")?.string ?? "")\"; SCIM allows add, replace or remove.")
             }
-            let path = op["path"]?.string
-            if op["path"] != nil && path == nil { throw .invalidPath("Operation \(n + 1) has a \"path\" that is not a string.") }
+            let path = op.value("path")?.string
+            if op.value("path") != nil && path == nil { throw .invalidPath("Operation \(n + 1) has a \"path\" that is not a string.") }
             if verb == "remove" {
                 if let path, isPassword(path) { throw .invalidValue("A password cannot be removed, only replaced.") }
                 if let path, isActive(path) { throw .invalidValue("\"active\" cannot be removed; set it to true or false.") }
                 continue  // removing profile attributes pwsync does not manage: nothing to do.
             }
-            guard let value = op["value"] else { throw .invalidSyntax("Operation \(n + 1) has no \"value\".") }
+            guard let value = op.value("value") else { throw .invalidSyntax("Operation \(n + 1) has no \"value\".") }
             if let path {
                 if isPassword(path) {
                     change.password = try password(value)
@@ -57,14 +62,33 @@ public enum PatchRequest {
         return change
     }
 
+    /// SCIM 1.1 PATCH: the body is the partial resource itself (`{"schemas":["urn:scim:schemas:core:1.0"],
+    /// "active":false}`); attributes listed in `meta.attributes` are removed.
+    static func parseV1Resource(_ root: [String: JSONValue]) throws(SCIMError) -> UserChange {
+        guard let schemas = root.value("schemas")?.array,
+              schemas.contains(where: { $0.string?.lowercased() == SCIMSchema.userV1.lowercased() }) else {
+            throw .invalidSyntax("A SCIM 1.1 PATCH body must list the schema \(SCIMSchema.userV1) in \"schemas\".")
+        }
+        var change = UserChange(form: .patchResource)
+        if let removed = root.value("meta")?.object?.value("attributes")?.array {
+            for r in removed {
+                if let n = r.string, isPassword(n) { throw .invalidValue("A password cannot be removed, only replaced.") }
+                if let n = r.string, isActive(n) { throw .invalidValue("\"active\" cannot be removed; set it to true or false.") }
+            }
+        }
+        if let p = root.value("password") { change.password = try password(p) }
+        if let a = root.value("active") { change.active = try active(a) }
+        return change
+    }
+
     static func isPassword(_ name: String) -> Bool {
         let n = name.lowercased()
-        return n == "password" || n == SCIMSchema.user.lowercased() + ":password"
+        return n == "password" || n == SCIMSchema.user.lowercased() + ":password" || n == SCIMSchema.userV1 + ":password"
     }
 
     static func isActive(_ name: String) -> Bool {
         let n = name.lowercased()
-        return n == "active" || n == SCIMSchema.user.lowercased() + ":active"
+        return n == "active" || n == SCIMSchema.user.lowercased() + ":active" || n == SCIMSchema.userV1 + ":active"
     }
 
     static func password(_ v: JSONValue) throws(SCIMError) -> Secret {

@@ -8,12 +8,17 @@ public struct SCIMError: Error, Sendable, Equatable, CustomStringConvertible {
     public var detail: String
     /// For 429/503: seconds Okta should wait before retrying.
     public var retryAfter: Int?
+    /// For 405: the methods the endpoint takes.
+    public var allow: String?
+    /// For 401: the schemes pwsync accepts.
+    public var wwwAuthenticate: String?
 
-    public init(status: Int, scimType: String? = nil, detail: String, retryAfter: Int? = nil) {
+    public init(status: Int, scimType: String? = nil, detail: String, retryAfter: Int? = nil, allow: String? = nil) {
         self.status = status
         self.scimType = scimType
         self.detail = detail
         self.retryAfter = retryAfter
+        self.allow = allow
     }
 
     public var description: String { "\(status)\(scimType.map { " \($0)" } ?? ""): \(detail)" }
@@ -23,7 +28,9 @@ public struct SCIMError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func invalidFilter(_ detail: String) -> SCIMError { .init(status: 400, scimType: "invalidFilter", detail: detail) }
     public static func noTarget(_ detail: String) -> SCIMError { .init(status: 400, scimType: "noTarget", detail: detail) }
     public static func notFound(_ detail: String) -> SCIMError { .init(status: 404, detail: detail) }
-    public static let unauthorized = SCIMError(status: 401, detail: "Authentication failed: send the bearer token configured in pwsync (Authorization: Bearer <token>).")
+    public static let unauthorized = SCIMError(status: 401, detail: "Authentication failed: send a credential configured in pwsync (Authorization: Bearer <token>, or Basic when configured).")
+    public static func uniqueness(_ detail: String) -> SCIMError { .init(status: 409, scimType: "uniqueness", detail: detail) }
+    public static func mutability(_ detail: String) -> SCIMError { .init(status: 400, scimType: "mutability", detail: detail) }
 
     /// The body in the dialect of the requesting client.
     public func body(_ version: SCIMVersion) -> Data {
@@ -58,6 +65,7 @@ public enum SCIMSchema {
     public static let patchOp = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
     public static let error = "urn:ietf:params:scim:api:messages:2.0:Error"
     public static let userV1 = "urn:scim:schemas:core:1.0"
+    public static let group = "urn:ietf:params:scim:schemas:core:2.0:Group"
 }
 
 enum JSON {

@@ -19,5 +19,7 @@ public enum PushForm: String, Sendable, Codable {
     case patchValue = "patch_value"
     case patchPath = "patch_path"
     case put
+    /// SCIM 1.1 PATCH: the partial resource itself.
+    case patchResource = "patch_resource"
     case postPlaceholder = "post_placeholder"
 }

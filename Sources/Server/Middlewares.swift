@@ -19,7 +19,7 @@ struct SCIMErrorMiddleware: RouterMiddleware {
         } catch let e as HTTPError {
             let detail: String
             switch e.status.code {
-            case 404: detail = "No such endpoint: \(request.method) \(request.uri.path). pwsync serves /scim/v2/Users."
+            case 404: detail = "No such endpoint: \(request.method) \(request.uri.path). pwsync serves /scim/v2 (SCIM 2.0) and /scim/v1 (SCIM 1.1): /Users, /Groups, /ServiceProviderConfig, /ResourceTypes, /Schemas."
             case 405: detail = "\(request.method) is not allowed on \(request.uri.path)."
             case 413: detail = "The request body is larger than pwsync accepts."
             default: detail = e.status.reasonPhrase
@@ -44,7 +44,9 @@ struct AuthMiddleware: RouterMiddleware {
                                                operation: "\(request.method) \(request.uri.path)", outcome: "failure",
                                                reason: request.headers[.authorization] == nil ? "missing_credentials" : "invalid_credentials"))
             context.logger.notice("authentication failed", metadata: ["request_id": "\(context.requestID)", "client": "\(context.client ?? "-")"])
-            throw SCIMError.unauthorized
+            var e = SCIMError.unauthorized
+            e.wwwAuthenticate = authenticator.acceptsBasic ? "Bearer realm=\"pwsync\", Basic realm=\"pwsync\"" : "Bearer realm=\"pwsync\""
+            throw e
         }
         var context = context
         context.principal = principal

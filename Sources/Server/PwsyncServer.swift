@@ -30,8 +30,12 @@ public enum PwsyncServer {
         let router = Router(context: SCIMRequestContext.self)
         router.add(middleware: SCIMErrorMiddleware())
         router.get("health") { _, _ in "ok\n" }
-        let scim = router.group("scim/v2").add(middleware: AuthMiddleware(authenticator: authenticator, audit: audit))
-        SCIMRoutes(service: service, maxBodyBytes: maxBodyBytes).register(scim)
+        for version in [SCIMVersion.v2, .v1] {
+            let scim = router.group(RouterPath("scim/\(version.rawValue)"))
+                .add(middleware: AuthMiddleware(authenticator: authenticator, audit: audit))
+            SCIMRoutes(service: service, maxBodyBytes: maxBodyBytes, version: version, basicAuth: authenticator.acceptsBasic)
+                .register(scim)
+        }
         return router
     }
 

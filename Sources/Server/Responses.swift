@@ -13,7 +13,8 @@ enum Responses {
     static func error(_ e: SCIMError, _ version: SCIMVersion, requestID: String) -> Response {
         var r = json(e.body(version), status: .init(code: e.status), version)
         if let retry = e.retryAfter { r.headers[.retryAfter] = String(retry) }
-        if e.status == 401 { r.headers[.wwwAuthenticate] = "Bearer realm=\"pwsync\"" }
+        if let allow = e.allow { r.headers[.allow] = allow }
+        if e.status == 401 { r.headers[.wwwAuthenticate] = e.wwwAuthenticate ?? "Bearer realm=\"pwsync\"" }
         r.headers[.init("X-Request-Id")!] = requestID
         return r
     }

@@ -4,17 +4,77 @@ import NIOCore
 import PasswordSync
 import SCIM
 
-/// The SCIM 2.0 endpoints Okta calls for password sync.
+/// The SCIM endpoints Okta calls, in one dialect: mounted at `/scim/v2` and at `/scim/v1`.
 struct SCIMRoutes {
     let service: PasswordSyncService
     let maxBodyBytes: Int
-    let version: SCIMVersion = .v2
-    let basePath = "/scim/v2"
+    let version: SCIMVersion
+    let basicAuth: Bool
+    var basePath: String { "/scim/\(version.rawValue)" }
 
     func register(_ group: RouterGroup<SCIMRequestContext>) {
         group.get("Users", use: list)
+        group.post("Users", use: create)
         group.get("Users/:id", use: get)
+        group.put("Users/:id", use: put)
         group.patch("Users/:id", use: patch)
+        notAllowed(group, "Users", allow: "GET, POST", [.put, .patch, .delete],
+                   detail: "Use POST /Users to create and GET /Users to list or filter.")
+        notAllowed(group, "Users/:id", allow: "GET, PUT, PATCH", [.post, .delete],
+                   detail: "pwsync never deletes accounts; deactivate them with active=false (PATCH or PUT).")
+
+        group.get("Groups") { request, _ in
+            let params = try QueryString.parse(Substring(request.uri.query ?? ""))
+            let page = try Pagination(startIndex: params["startIndex"], count: params["count"])
+            return Responses.json(Discovery.emptyList(version, startIndex: page.startIndex), version)
+        }
+        group.get("Groups/:id") { _, context -> Response in
+            throw SCIMError.notFound("No group '\(try context.parameters.require("id"))': pwsync does not manage groups.")
+        }
+        notAllowed(group, "Groups", allow: "GET", [.post, .put, .patch, .delete],
+                   detail: "pwsync does not manage groups; turn off Group Push for this app in Okta.")
+        notAllowed(group, "Groups/:id", allow: "GET", [.post, .put, .patch, .delete],
+                   detail: "pwsync does not manage groups; turn off Group Push for this app in Okta.")
+
+        // Both spellings in both dialects: 2.0 names it singular, Okta's 1.1 agent plural.
+        for path in ["ServiceProviderConfig", "ServiceProviderConfigs"] {
+            group.get(RouterPath(path)) { _, _ in
+                Responses.json(Discovery.serviceProviderConfig(version, basePath: basePath, basicAuth: basicAuth), version)
+            }
+            notAllowed(group, path, allow: "GET", [.post, .put, .patch, .delete], detail: "This endpoint is read-only.")
+        }
+        group.get("ResourceTypes") { _, _ in Responses.json(Discovery.resourceTypes(version, basePath: basePath), version) }
+        group.get("ResourceTypes/:id") { _, context -> Response in
+            let id = try context.parameters.require("id")
+            guard let body = Discovery.resourceType(id, version, basePath: basePath) else {
+                throw SCIMError.notFound("No resource type '\(id)'; pwsync serves User and Group.")
+            }
+            return Responses.json(body, version)
+        }
+        group.get("Schemas") { _, _ in Responses.json(Discovery.schemas(version, basePath: basePath), version) }
+        group.get("Schemas/:id") { _, context -> Response in
+            let id = try context.parameters.require("id")
+            guard let body = Discovery.schema(id, version, basePath: basePath) else {
+                throw SCIMError.notFound("No schema '\(id)'.")
+            }
+            return Responses.json(body, version)
+        }
+        for path in ["ResourceTypes", "ResourceTypes/:id", "Schemas", "Schemas/:id"] {
+            notAllowed(group, path, allow: "GET", [.post, .put, .patch, .delete], detail: "This endpoint is read-only.")
+        }
+    }
+
+    /// 405 with `Allow` and a SCIM body, rather than the router's bare 404.
+    func notAllowed(_ group: RouterGroup<SCIMRequestContext>, _ path: String, allow: String, _ methods: [HTTPRequest.Method], detail: String) {
+        for method in methods {
+            group.on(RouterPath(path), method: method) { request, _ -> Response in
+                throw SCIMError(status: 405, detail: "\(request.method) is not allowed on \(request.uri.path) (allowed: \(allow)). \(detail)", allow: allow)
+            }
+        }
+    }
+
+    var info: (SCIMRequestContext) -> RequestInfo {
+        { RequestInfo(requestID: $0.requestID, client: $0.client, principal: $0.principal) }
     }
 
     @Sendable func list(_ request: Request, context: SCIMRequestContext) async throws -> Response {
@@ -32,11 +92,27 @@ struct SCIMRoutes {
 
     @Sendable func patch(_ request: Request, context: SCIMRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let body = try await readBody(request)
-        let change = try PatchRequest.parse(body)
-        let info = RequestInfo(requestID: context.requestID, client: context.client, principal: context.principal)
-        let user = try await service.patchUser(id: id, change: change, request: info, operation: "PATCH /Users/{id}")
+        let change = try PatchRequest.parse(try await readBody(request), version: version)
+        let user = try await service.updateUser(id: id, change: change, request: info(context), operation: "PATCH \(basePath)/Users/{id}")
         return Responses.json(user.body(version, basePath: basePath), version)
+    }
+
+    @Sendable func put(_ request: Request, context: SCIMRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let doc = try UserDocument.parse(try await readBody(request), version: version)
+        if let bodyID = doc.id, bodyID.lowercased() != id.lowercased() {
+            throw SCIMError.mutability("The body's \"id\" (\(bodyID)) differs from the id in the URL; ids cannot be changed.")
+        }
+        let user = try await service.updateUser(id: id, change: doc.change, request: info(context), operation: "PUT \(basePath)/Users/{id}")
+        return Responses.json(user.body(version, basePath: basePath), version)
+    }
+
+    @Sendable func create(_ request: Request, context: SCIMRequestContext) async throws -> Response {
+        let doc = try UserDocument.parse(try await readBody(request), version: version, emptyPasswordIsAbsent: true)
+        let user = try await service.createUser(doc, request: info(context), operation: "POST \(basePath)/Users")
+        var response = Responses.json(user.body(version, basePath: basePath), status: .created, version)
+        response.headers[.location] = "\(basePath)/Users/\(user.id)"
+        return response
     }
 
     /// Accepts `application/scim+json` and `application/json` (Okta uses both), any charset.

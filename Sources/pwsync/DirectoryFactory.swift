@@ -15,7 +15,8 @@ extension Configuration {
             bindDN: d.bindDN, bindPassword: bindPassword, userBase: d.userBase, userNameAttribute: d.userNameAttribute,
             poolSize: d.poolSize,
             activeDirectory: .init(pwdLastSet: .init(rawValue: activeDirectory.pwdLastSet) ?? .now,
-                                   history: .init(rawValue: activeDirectory.history) ?? .bestEffort)),
+                                   history: .init(rawValue: activeDirectory.history) ?? .bestEffort),
+            creationBase: provisioning.createBase),
             logger: logger)
     }
 }

@@ -37,9 +37,11 @@ struct Serve: AsyncParsableCommand {
 
         let d = config.directory
         let directory = config.makeDirectory(bindPassword: bindPassword)
+        let policy = SyncPolicy(placeholder: .init(rawValue: config.provisioning.postPassword) ?? .ignore,
+                                disableAccounts: config.provisioning.disableAccounts)
         let service = PasswordSyncService(directory: directory, audit: audit, retryAfter: config.server.retryAfterSeconds,
-                                          logger: Logger(label: "pwsync.sync"))
-        let authenticator = Authenticator(credentials: config.server.tokens.map { .init(name: $0.name, hash: $0.hash) })
+                                          policy: policy, logger: Logger(label: "pwsync.sync"))
+        let authenticator = Authenticator(credentials: config.server.tokens.map { .init(name: $0.name, username: $0.username, hash: $0.hash) })
 
         let app = try PwsyncServer.application(
             options: .init(host: config.server.host, port: config.server.port, certificatePath: config.server.certificatePath,

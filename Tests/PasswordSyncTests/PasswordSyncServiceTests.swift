@@ -1,5 +1,6 @@
 import Audit
 import Directory
+import Fakes
 @testable import PasswordSync
 import SCIM
 import Secrets
@@ -25,7 +26,7 @@ final class PasswordSyncServiceTests: XCTestCase, @unchecked Sendable {
     }
 
     func testPushWritesOnceAndAuditsBeforeAndAfter() async throws {
-        let user = try await service.patchUser(id: alice.id, change: change("N3w!pass"), request: info, operation: "PATCH /Users/{id}")
+        let user = try await service.updateUser(id: alice.id, change: change("N3w!pass"), request: info, operation: "PATCH /Users/{id}")
         XCTAssertEqual(user.userName, "alice")
         let writes = await state.writes
         XCTAssertEqual(writes.map(\.id), [alice.id])
@@ -43,7 +44,7 @@ final class PasswordSyncServiceTests: XCTestCase, @unchecked Sendable {
     func testAuditFailureRefusesThePushWith429AndNoWrite() async throws {
         await audit.breakIt()
         do {
-            _ = try await service.patchUser(id: alice.id, change: change("N3w!pass"), request: info, operation: "PATCH")
+            _ = try await service.updateUser(id: alice.id, change: change("N3w!pass"), request: info, operation: "PATCH")
             XCTFail("expected 429")
         } catch {
             XCTAssertEqual(error.status, 429)
@@ -56,7 +57,7 @@ final class PasswordSyncServiceTests: XCTestCase, @unchecked Sendable {
     func testTransientDirectoryFailureIs429AndDeferred() async throws {
         await state.fail(with: DirectoryFailure(.unavailable, "down", resultCode: -1, isTransient: true))
         do {
-            _ = try await service.patchUser(id: alice.id, change: change("N3w!pass"), request: info, operation: "PATCH")
+            _ = try await service.updateUser(id: alice.id, change: change("N3w!pass"), request: info, operation: "PATCH")
             XCTFail("expected 429")
         } catch {
             XCTAssertEqual(error.status, 429)
@@ -70,7 +71,7 @@ final class PasswordSyncServiceTests: XCTestCase, @unchecked Sendable {
     func testPolicyRejectionIs400WithTheDirectoryReason() async throws {
         await state.fail(with: DirectoryFailure(.policyViolation, "Directory refused the new password: too short.", resultCode: 19))
         do {
-            _ = try await service.patchUser(id: alice.id, change: change("x"), request: info, operation: "PATCH")
+            _ = try await service.updateUser(id: alice.id, change: change("x"), request: info, operation: "PATCH")
             XCTFail("expected 400")
         } catch {
             XCTAssertEqual(error.status, 400)
@@ -84,7 +85,7 @@ final class PasswordSyncServiceTests: XCTestCase, @unchecked Sendable {
 
     func testUnknownUserIs404AndAudited() async throws {
         do {
-            _ = try await service.patchUser(id: "33333333-3333-3333-3333-333333333333", change: change("N3w!pass"), request: info, operation: "PATCH")
+            _ = try await service.updateUser(id: "33333333-3333-3333-3333-333333333333", change: change("N3w!pass"), request: info, operation: "PATCH")
             XCTFail("expected 404")
         } catch {
             XCTAssertEqual(error.status, 404)
@@ -94,24 +95,114 @@ final class PasswordSyncServiceTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(events.first?.reason, "user_not_found")
     }
 
-    func testActiveChangeIsRefusedBeforeAnyWrite() async throws {
-        do {
-            _ = try await service.patchUser(id: alice.id, change: change("N3w!pass", active: false), request: info, operation: "PATCH")
-            XCTFail("expected 501")
-        } catch {
-            XCTAssertEqual(error.status, 501)
-        }
+    func testPasswordThenDeactivateThenReactivateAreEachAudited() async throws {
+        let off = try await service.updateUser(id: alice.id, change: change("N3w!pass", active: false), request: info, operation: "PATCH")
+        XCTAssertFalse(off.active)
+        let on = try await service.updateUser(id: alice.id, change: change(nil, active: true), request: info, operation: "PATCH")
+        XCTAssertTrue(on.active)
+        // Re-asserting the current state writes nothing.
+        _ = try await service.updateUser(id: alice.id, change: change(nil, active: true), request: info, operation: "PATCH")
+        let changes = await state.activeChanges
+        XCTAssertEqual(changes.map(\.active), [false, true])
+        let writes = await state.writes
+        XCTAssertEqual(writes.count, 1)
+        let events = await audit.events
+        XCTAssertEqual(events.map(\.event), [.pushReceived, .applied, .pushReceived, .applied, .pushReceived, .applied])
+        XCTAssertEqual(events.map { $0.action ?? "" }, ["set_password", "set_password", "deactivate", "deactivate", "reactivate", "reactivate"])
+    }
+
+    func testActiveIsRecordedButNotWrittenWhenDisablingIsOff() async throws {
+        service = PasswordSyncService(directory: FakeDirectory(state: state), audit: audit, policy: .init(disableAccounts: false))
+        let user = try await service.updateUser(id: alice.id, change: change(nil, active: false), request: info, operation: "PUT")
+        XCTAssertFalse(user.active)
+        let changes = await state.activeChanges
+        XCTAssertTrue(changes.isEmpty)
+        let events = await audit.events
+        XCTAssertEqual(events.map(\.outcome), ["skipped"])
+        XCTAssertEqual(events.first?.reason, "account_disabling_off")
+    }
+
+    func testPutWithoutPasswordNeverTouchesIt() async throws {
+        let doc = try UserDocument.parse(Data(#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"alice","active":true}"#.utf8), version: .v2)
+        _ = try await service.updateUser(id: alice.id, change: doc.change, request: info, operation: "PUT")
         let writes = await state.writes
         XCTAssertTrue(writes.isEmpty)
-        // Re-asserting the current state is fine.
-        _ = try await service.patchUser(id: alice.id, change: change(nil, active: true), request: info, operation: "PATCH")
+        let events = await audit.events
+        XCTAssertTrue(events.isEmpty)
+    }
+
+    func doc(_ userName: String, password: String? = "q8v2m0tz") throws -> UserDocument {
+        let pw = password.map { #","password":"\#($0)""# } ?? ""
+        return try UserDocument.parse(Data(#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"\#(userName)","name":{"givenName":"Jane","familyName":"Doe"},"emails":[{"value":"jd@example.test","primary":true}],"active":true\#(pw)}"#.utf8), version: .v2, emptyPasswordIsAbsent: true)
+    }
+
+    func testCreateOfAnExistingUserIs409AndWritesNothing() async throws {
+        service = PasswordSyncService(directory: FakeDirectory(state: state, creationBase: "ou=new,dc=test"), audit: audit)
+        let existing = try doc("ALICE")
+        do {
+            _ = try await service.createUser(existing, request: info, operation: "POST")
+            XCTFail("expected 409")
+        } catch {
+            XCTAssertEqual(error.status, 409)
+            XCTAssertEqual(error.scimType, "uniqueness")
+        }
+        let created = await state.created
+        XCTAssertTrue(created.isEmpty)
+        let events = await audit.events
+        XCTAssertEqual(events.map(\.reason), ["already_exists"])
+    }
+
+    func testCreateWhenCreationIsOffNamesWhereItSearched() async throws {
+        let missing = try doc("jdoe")
+        do {
+            _ = try await service.createUser(missing, request: info, operation: "POST")
+            XCTFail("expected an error")
+        } catch {
+            XCTAssertEqual(error.status, 404)
+            XCTAssertTrue(error.detail.contains("ou=people,dc=test"), error.detail)
+            XCTAssertTrue(error.detail.contains("create_users"), error.detail)
+        }
+        let events = await audit.events
+        XCTAssertEqual(events.map(\.reason), ["creation_disabled"])
+    }
+
+    func testCreateIgnoresThePlaceholderByDefaultAndSetsARandomPassword() async throws {
+        service = PasswordSyncService(directory: FakeDirectory(state: state, creationBase: "ou=new,dc=test"), audit: audit)
+        let user = try await service.createUser(try doc("jdoe"), request: info, operation: "POST")
+        XCTAssertEqual(user.userName, "jdoe")
+        XCTAssertEqual(user.givenName, "Jane")
+        XCTAssertTrue(user.active)
+        let created = await state.created
+        XCTAssertEqual(created.count, 1)
+        XCTAssertNotEqual(created.first?.password, Array("q8v2m0tz".utf8))
+        XCTAssertEqual(created.first?.password.count, PasswordGenerator().length)
+        let events = await audit.events
+        XCTAssertEqual(events.map(\.event), [.pushReceived, .applied])
+        XCTAssertEqual(events.last?.placeholder, "ignored")
+        XCTAssertEqual(events.last?.mode, "random")
+        XCTAssertEqual(events.last?.form, "post_placeholder")
+    }
+
+    func testCreateAppliesThePlaceholderWhenConfiguredAndFallsBackWhenPolicyRefusesIt() async throws {
+        service = PasswordSyncService(directory: FakeDirectory(state: state, creationBase: "ou=new,dc=test"), audit: audit,
+                                      policy: .init(placeholder: .apply))
+        _ = try await service.createUser(try doc("jdoe"), request: info, operation: "POST")
+        await state.fail(with: DirectoryFailure(.policyViolation, "too weak", resultCode: 19))
+        _ = try await service.createUser(try doc("jroe"), request: info, operation: "POST")
+        let created = await state.created
+        XCTAssertEqual(created.map(\.user.userName), ["jdoe", "jroe"])
+        XCTAssertEqual(created[0].password, Array("q8v2m0tz".utf8))
+        XCTAssertNotEqual(created[1].password, Array("q8v2m0tz".utf8))
+        let events = await audit.events
+        XCTAssertEqual(events.map { $0.placeholder ?? "-" }, ["applied", "applied", "applied", "applied", "refused_by_policy", "refused_by_policy"])
+        XCTAssertEqual(events.map(\.event), [.pushReceived, .applied, .pushReceived, .rejected, .pushReceived, .applied])
     }
 
     func testNoAuditEventEverCarriesThePassword() async throws {
         let canary = "Canary-\(UUID().uuidString)"
-        _ = try await service.patchUser(id: alice.id, change: change(canary), request: info, operation: "PATCH")
+        _ = try await service.updateUser(id: alice.id, change: change(canary), request: info, operation: "PATCH")
         await state.fail(with: DirectoryFailure(.policyViolation, "nope", resultCode: 19))
-        _ = try? await service.patchUser(id: bob.id, change: change(canary), request: info, operation: "PATCH")
+        _ = try? await service.updateUser(id: bob.id, change: change(canary), request: info, operation: "PATCH")
         let encoded = try JSONEncoder().encode(await audit.events)
         XCTAssertFalse(String(decoding: encoded, as: UTF8.self).contains(canary))
     }
@@ -145,7 +236,7 @@ final class PasswordSyncServiceTests: XCTestCase, @unchecked Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<20 {
                 group.addTask {
-                    _ = try await svc.patchUser(id: alice.id, change: UserChange(password: Secret("pw-\(i)"), form: .patchValue), request: info, operation: "PATCH")
+                    _ = try await svc.updateUser(id: alice.id, change: UserChange(password: Secret("pw-\(i)"), form: .patchValue), request: info, operation: "PATCH")
                 }
             }
             try await group.waitForAll()

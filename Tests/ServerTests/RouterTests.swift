@@ -1,5 +1,6 @@
 import Audit
 import Directory
+import Fakes
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -13,10 +14,10 @@ final class RouterTests: XCTestCase, @unchecked Sendable {
     static let token = "test-token-\(UUID().uuidString)"
     let alice = DirectoryUser(id: "11111111-1111-1111-1111-111111111111", dn: "uid=alice,dc=test", userName: "alice")
 
-    func app(maxBody: Int = 4096) -> (some ApplicationProtocol, MemoryDirectory, MemoryAudit) {
-        let dir = MemoryDirectory(users: [alice])
-        let audit = MemoryAudit()
-        let service = PasswordSyncService(directory: dir, audit: audit)
+    func app(maxBody: Int = 4096) -> (some ApplicationProtocol, FakeDirectoryState, FakeAudit) {
+        let dir = FakeDirectoryState(users: [alice])
+        let audit = FakeAudit()
+        let service = PasswordSyncService(directory: FakeDirectory(state: dir), audit: audit)
         let auth = Authenticator(credentials: [.init(name: "okta", hash: TokenHash(hashing: Secret(Self.token)))])
         let router = PwsyncServer.router(service: service, authenticator: auth, audit: audit, maxBodyBytes: maxBody)
         return (Application(router: router), dir, audit)
@@ -109,7 +110,7 @@ final class RouterTests: XCTestCase, @unchecked Sendable {
             }
         }
         let writes = await dir.writes
-        XCTAssertEqual(writes, [Array(canary.utf8)])
+        XCTAssertEqual(writes.map(\.password), [Array(canary.utf8)])
     }
 
     func testContentTypeAndSizeLimits() async throws {
@@ -128,26 +129,5 @@ final class RouterTests: XCTestCase, @unchecked Sendable {
         }
         let writes = await dir.writes
         XCTAssertTrue(writes.isEmpty)
-    }
-}
-
-actor MemoryAudit: AuditSink {
-    var events: [AuditEvent] = []
-    func record(_ event: AuditEvent) { events.append(event) }
-}
-
-actor MemoryDirectory: Directory {
-    let users: [DirectoryUser]
-    var writes: [[UInt8]] = []
-    init(users: [DirectoryUser]) { self.users = users }
-    nonisolated var kind: DirectoryKind { .openLDAP }
-    func findUsers(_ filter: UserFilter?) async throws(DirectoryFailure) -> [DirectoryUser] {
-        guard case .equals(.userName, let v)? = filter else { return users }
-        return users.filter { $0.userName == v }
-    }
-    func user(id: String) async throws(DirectoryFailure) -> DirectoryUser? { users.first { $0.id == id } }
-    func setPassword(of user: DirectoryUser, to password: Secret) async throws(DirectoryFailure) -> PasswordWriteReport {
-        writes.append(password.withUnsafeBytes { Array($0) })
-        return PasswordWriteReport(historyEnforced: true)
     }
 }

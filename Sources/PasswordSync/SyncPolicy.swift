@@ -1,0 +1,19 @@
+/// The admin's choices about what pwsync may do to the directory beyond setting passwords.
+public struct SyncPolicy: Sendable, Equatable {
+    /// What to do with the password Okta puts in every `POST /Users`, sync on or off.
+    public enum Placeholder: String, Sendable, Codable {
+        /// Default: it carries no meaning (Okta sends one even with Sync Password off).
+        case ignore
+        /// Write it; if the directory's policy refuses it, a random password is used instead.
+        case apply
+    }
+
+    public var placeholder: Placeholder
+    /// When false, `active` changes are audited and echoed but never written to the directory.
+    public var disableAccounts: Bool
+
+    public init(placeholder: Placeholder = .ignore, disableAccounts: Bool = true) {
+        self.placeholder = placeholder
+        self.disableAccounts = disableAccounts
+    }
+}

@@ -1,0 +1,101 @@
+import Audit
+import Directory
+import Foundation
+import Secrets
+
+/// In-memory directory for unit tests of pure logic: records every write (passwords as bytes, to
+/// assert on), fails on demand, and follows the `Directory` contract (stable order, ids, active).
+public actor FakeDirectoryState {
+    public var users: [DirectoryUser]
+    public var writes: [(id: String, password: [UInt8])] = []
+    public var created: [(user: NewUser, password: [UInt8])] = []
+    public var activeChanges: [(id: String, active: Bool)] = []
+    var failures: [DirectoryFailure] = []
+
+    public init(users: [DirectoryUser]) { self.users = users }
+    /// The next write fails with `f` (queue several for several writes).
+    public func fail(with f: DirectoryFailure?) {
+        if let f { failures.append(f) } else { failures = [] }
+    }
+    func takeFailure() -> DirectoryFailure? { failures.isEmpty ? nil : failures.removeFirst() }
+    func record(_ id: String, _ pw: [UInt8]) { writes.append((id, pw)) }
+    func setActive(_ id: String, _ active: Bool) -> DirectoryUser? {
+        guard let i = users.firstIndex(where: { $0.id == id }) else { return nil }
+        users[i].active = active
+        activeChanges.append((id, active))
+        return users[i]
+    }
+    func add(_ new: NewUser, _ pw: [UInt8], base: String) -> DirectoryUser {
+        let u = DirectoryUser(id: UUID().uuidString.lowercased(), dn: "uid=\(new.userName),\(base)", userName: new.userName,
+                              givenName: new.givenName, familyName: new.familyName, displayName: new.displayName,
+                              email: new.email, active: new.active)
+        users.append(u)
+        created.append((new, pw))
+        return u
+    }
+}
+
+public struct FakeDirectory: Directory {
+    public let state: FakeDirectoryState
+    public let creationBase: String?
+    public var kind: DirectoryKind { .openLDAP }
+    public var searchBase: String { "ou=people,dc=test" }
+
+    public init(state: FakeDirectoryState, creationBase: String? = nil) {
+        self.state = state
+        self.creationBase = creationBase
+    }
+
+    public func findUsers(_ filter: UserFilter?) async throws(DirectoryFailure) -> [DirectoryUser] {
+        let all = await state.users.sorted { $0.dn < $1.dn }
+        guard let filter else { return all }
+        return all.filter { matches($0, filter) }
+    }
+
+    func matches(_ u: DirectoryUser, _ f: UserFilter) -> Bool {
+        switch f {
+        case .equals(.id, let v): return u.id == v.lowercased()
+        case .equals(.userName, let v): return u.userName.lowercased() == v.lowercased()
+        case .equals(.email, let v): return u.email?.lowercased() == v.lowercased()
+        case .equals(.givenName, let v): return u.givenName == v
+        case .equals(.familyName, let v): return u.familyName == v
+        case .equals(.displayName, let v): return u.displayName == v
+        case .and(let fs): return fs.allSatisfy { matches(u, $0) }
+        case .or(let fs): return fs.contains { matches(u, $0) }
+        }
+    }
+
+    public func user(id: String) async throws(DirectoryFailure) -> DirectoryUser? {
+        await state.users.first { $0.id == id }
+    }
+
+    public func setPassword(of user: DirectoryUser, to password: Secret) async throws(DirectoryFailure) -> PasswordWriteReport {
+        if let f = await state.takeFailure() { throw f }
+        await state.record(user.id, password.withUnsafeBytes { Array($0) })
+        return PasswordWriteReport(historyEnforced: true)
+    }
+
+    public func setActive(_ active: Bool, of user: DirectoryUser) async throws(DirectoryFailure) -> DirectoryUser {
+        if let f = await state.takeFailure() { throw f }
+        guard let u = await state.setActive(user.id, active) else { throw DirectoryFailure(.userNotFound, "gone") }
+        return u
+    }
+
+    public func createUser(_ user: NewUser, password: Secret) async throws(DirectoryFailure) -> DirectoryUser {
+        if let f = await state.takeFailure() { throw f }
+        return await state.add(user, password.withUnsafeBytes { Array($0) }, base: creationBase ?? "")
+    }
+}
+
+/// Audit sink in memory; can be broken to test fail-closed behaviour.
+public actor FakeAudit: AuditSink {
+    public var events: [AuditEvent] = []
+    var broken = false
+    struct Broken: Error {}
+    public init() {}
+    public func breakIt() { broken = true }
+    public func record(_ event: AuditEvent) throws {
+        if broken { throw Broken() }
+        events.append(event)
+    }
+}
