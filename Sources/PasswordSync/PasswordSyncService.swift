@@ -14,6 +14,7 @@ public final class PasswordSyncService: Sendable {
     let locks = UserLocks()
     public let policy: SyncPolicy
     let generator = PasswordGenerator()
+    let written = WriteMemory()
     /// Seconds Okta should wait after a 429 (it doubles the wait on each retry by itself).
     public let retryAfter: Int
 

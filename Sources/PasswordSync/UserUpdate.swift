@@ -20,8 +20,19 @@ extension PasswordSyncService {
                     event.form = change.form.rawValue
                     event.action = "set_password"
                     event.mode = "sync"
-                    try await audited(event, started: started) { () async throws(DirectoryFailure) in
-                        ((), try await directory.setPassword(of: user, to: password))
+                    // A full-user PUT repeats the password with every profile update (Okta's agent
+                    // does); rewriting the value pwsync itself just wrote would fail history checks.
+                    if change.form == .put, await written.isLastWritten(password, for: user.id) {
+                        event.event = .applied
+                        event.outcome = "unchanged"
+                        event.reason = "same_as_last_write"
+                        await recordDecision(event)
+                    } else {
+                        await written.forget(user.id)
+                        try await audited(event, started: started) { () async throws(DirectoryFailure) in
+                            ((), try await directory.setPassword(of: user, to: password))
+                        }
+                        await written.remember(password, for: user.id)
                     }
                 }
                 if let active = change.active, active != current.active {

@@ -141,4 +141,43 @@ final class ConfigurationTests: XCTestCase {
             XCTAssertEqual(others, [], "\(others)")
         }
     }
+
+    func testProvisioningAndBasicAuth() throws {
+        let c = try Configuration.parse(config(extra: """
+            [provisioning]
+            create_users = true
+            create_base = "OU=New,DC=example,DC=test"
+            post_password = "apply"
+            disable_accounts = false
+            """), file: "pwsync.toml")
+        XCTAssertEqual(c.provisioning.createBase, "OU=New,DC=example,DC=test")
+        XCTAssertEqual(c.provisioning.postPassword, "apply")
+        XCTAssertFalse(c.provisioning.disableAccounts)
+        let d = try Configuration.parse(config(), file: "pwsync.toml")
+        XCTAssertNil(d.provisioning.createBase, "creation is off by default")
+        XCTAssertEqual(d.provisioning.postPassword, "ignore")
+        XCTAssertTrue(d.provisioning.disableAccounts)
+
+        let text = config(extra: "[provisioning]\ncreate_users = true\npost_password = \"keep\"")
+        let e = errors(text)
+        XCTAssertEqual(e.map(\.key), ["provisioning.create_base", "provisioning.post_password"])
+        let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix("post_password") }! + 1
+        XCTAssertEqual(e.last?.line, line)
+    }
+
+    func testBasicAuthCredentialsAreHashedAndNamed() throws {
+        let withBasic = config().replacingOccurrences(of: "[directory]", with: """
+            [[server.basic_auth]]
+            name = "okta-basic"
+            username = "okta"
+            hash = "\(hash!)"
+
+            [directory]
+            """)
+        let c = try Configuration.parse(withBasic, file: "pwsync.toml")
+        XCTAssertEqual(c.server.tokens.map(\.name), ["okta", "okta-basic"])
+        XCTAssertEqual(c.server.tokens.last?.username, "okta")
+        let plain = withBasic.replacingOccurrences(of: "username = \"okta\"\nhash = \"\(hash!)\"", with: "username = \"okta\"\nhash = \"hunter2\"")
+        XCTAssertEqual(errors(plain).map(\.key), ["server.basic_auth.0.hash"])
+    }
 }

@@ -145,6 +145,12 @@ final class PwsyncProcess: @unchecked Sendable {
         try text.replacingOccurrences(of: old, with: new).write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
+    /// Adds TOML at the end of the generated config (new tables, e.g. `[provisioning]`).
+    func appendConfig(_ toml: String) throws {
+        let text = try String(contentsOfFile: configPath, encoding: .utf8)
+        try (text + "\n" + toml + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
     /// Runs a program to completion (stdin from /dev/null), returning its exit status and its
     /// stdout and stderr together.
     static func run(_ executable: String, _ args: [String]) throws -> (status: Int32, output: String) {
