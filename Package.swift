@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "Directory", dependencies: ["LDAP", "Secrets", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Audit", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "PasswordSync", dependencies: ["SCIM", "Directory", "Audit", "Secrets", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Redaction", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "Config", dependencies: ["Secrets", "LDAP", .product(name: "TOMLKit", package: "TOMLKit")]),
         .target(
             name: "Server",
@@ -47,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "pwsync",
             dependencies: [
-                "Config", "Server", "PasswordSync", "Directory", "Audit", "Secrets", "LDAP", "CHardening",
+                "Config", "Server", "PasswordSync", "Directory", "Audit", "Secrets", "LDAP", "CHardening", "Redaction",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -58,7 +59,8 @@ let package = Package(
         .testTarget(name: "SCIMTests", dependencies: ["SCIM", "Secrets"]),
         .testTarget(name: "LDAPTests", dependencies: ["LDAP", "Secrets"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
-        .testTarget(name: "AuditTests", dependencies: ["Audit"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "PasswordSync", "Fakes", "Directory", "SCIM", "Secrets"]),
+        .testTarget(name: "RedactionTests", dependencies: ["Redaction", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PasswordSyncTests", dependencies: ["PasswordSync", "SCIM", "Directory", "Audit", "Secrets", "Fakes"]),
         .testTarget(
             name: "ServerTests",

@@ -2,6 +2,8 @@
 public struct AuditEvent: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, Codable {
         case start, stop
+        /// The file was reopened on SIGHUP (after logrotate).
+        case reopen
         case pushReceived = "push_received"
         case applied
         case rejected

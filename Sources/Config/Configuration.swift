@@ -58,6 +58,14 @@ public struct Configuration: Sendable {
     public var activeDirectory: ActiveDirectory
     public var provisioning: Provisioning
     public var auditPath: String
+    public var audit: Audit
+
+    public struct Audit: Sendable {
+        /// nil = fsync every record; otherwise at most this many records / milliseconds unsynced.
+        public var batch: (records: Int, intervalMs: Int)?
+        public var maxBytes: Int?
+        public var keep: Int
+    }
     public var logLevel: String
 
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

@@ -57,6 +57,11 @@ struct RawActiveDirectory: Decodable {
 
 struct RawAudit: Decodable {
     var path: String
+    var fsync: String?
+    var fsync_batch_records: Int?
+    var fsync_interval_ms: Int?
+    var max_bytes: Int?
+    var keep: Int?
 }
 
 struct RawLog: Decodable {
@@ -77,7 +82,7 @@ extension RawConfig {
     static func expectedType(_ key: String) -> String {
         switch key {
         case "starttls", "create_users", "disable_accounts": return "true or false"
-        case "max_body_bytes", "retry_after_seconds", "pool_size": return "an integer"
+        case "max_body_bytes", "retry_after_seconds", "pool_size", "fsync_batch_records", "fsync_interval_ms", "max_bytes", "keep": return "an integer"
         case "connect_timeout_seconds", "operation_timeout_seconds": return "a number of seconds"
         case "urls": return "an array of strings, e.g. [\"ldaps://dc1.example.com\"]"
         case "tokens": return "[[server.tokens]] tables"

@@ -142,6 +142,15 @@ struct Validator {
         if raw.audit.path.isEmpty || !FileManager.default.fileExists(atPath: auditDir.isEmpty ? "." : auditDir, isDirectory: &isDir) || !isDir.boolValue {
             error("audit.path", "the folder for \(raw.audit.path) does not exist")
         }
+        let fsync = raw.audit.fsync ?? "every_record"
+        if !["every_record", "batched"].contains(fsync) { error("audit.fsync", "must be \"every_record\" or \"batched\"") }
+        let batchRecords = raw.audit.fsync_batch_records ?? 64
+        if !(1...10_000).contains(batchRecords) { error("audit.fsync_batch_records", "must be between 1 and 10000") }
+        let batchMs = raw.audit.fsync_interval_ms ?? 1000
+        if !(10...60_000).contains(batchMs) { error("audit.fsync_interval_ms", "must be between 10 and 60000") }
+        if let m = raw.audit.max_bytes, m < 4096 { error("audit.max_bytes", "must be at least 4096 (or omit it to rotate only with logrotate)") }
+        let keep = raw.audit.keep ?? 10
+        if !(1...1000).contains(keep) { error("audit.keep", "must be between 1 and 1000") }
         let level = raw.log?.level ?? "info"
         if !Configuration.logLevels.contains(level) { error("log.level", "must be one of \(Configuration.logLevels.joined(separator: ", "))") }
 
@@ -156,6 +165,7 @@ struct Validator {
             provisioning: .init(createBase: createUsers ? p?.create_base : nil, postPassword: postPassword,
                                 disableAccounts: p?.disable_accounts ?? true),
             auditPath: raw.audit.path,
+            audit: .init(batch: fsync == "batched" ? (batchRecords, batchMs) : nil, maxBytes: raw.audit.max_bytes, keep: keep),
             logLevel: level)
     }
 }

@@ -6,6 +6,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PasswordSync
+import Redaction
 import Secrets
 import Server
 
@@ -18,7 +19,7 @@ struct Serve: AsyncParsableCommand {
         let config = try loadConfiguration(options.config)
         let level = Logger.Level(rawValue: config.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
+            var h = RedactingLogHandler(wrapping: StreamLogHandler.standardError(label: label))
             h.logLevel = level
             return h
         }
@@ -30,7 +31,12 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(78)
         }
         let audit: AuditLog
-        do { audit = try AuditLog(path: config.auditPath) } catch {
+        let journal = Logger(label: "pwsync.audit")
+        let sync: AuditLog.SyncPolicy = config.audit.batch.map { .batched(records: $0.records, interval: .milliseconds($0.intervalMs)) } ?? .everyRecord
+        do {
+            audit = try AuditLog(path: config.auditPath, options: .init(sync: sync, maxBytes: config.audit.maxBytes, keep: config.audit.keep),
+                                 summary: { event, seq, hash in Self.summarize(journal, event, seq, hash) })
+        } catch {
             logger.critical("cannot open the audit log", metadata: ["error": "\(error)"])
             throw ExitCode(73)
         }
@@ -52,6 +58,34 @@ struct Serve: AsyncParsableCommand {
                                                              "directory": "\(d.kind.rawValue)"])
             })
         try await audit.record(AuditEvent(.start, outcome: "success"))
+        // logrotate's postrotate sends SIGHUP: reopen the file; the chain carries on into it.
+        signal(SIGHUP, SIG_IGN)
+        let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hup.setEventHandler {
+            Task {
+                do {
+                    try await audit.reopen()
+                    try await audit.record(AuditEvent(.reopen, outcome: "success"))
+                    logger.notice("audit log reopened", metadata: ["path": "\(config.auditPath)"])
+                } catch {
+                    logger.critical("cannot reopen the audit log; password writes stop until it can be written", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        hup.resume()
+        // Under the batched policy, nothing stays unsynced longer than the interval, even when idle.
+        let flusher = config.audit.batch.map { batch in
+            Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(batch.intervalMs))
+                    do { try await audit.sync() } catch { logger.error("audit log fsync failed", metadata: ["error": "\(error)"]) }
+                }
+            }
+        }
+        defer {
+            hup.cancel()
+            flusher?.cancel()
+        }
         do {
             try await app.runService()
         } catch {
@@ -60,6 +94,21 @@ struct Serve: AsyncParsableCommand {
             throw error
         }
         try? await audit.record(AuditEvent(.stop, outcome: "success"))
+        try? await audit.sync()
         await directory.shutdown()
+    }
+
+    /// The journal's one-line view of an audit record; `seq` and `hash` let a reviewer check the
+    /// file's tail against the journal (`pwsync audit verify` prints the head to compare).
+    static func summarize(_ logger: Logger, _ e: AuditEvent, _ seq: UInt64, _ hash: String) {
+        var md: Logger.Metadata = ["audit_seq": "\(seq)", "audit_hash": "\(hash.prefix(16))"]
+        func add(_ k: String, _ v: String?) { if let v { md[k] = .string(v) } }
+        add("request_id", e.requestID); add("client", e.client); add("principal", e.principal)
+        add("action", e.action); add("form", e.form); add("user", e.userName); add("outcome", e.outcome)
+        add("reason", e.reason); add("placeholder", e.placeholder)
+        if let rc = e.resultCode { md["result_code"] = "\(rc)" }
+        if let ms = e.latencyMs { md["latency_ms"] = "\(ms)" }
+        let level: Logger.Level = e.outcome == "failure" || e.event == .authFailed ? .notice : .info
+        logger.log(level: level, "audit \(e.event.rawValue)", metadata: md)
     }
 }

@@ -1,0 +1,136 @@
+import Foundation
+
+/// Reading the audit log back for people: filtering, a table, and counts. Pure functions over lines.
+public enum AuditReview {
+    public struct Record: @unchecked Sendable {
+        public let fields: [String: Any]
+        public let line: String
+        public subscript(_ key: String) -> String? {
+            switch fields[key] {
+            case let s as String: return s
+            case let b as Bool where type(of: fields[key]!) == Bool.self: return b ? "true" : "false"
+            case let n as NSNumber: return n.stringValue
+            default: return nil
+            }
+        }
+        public var time: Date? { self["time"].flatMap(RFC3339.parse) }
+    }
+
+    public struct Filter: Sendable {
+        public var user: String?
+        public var since: Date?
+        public var until: Date?
+        public var outcome: String?
+        public var principal: String?
+        public init(user: String? = nil, since: Date? = nil, until: Date? = nil, outcome: String? = nil, principal: String? = nil) {
+            self.user = user
+            self.since = since
+            self.until = until
+            self.outcome = outcome
+            self.principal = principal
+        }
+
+        public func matches(_ r: Record) -> Bool {
+            if let user, r["user_name"]?.lowercased() != user.lowercased(), r["user_id"]?.lowercased() != user.lowercased() { return false }
+            if let outcome, r["outcome"] != outcome, r["event"] != outcome { return false }
+            if let principal, r["principal"] != principal { return false }
+            if since != nil || until != nil {
+                guard let t = r.time else { return false }
+                if let since, t < since { return false }
+                if let until, t >= until { return false }
+            }
+            return true
+        }
+    }
+
+    /// Records of `files` in order; lines that are not JSON are skipped (`verify` reports them).
+    public static func read(files: [String]) -> [Record] {
+        var out: [Record] = []
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else { continue }
+            for raw in data.split(separator: 0x0a) {
+                guard let o = try? JSONSerialization.jsonObject(with: Data(raw)) as? [String: Any] else { continue }
+                out.append(Record(fields: o, line: String(decoding: raw, as: UTF8.self)))
+            }
+        }
+        return out
+    }
+
+    static let columns: [(title: String, key: String)] = [
+        ("TIME", "time"), ("SEQ", "seq"), ("EVENT", "event"), ("ACTION", "action"), ("USER", "user_name"),
+        ("PRINCIPAL", "principal"), ("CLIENT", "client"), ("FORM", "form"), ("OUTCOME", "outcome"),
+        ("REASON", "reason"), ("RC", "result_code"), ("MS", "latency_ms"), ("REQUEST", "request_id"),
+    ]
+
+    /// Aligned columns; on a terminal, failures red, deferrals yellow, successes green.
+    public static func table(_ records: [Record], color: Bool) -> String {
+        let rows = records.map { r in columns.map { r[$0.key] ?? "-" } }
+        var widths = columns.map { $0.title.count }
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        func format(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in i == cells.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }
+        var out = [format(columns.map(\.title))]
+        for (r, row) in zip(records, rows) {
+            var line = format(row)
+            if color {
+                switch r["outcome"] {
+                case "failure": line = "\u{1B}[31m\(line)\u{1B}[0m"
+                case "deferred": line = "\u{1B}[33m\(line)\u{1B}[0m"
+                case "success": line = "\u{1B}[32m\(line)\u{1B}[0m"
+                default: break
+                }
+            }
+            out.append(line)
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    public struct Stats: Sendable {
+        public var total = 0
+        public var byOutcome: [(String, Int)] = []
+        public var byReason: [(String, Int)] = []
+        public var topFailingUsers: [(String, Int)] = []
+        public var busiestHours: [(String, Int)] = []
+    }
+
+    public static func stats(_ records: [Record], top: Int = 10) -> Stats {
+        func count(_ keys: [String]) -> [(String, Int)] {
+            var counts: [String: Int] = [:]
+            for k in keys { counts[k, default: 0] += 1 }
+            let sorted = counts.sorted { (a: (key: String, value: Int), b: (key: String, value: Int)) -> Bool in
+                a.value != b.value ? a.value > b.value : a.key < b.key
+            }
+            return sorted.map { ($0.key, $0.value) }
+        }
+        // Outcomes of decisions, not the `push_received` that precedes each write.
+        let decisions = records.filter { $0["event"] != "push_received" }
+        var s = Stats()
+        s.total = decisions.count
+        s.byOutcome = count(decisions.map { "\($0["event"] ?? "?")/\($0["outcome"] ?? "-")" })
+        s.byReason = count(decisions.compactMap { $0["reason"] })
+        s.topFailingUsers = Array(count(decisions.filter { $0["outcome"] == "failure" }.compactMap { $0["user_name"] }).prefix(top))
+        let hours: [String] = records.filter { $0["event"] == "push_received" }.compactMap { r -> String? in
+            guard let t = r["time"] else { return nil }
+            return String(t.prefix(13)) + ":00Z"
+        }
+        s.busiestHours = Array(count(hours).prefix(top))
+        return s
+    }
+
+    public static func render(_ s: Stats) -> String {
+        func section(_ title: String, _ rows: [(String, Int)]) -> String {
+            let w = rows.map(\.0.count).max() ?? 0
+            let body: String = rows.isEmpty ? "  (none)\n"
+                : rows.map { (k: String, v: Int) -> String in "  " + k.padding(toLength: w, withPad: " ", startingAt: 0) + "  \(v)\n" }.joined()
+            return title + "\n" + body
+        }
+        var out = "decisions: \(s.total)\n"
+        out += section("by event/outcome:", s.byOutcome)
+        out += section("by reason:", s.byReason)
+        out += section("top failing users:", s.topFailingUsers)
+        out += section("busiest hours (UTC, changes received):", s.busiestHours)
+        return out
+    }
+}

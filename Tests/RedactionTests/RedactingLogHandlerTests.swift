@@ -1,0 +1,45 @@
+import Foundation
+import Logging
+@testable import Redaction
+import XCTest
+
+final class RedactingLogHandlerTests: XCTestCase {
+    /// Captures what reaches the underlying handler.
+    final class Capture: LogHandler, @unchecked Sendable {
+        var lines: [String] = []
+        var logLevel: Logger.Level = .trace
+        var metadata: Logger.Metadata = [:]
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            let md = (event.metadata ?? [:]).merging(metadata) { a, _ in a }
+            lines.append("\(event.message) \(md.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+        }
+    }
+
+    func testSecretsNeverReachTheHandlerAtAnyLevel() {
+        let capture = Capture()
+        var logger = Logger(label: "t") { _ in RedactingLogHandler(wrapping: capture) }
+        logger.logLevel = .trace
+        let canary = "Canary-\(UUID().uuidString)"
+        logger[metadataKey: "token"] = "\(canary)"
+        for level in [Logger.Level.trace, .debug, .info, .error] {
+            logger.log(level: level, "request Authorization: Bearer \(canary)")
+            logger.log(level: level, #"body {"Operations":[{"op":"replace","value":{"password":"\#(canary)"}}]}"#)
+            logger.log(level: level, #"body {"op":"replace","path":"password","value":"\#(canary)\"x"}"#)
+            logger.log(level: level, "form password=\(canary)&user=alice")
+            logger.log(level: level, "plain", metadata: ["authorization": "Basic \(canary)", "password": "\(canary)", "user": "alice"])
+        }
+        XCTAssertEqual(capture.lines.count, 20)
+        for line in capture.lines { XCTAssertFalse(line.contains(canary), line) }
+        XCTAssertTrue(capture.lines.contains { $0.contains("user=alice") }, "ordinary metadata is kept")
+        XCTAssertTrue(capture.lines.allSatisfy { $0.contains(RedactingLogHandler.placeholder) })
+    }
+
+    func testOrdinaryTextIsUntouched() {
+        XCTAssertEqual(RedactingLogHandler.scrub("password set for alice"), "password set for alice")
+        XCTAssertEqual(RedactingLogHandler.scrub("pwsync listening"), "pwsync listening")
+    }
+}
