@@ -1,8 +1,9 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// Targets follow ../shared/design.md: pure parsing/policy (SCIM, Secrets, Config, Audit) apart
-/// from I/O (LDAP, Directory, Server); PasswordSync depends only on protocols.
+/// Targets follow docs/architecture.md: pure parsing and policy (SCIM, Secrets, Config, Audit,
+/// Directory, LDAPSyntax) apart from I/O (LDAP, LDAPBackedDirectory, Server). Only `LDAP` and
+/// `LDAPBackedDirectory` link libldap; PasswordSync depends only on protocols.
 let package = Package(
     name: "pwsync",
     platforms: [.macOS(.v14)],
@@ -16,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
@@ -26,14 +28,26 @@ let package = Package(
             providers: [.apt(["libldap-dev"])]
         ),
         .target(name: "CHardening"),
-        .target(name: "LDAP", dependencies: ["CLDAP", "Secrets"]),
         .target(name: "Secrets", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        /// LDAP text syntax without C: URLs, RFC 4514/4515 escaping.
+        .target(name: "LDAPSyntax", dependencies: ["Secrets"]),
+        /// The libldap client.
+        .target(name: "LDAP", dependencies: ["CLDAP", "LDAPSyntax", "Secrets"]),
         .target(name: "SCIM", dependencies: ["Secrets"]),
-        .target(name: "Directory", dependencies: ["LDAP", "Secrets", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Audit", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        /// The directory core: protocol, models, failure reasons. No C.
+        .target(name: "Directory", dependencies: ["Secrets"]),
+        /// `Directory` over LDAP: pool, failover, one dialect type each for AD and OpenLDAP.
+        .target(name: "LDAPBackedDirectory", dependencies: [
+            "Directory", "LDAP", "LDAPSyntax", "Secrets", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Audit", dependencies: ["Secrets", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "PasswordSync", dependencies: ["SCIM", "Directory", "Audit", "Secrets", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Redaction", dependencies: [.product(name: "Logging", package: "swift-log")]),
-        .target(name: "Config", dependencies: ["Secrets", "LDAP", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "Config", dependencies: [
+            "Secrets", "LDAPSyntax", "Directory", "Audit", "PasswordSync",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
         .target(
             name: "Server",
             dependencies: [
@@ -43,46 +57,54 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
             name: "pwsync",
             dependencies: [
-                "Config", "Server", "PasswordSync", "Directory", "Audit", "Secrets", "LDAP", "CHardening", "Redaction",
+                "Config", "Server", "PasswordSync", "Directory", "LDAPBackedDirectory", "Audit", "Secrets", "LDAP",
+                "LDAPSyntax", "CHardening", "Redaction",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
         .testTarget(name: "SecretsTests", dependencies: ["Secrets"]),
         .testTarget(name: "SCIMTests", dependencies: ["SCIM", "Secrets"]),
+        .testTarget(name: "LDAPSyntaxTests", dependencies: ["LDAPSyntax"]),
         .testTarget(name: "LDAPTests", dependencies: ["LDAP", "Secrets"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Directory", "Audit", "PasswordSync", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "PasswordSync", "Fakes", "Directory", "SCIM", "Secrets"]),
         .testTarget(name: "RedactionTests", dependencies: ["Redaction", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PasswordSyncTests", dependencies: ["PasswordSync", "SCIM", "Directory", "Audit", "Secrets", "Fakes"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "PasswordSync", "Directory", "Audit", "Secrets", "Fakes",
+                "Server", "PasswordSync", "Directory", "Audit", "Secrets", "SCIM", "Fakes",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        /// Live: real slapd and Samba AD DC started by scripts/test (fails when they are missing).
-        .testTarget(name: "DirectoryTests", dependencies: ["Directory", "LDAP", "Secrets", "TestSupport"]),
+        /// Each dialect's pure parts without a server, and (live) the whole directory against real
+        /// slapd and Samba AD DC started by scripts/test (fails when they are missing).
+        .testTarget(name: "LDAPBackedDirectoryTests", dependencies: [
+            "LDAPBackedDirectory", "Directory", "LDAP", "LDAPSyntax", "Secrets", "TestSupport",
+        ]),
         /// Live: the built `pwsync serve` over real HTTPS against both directories.
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "LDAP", "Secrets", "Config", "TestSupport",
+                "LDAP", "LDAPSyntax", "Secrets", "Config", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .target(name: "TestSupport", dependencies: ["LDAP", "Secrets"], path: "Tests/TestSupport"),
-        /// In-memory `Directory` and `AuditSink` for unit tests of pure logic.
+        .target(name: "TestSupport", dependencies: ["LDAP", "LDAPSyntax", "Secrets"], path: "Tests/TestSupport"),
+        /// In-memory `Directory` and `AuditSink` for unit tests of pure logic (no libldap).
         .target(name: "Fakes", dependencies: ["Directory", "Audit", "Secrets"], path: "Tests/Fakes"),
     ]
 )

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -54,13 +53,21 @@ public actor AuditLog: AuditSink {
     private var lastSync = ContinuousClock.now
     private let clock: @Sendable () -> Date
     private let summary: Summary?
+    /// `fsync`, replaceable so tests can make it fail.
+    private let syncFile: @Sendable (Int32) -> Int32
 
     public init(path: String, options: Options = .init(), clock: @escaping @Sendable () -> Date = { Date() },
                 summary: Summary? = nil) throws {
+        try self.init(path: path, options: options, clock: clock, summary: summary, syncFile: { fsync($0) })
+    }
+
+    init(path: String, options: Options, clock: @escaping @Sendable () -> Date, summary: Summary?,
+         syncFile: @escaping @Sendable (Int32) -> Int32) throws {
         self.path = path
         self.options = options
         self.clock = clock
         self.summary = summary
+        self.syncFile = syncFile
         (fd, size) = try Self.open(path)
         // Continue the chain: from this file, or from the newest rotated one when this one is new.
         var tail = Self.tail(of: path)
@@ -79,10 +86,33 @@ public actor AuditLog: AuditSink {
     }
 
     public func record(_ event: AuditEvent) throws {
-        let line = try Self.line(for: event, seq: seq + 1, prev: prev, time: clock())
-        var bytes = Array(line.utf8)
+        var record = event
+        record.time = RFC3339.string(clock())
+        record.seq = seq + 1
+        record.prev = prev
+        let line = try AuditCoding.line(record)
+        var bytes = line
         bytes.append(0x0a)
         if let max = options.maxBytes, size > 0, size + bytes.count > max { try rotate() }
+        // Whatever fails below, the file is cut back to the last whole record, so the chain stays
+        // verifiable and the next record reuses this seq.
+        let before = size
+        do {
+            try append(bytes)
+            unsynced += 1
+            try syncIfDue()
+        } catch {
+            _ = ftruncate(fd, off_t(before))
+            size = before
+            unsynced = max(0, unsynced - 1)
+            throw error
+        }
+        seq += 1
+        prev = AuditCoding.hash(line)
+        summary?(record, seq, prev)
+    }
+
+    private func append(_ bytes: [UInt8]) throws {
         var written = 0
         while written < bytes.count {
             let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
@@ -91,13 +121,8 @@ public actor AuditLog: AuditSink {
                 throw Failure(description: "cannot write audit log \(path): \(String(cString: strerror(errno)))")
             }
             written += n
+            size += n
         }
-        size += written
-        unsynced += 1
-        try syncIfDue()
-        seq += 1
-        prev = Self.hash(line)
-        summary?(event, seq, prev)
     }
 
     private func syncIfDue() throws {
@@ -112,7 +137,7 @@ public actor AuditLog: AuditSink {
     /// Flushes unsynced records; also called periodically under the batched policy.
     public func sync() throws {
         guard unsynced > 0 else { return }
-        guard fsync(fd) == 0 else { throw Failure(description: "cannot fsync audit log \(path): \(String(cString: strerror(errno)))") }
+        guard syncFile(fd) == 0 else { throw Failure(description: "cannot fsync audit log \(path): \(String(cString: strerror(errno)))") }
         unsynced = 0
         lastSync = .now
     }
@@ -144,30 +169,29 @@ public actor AuditLog: AuditSink {
         try reopen()
     }
 
-    static func line(for event: AuditEvent, seq: UInt64, prev: String, time: Date) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var object = try JSONSerialization.jsonObject(with: encoder.encode(event)) as? [String: Any] ?? [:]
-        object["time"] = RFC3339.string(time)
-        object["seq"] = seq
-        object["prev"] = prev
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    public static func hash(_ line: some StringProtocol) -> String {
-        SHA256.hash(data: Array(line.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-
-    /// Continues the chain of an existing file: the last record's `seq` and hash.
+    /// Continues the chain of an existing file: the last record's `seq` and hash. Reads backwards
+    /// from the end, so start-up does not depend on the log's size.
     static func tail(of path: String) -> (UInt64, String) {
-        guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else { return (0, genesis) }
-        let lines = data.split(separator: 0x0a)
-        guard let last = lines.last,
-              let obj = try? JSONSerialization.jsonObject(with: Data(last)) as? [String: Any],
-              let seq = (obj["seq"] as? NSNumber)?.uint64Value
-        else { return (0, genesis) }
-        return (seq, hash(String(decoding: last, as: UTF8.self)))
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return (0, genesis) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_size > 0 else { return (0, genesis) }
+        let size = Int(st.st_size)
+        var window = min(size, 8192)
+        while true {
+            var buf = [UInt8](repeating: 0, count: window)
+            let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, window, off_t(size - window)) }
+            guard n == window else { return (0, genesis) }
+            var end = buf.count
+            while end > 0, buf[end - 1] == 0x0a { end -= 1 }
+            if let start = buf[..<end].lastIndex(of: 0x0a).map({ $0 + 1 }) ?? (window == size ? 0 : nil) {
+                let last = buf[start..<end]
+                guard let r = AuditCoding.record(last), let seq = r.seq else { return (0, genesis) }
+                return (seq, AuditCoding.hash(last))
+            }
+            window = min(size, window * 4)
+        }
     }
 }
 
@@ -179,9 +203,23 @@ public enum RFC3339 {
         let ms = Int(totalMs % 1000)
         var tm = tm()
         gmtime_r(&secs, &tm)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                      Int(tm.tm_year) + 1900, Int(tm.tm_mon) + 1, Int(tm.tm_mday),
-                      Int(tm.tm_hour), Int(tm.tm_min), Int(tm.tm_sec), ms)
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        func digits(_ v: Int, _ width: Int, then separator: UInt8?) {
+            var d = [UInt8](repeating: 0x30, count: width)
+            var x = v
+            for i in stride(from: width - 1, through: 0, by: -1) { d[i] = UInt8(0x30 + x % 10); x /= 10 }
+            out += d
+            if let separator { out.append(separator) }
+        }
+        digits(Int(tm.tm_year) + 1900, 4, then: UInt8(ascii: "-"))
+        digits(Int(tm.tm_mon) + 1, 2, then: UInt8(ascii: "-"))
+        digits(Int(tm.tm_mday), 2, then: UInt8(ascii: "T"))
+        digits(Int(tm.tm_hour), 2, then: UInt8(ascii: ":"))
+        digits(Int(tm.tm_min), 2, then: UInt8(ascii: ":"))
+        digits(Int(tm.tm_sec), 2, then: UInt8(ascii: "."))
+        digits(ms, 3, then: UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Parses `2026-11-29T05:22:53.123Z`, `2026-11-29T05:22:53Z` or a bare date `2026-11-29` (UTC).

@@ -1,25 +1,19 @@
 import Foundation
 
-/// Reading the audit log back for people: filtering, a table, and counts. Pure functions over lines.
+/// Reading the audit log back for people: filtering, a table, and counts. Pure functions over records.
 public enum AuditReview {
-    public struct Record: @unchecked Sendable {
-        public let fields: [String: Any]
+    /// A record as read back, with its line exactly as written (for `--json`).
+    public struct Record: Sendable {
+        public let event: AuditEvent
         public let line: String
-        public subscript(_ key: String) -> String? {
-            switch fields[key] {
-            case let s as String: return s
-            case let b as Bool where type(of: fields[key]!) == Bool.self: return b ? "true" : "false"
-            case let n as NSNumber: return n.stringValue
-            default: return nil
-            }
-        }
-        public var time: Date? { self["time"].flatMap(RFC3339.parse) }
+        public var time: Date? { event.time.flatMap(RFC3339.parse) }
     }
 
     public struct Filter: Sendable {
         public var user: String?
         public var since: Date?
         public var until: Date?
+        /// An outcome (`success`, `failure`, …) or an event name (`auth_failed`, …).
         public var outcome: String?
         public var principal: String?
         public init(user: String? = nil, since: Date? = nil, until: Date? = nil, outcome: String? = nil, principal: String? = nil) {
@@ -31,9 +25,10 @@ public enum AuditReview {
         }
 
         public func matches(_ r: Record) -> Bool {
-            if let user, r["user_name"]?.lowercased() != user.lowercased(), r["user_id"]?.lowercased() != user.lowercased() { return false }
-            if let outcome, r["outcome"] != outcome, r["event"] != outcome { return false }
-            if let principal, r["principal"] != principal { return false }
+            let e = r.event
+            if let user, e.userName?.lowercased() != user.lowercased(), e.userID?.lowercased() != user.lowercased() { return false }
+            if let outcome, e.outcome?.rawValue != outcome, e.event.rawValue != outcome { return false }
+            if let principal, e.principal != principal { return false }
             if since != nil || until != nil {
                 guard let t = r.time else { return false }
                 if let since, t < since { return false }
@@ -43,28 +38,30 @@ public enum AuditReview {
         }
     }
 
-    /// Records of `files` in order; lines that are not JSON are skipped (`verify` reports them).
+    /// Records of `files` in order; lines that are not records are skipped (`verify` reports them).
     public static func read(files: [String]) -> [Record] {
         var out: [Record] = []
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else { continue }
             for raw in data.split(separator: 0x0a) {
-                guard let o = try? JSONSerialization.jsonObject(with: Data(raw)) as? [String: Any] else { continue }
-                out.append(Record(fields: o, line: String(decoding: raw, as: UTF8.self)))
+                guard let e = AuditCoding.record(raw) else { continue }
+                out.append(Record(event: e, line: String(decoding: raw, as: UTF8.self)))
             }
         }
         return out
     }
 
-    static let columns: [(title: String, key: String)] = [
-        ("TIME", "time"), ("SEQ", "seq"), ("EVENT", "event"), ("ACTION", "action"), ("USER", "user_name"),
-        ("PRINCIPAL", "principal"), ("CLIENT", "client"), ("FORM", "form"), ("OUTCOME", "outcome"),
-        ("REASON", "reason"), ("RC", "result_code"), ("MS", "latency_ms"), ("REQUEST", "request_id"),
+    static let columns: [(title: String, value: @Sendable (AuditEvent) -> String?)] = [
+        ("TIME", { $0.time }), ("SEQ", { $0.seq.map(String.init) }), ("EVENT", { $0.event.rawValue }),
+        ("ACTION", { $0.action?.rawValue }), ("USER", { $0.userName }), ("PRINCIPAL", { $0.principal }),
+        ("CLIENT", { $0.client }), ("FORM", { $0.form?.rawValue }), ("OUTCOME", { $0.outcome?.rawValue }),
+        ("REASON", { $0.reason?.rawValue }), ("RC", { $0.resultCode.map(String.init) }),
+        ("MS", { $0.latencyMs.map(String.init) }), ("REQUEST", { $0.requestID }),
     ]
 
     /// Aligned columns; on a terminal, failures red, deferrals yellow, successes green.
     public static func table(_ records: [Record], color: Bool) -> String {
-        let rows = records.map { r in columns.map { r[$0.key] ?? "-" } }
+        let rows = records.map { r in columns.map { $0.value(r.event) ?? "-" } }
         var widths = columns.map { $0.title.count }
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
         func format(_ cells: [String]) -> String {
@@ -75,10 +72,10 @@ public enum AuditReview {
         for (r, row) in zip(records, rows) {
             var line = format(row)
             if color {
-                switch r["outcome"] {
-                case "failure": line = "\u{1B}[31m\(line)\u{1B}[0m"
-                case "deferred": line = "\u{1B}[33m\(line)\u{1B}[0m"
-                case "success": line = "\u{1B}[32m\(line)\u{1B}[0m"
+                switch r.event.outcome {
+                case .failure: line = "\u{1B}[31m\(line)\u{1B}[0m"
+                case .deferred: line = "\u{1B}[33m\(line)\u{1B}[0m"
+                case .success: line = "\u{1B}[32m\(line)\u{1B}[0m"
                 default: break
                 }
             }
@@ -105,14 +102,14 @@ public enum AuditReview {
             return sorted.map { ($0.key, $0.value) }
         }
         // Outcomes of decisions, not the `push_received` that precedes each write.
-        let decisions = records.filter { $0["event"] != "push_received" }
+        let decisions = records.map(\.event).filter { $0.event != .pushReceived }
         var s = Stats()
         s.total = decisions.count
-        s.byOutcome = count(decisions.map { "\($0["event"] ?? "?")/\($0["outcome"] ?? "-")" })
-        s.byReason = count(decisions.compactMap { $0["reason"] })
-        s.topFailingUsers = Array(count(decisions.filter { $0["outcome"] == "failure" }.compactMap { $0["user_name"] }).prefix(top))
-        let hours: [String] = records.filter { $0["event"] == "push_received" }.compactMap { r -> String? in
-            guard let t = r["time"] else { return nil }
+        s.byOutcome = count(decisions.map { "\($0.event.rawValue)/\($0.outcome?.rawValue ?? "-")" })
+        s.byReason = count(decisions.compactMap { $0.reason?.rawValue })
+        s.topFailingUsers = Array(count(decisions.filter { $0.outcome == .failure }.compactMap(\.userName)).prefix(top))
+        let hours: [String] = records.map(\.event).filter { $0.event == .pushReceived }.compactMap { e -> String? in
+            guard let t = e.time else { return nil }
             return String(t.prefix(13)) + ":00Z"
         }
         s.busiestHours = Array(count(hours).prefix(top))

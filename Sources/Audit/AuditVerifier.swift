@@ -42,8 +42,7 @@ public enum AuditVerifier {
             for (i, raw) in lines.enumerated() {
                 let n = i + 1
                 let isLast = i == lines.count - 1
-                guard let object = try? JSONSerialization.jsonObject(with: Data(raw)) as? [String: Any],
-                      let seqNumber = object["seq"] as? NSNumber, let prev = object["prev"] as? String else {
+                guard let record = AuditCoding.record(raw), let seq = record.seq, let prev = record.prev else {
                     let kind: Problem.Kind = isLast && !endsWithNewline ? .truncated : .malformed
                     let message = kind == .truncated ? "the last record is cut off (the file was truncated)"
                                                      : "not a complete audit record (edited or corrupted)"
@@ -54,7 +53,6 @@ public enum AuditVerifier {
                     report.problem = .init(kind: .truncated, file: file, line: n, message: "the last record has no line end (the file was truncated)")
                     return report
                 }
-                let seq = seqNumber.uint64Value
                 if let expected = expectedSeq {
                     if seq != expected {
                         let (kind, what): (Problem.Kind, String) = seq > expected
@@ -82,7 +80,7 @@ public enum AuditVerifier {
                 }
                 report.records += 1
                 expectedSeq = seq + 1
-                prevHash = AuditLog.hash(String(decoding: raw, as: UTF8.self))
+                prevHash = AuditCoding.hash(raw)
                 prevPlace = (file, n)
                 report.head = (seq, prevHash!)
             }

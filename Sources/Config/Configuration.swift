@@ -1,10 +1,15 @@
+import Audit
+import Directory
 import Foundation
-import LDAP
+import LDAPSyntax
+import Logging
+import PasswordSync
 import Secrets
 import TOMLKit
 
-/// pwsync's validated configuration. Everything here has been checked against the file system
-/// and against the rules that keep passwords safe (TLS to the directory, hashed tokens).
+/// pwsync's validated configuration, in the types its consumers use. Everything here has been
+/// checked against the rules that keep passwords safe (TLS to the directory, hashed tokens) and
+/// against the file system, by reading only this file and the metadata of the files it names.
 public struct Configuration: Sendable {
     public struct Server: Sendable {
         public var host: String
@@ -27,12 +32,9 @@ public struct Configuration: Sendable {
     public struct Provisioning: Sendable {
         /// Where new accounts are created; nil = never create.
         public var createBase: String?
-        /// "ignore" or "apply": what to do with the password in every POST /Users.
-        public var postPassword: String
-        public var disableAccounts: Bool
+        /// The placeholder and account-disabling choices.
+        public var policy: SyncPolicy
     }
-
-    public enum DirectoryKind: String, Sendable { case activeDirectory = "active_directory", openLDAP = "openldap" }
 
     public struct Directory: Sendable {
         public var kind: DirectoryKind
@@ -48,27 +50,20 @@ public struct Configuration: Sendable {
         public var poolSize: Int
     }
 
-    public struct ActiveDirectory: Sendable {
-        public var pwdLastSet: String
-        public var history: String
+    public struct Audit: Sendable {
+        public var path: String
+        public var sync: AuditLog.SyncPolicy
+        public var maxBytes: Int?
+        public var keep: Int
     }
 
     public var server: Server
     public var directory: Directory
-    public var activeDirectory: ActiveDirectory
+    public var activeDirectory: ActiveDirectoryOptions
     public var provisioning: Provisioning
-    public var auditPath: String
     public var audit: Audit
+    public var logLevel: Logger.Level
 
-    public struct Audit: Sendable {
-        /// nil = fsync every record; otherwise at most this many records / milliseconds unsynced.
-        public var batch: (records: Int, intervalMs: Int)?
-        public var maxBytes: Int?
-        public var keep: Int
-    }
-    public var logLevel: String
-
-    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
     static let userNameAttributes: [DirectoryKind: [String]] = [
         .activeDirectory: ["sAMAccountName", "userPrincipalName", "mail"],
         .openLDAP: ["uid", "mail"],

@@ -1,8 +1,13 @@
+import Audit
+import Directory
 import Foundation
-import LDAP
+import LDAPSyntax
+import Logging
+import PasswordSync
 import Secrets
 
-/// The checks that turn a `RawConfig` into a `Configuration`. Collects every problem before failing.
+/// The checks that turn a `RawConfig` into a `Configuration`, one section at a time. Collects every
+/// problem before failing. Looks at the files the config names only through their metadata.
 struct Validator {
     let file: String
     let locator: KeyLocator
@@ -13,17 +18,24 @@ struct Validator {
         self.locator = locator
     }
 
-    private mutating func error(_ key: String, _ message: String) {
-        errors.append(ConfigError(file: file, line: locator.line(key.split(separator: ".").map(String.init)), key: key, message: message))
-    }
-
-    private mutating func requireFile(_ key: String, _ path: String) {
-        if !FileManager.default.isReadableFile(atPath: path) { error(key, "file \(path) does not exist or is not readable") }
-    }
-
     mutating func validate(_ raw: RawConfig) throws(ConfigErrors) -> Configuration {
-        // [server]
-        let listen = raw.server.listen ?? "0.0.0.0:8443"
+        let server = validate(raw.server)
+        let directory = validate(raw.directory)
+        let activeDirectory = validate(raw.active_directory)
+        let provisioning = validate(raw.provisioning)
+        let audit = validate(raw.audit)
+        let level = choice("log.level", raw.log?.level, default: Logger.Level.info)
+        guard errors.isEmpty, let server, let directory, let activeDirectory, let provisioning, let audit, let level else {
+            throw ConfigErrors(errors: errors)
+        }
+        return Configuration(server: server, directory: directory, activeDirectory: activeDirectory,
+                             provisioning: provisioning, audit: audit, logLevel: level)
+    }
+
+    // MARK: Sections
+
+    mutating func validate(_ s: RawServer) -> Configuration.Server? {
+        let listen = s.listen ?? "0.0.0.0:8443"
         var host = "0.0.0.0", port = 8443
         if let colon = listen.lastIndex(of: ":"), let p = Int(listen[listen.index(after: colon)...]), (0...65535).contains(p), colon != listen.startIndex {
             host = String(listen[..<colon]).trimmingCharacters(in: "[]")
@@ -31,12 +43,18 @@ struct Validator {
         } else {
             error("server.listen", "expected host:port, e.g. \"0.0.0.0:8443\"")
         }
-        requireFile("server.tls_certificate", raw.server.tls_certificate)
-        requireFile("server.tls_private_key", raw.server.tls_private_key)
-        let maxBody = raw.server.max_body_bytes ?? 65536
+        requireFile("server.tls_certificate", s.tls_certificate)
+        requireFile("server.tls_private_key", s.tls_private_key)
+        let maxBody = s.max_body_bytes ?? 65536
         if !(1024...10_485_760).contains(maxBody) { error("server.max_body_bytes", "must be between 1024 and 10485760") }
-        let retryAfter = raw.server.retry_after_seconds ?? 30
+        let retryAfter = s.retry_after_seconds ?? 30
         if !(1...3600).contains(retryAfter) { error("server.retry_after_seconds", "must be between 1 and 3600") }
+        let tokens = credentials(s)
+        return Configuration.Server(host: host, port: port, certificatePath: s.tls_certificate, privateKeyPath: s.tls_private_key,
+                                    maxBodyBytes: maxBody, retryAfterSeconds: retryAfter, tokens: tokens)
+    }
+
+    mutating func credentials(_ s: RawServer) -> [Configuration.Credential] {
         var tokens: [Configuration.Credential] = []
         func checkHash(_ key: String, _ text: String) -> TokenHash? {
             do {
@@ -54,7 +72,7 @@ struct Validator {
             if name.isEmpty || name.contains(where: { $0.isWhitespace }) { error("\(key).name", "must be a non-empty name without spaces") }
             if tokens.contains(where: { $0.name == name }) { error("\(key).name", "duplicate credential name '\(name)'") }
         }
-        let rawTokens = raw.server.tokens ?? [], rawBasic = raw.server.basic_auth ?? []
+        let rawTokens = s.tokens ?? [], rawBasic = s.basic_auth ?? []
         if rawTokens.isEmpty && rawBasic.isEmpty {
             error("server.tokens", "configure at least one [[server.tokens]] (or [[server.basic_auth]]) entry (see `pwsync hash-token`)")
         }
@@ -69,15 +87,42 @@ struct Validator {
             if b.username.isEmpty || b.username.contains(":") { error("\(key).username", "must be non-empty and contain no ':'") }
             if let hash = checkHash(key, b.hash) { tokens.append(.init(name: b.name, username: b.username, hash: hash)) }
         }
+        return tokens
+    }
 
-        // [directory]
-        let d = raw.directory
-        let kind = Configuration.DirectoryKind(rawValue: d.kind)
-        if kind == nil { error("directory.kind", "must be \"active_directory\" or \"openldap\"") }
+    mutating func validate(_ d: RawDirectory) -> Configuration.Directory? {
+        let kind = choice("directory.kind", d.kind, default: DirectoryKind.activeDirectory)
         let startTLS = d.starttls ?? false
+        let urls = serverURLs(d.urls, startTLS: startTLS)
+        if let ca = d.ca_file { requireFile("directory.ca_file", ca) }
+        if d.bind_dn.isEmpty { error("directory.bind_dn", "must name the service account") }
+        do { try SecretFile.checkPermissions(d.bind_password_file) } catch { self.error("directory.bind_password_file", "\(error)") }
+        if d.user_base.isEmpty { error("directory.user_base", "must be the DN under which users are searched") }
+        let attribute = d.user_name_attribute ?? (kind == .activeDirectory ? "sAMAccountName" : "uid")
+        if let kind, let allowed = Configuration.userNameAttributes[kind], !allowed.contains(attribute) {
+            error("directory.user_name_attribute", "for \(kind.rawValue) must be one of \(allowed.joined(separator: ", "))")
+        }
+        let connectTimeout = d.connect_timeout_seconds?.value ?? 5
+        let opTimeout = d.operation_timeout_seconds?.value ?? 10
+        if !(0.5...30).contains(connectTimeout) { error("directory.connect_timeout_seconds", "must be between 0.5 and 30") }
+        if !(1...30).contains(opTimeout) { error("directory.operation_timeout_seconds", "must be between 1 and 30") }
+        // Okta closes the request after 60 s: failover over every server plus the write must fit well inside.
+        let worst = connectTimeout * Double(max(1, urls.count)) + opTimeout * 3
+        if (0.5...30).contains(connectTimeout), (1...30).contains(opTimeout), worst > 50 {
+            error("directory.operation_timeout_seconds", "with \(urls.count) servers the worst case is \(Int(worst)) s, over the 50 s that keeps a reply inside Okta's 60 s; lower the timeouts")
+        }
+        let pool = d.pool_size ?? 4
+        if !(1...64).contains(pool) { error("directory.pool_size", "must be between 1 and 64") }
+        guard let kind else { return nil }
+        return Configuration.Directory(kind: kind, urls: urls, startTLS: startTLS, caFile: d.ca_file, bindDN: d.bind_dn,
+                                       bindPasswordFile: d.bind_password_file, userBase: d.user_base, userNameAttribute: attribute,
+                                       connectTimeout: connectTimeout, operationTimeout: opTimeout, poolSize: pool)
+    }
+
+    mutating func serverURLs(_ texts: [String], startTLS: Bool) -> [LDAPURL] {
         var urls: [LDAPURL] = []
-        if d.urls.isEmpty { error("directory.urls", "list at least one server, e.g. [\"ldaps://dc1.example.com\"]") }
-        for u in d.urls {
+        if texts.isEmpty { error("directory.urls", "list at least one server, e.g. [\"ldaps://dc1.example.com\"]") }
+        for u in texts {
             do {
                 let url = try LDAPURL(parsing: u)
                 if url.scheme == .ldap && !startTLS {
@@ -93,39 +138,17 @@ struct Validator {
                 self.error("directory.urls", "\(u) \(error)")
             }
         }
-        if let ca = d.ca_file { requireFile("directory.ca_file", ca) }
-        if d.bind_dn.isEmpty { error("directory.bind_dn", "must name the service account") }
-        if FileManager.default.isReadableFile(atPath: d.bind_password_file) {
-            do { _ = try SecretFile.read(d.bind_password_file) } catch { self.error("directory.bind_password_file", "\(error)") }
-        } else {
-            error("directory.bind_password_file", "file \(d.bind_password_file) does not exist or is not readable")
-        }
-        if d.user_base.isEmpty { error("directory.user_base", "must be the DN under which users are searched") }
-        let defaultAttribute = kind == .activeDirectory ? "sAMAccountName" : "uid"
-        let attribute = d.user_name_attribute ?? defaultAttribute
-        if let kind, let allowed = Configuration.userNameAttributes[kind], !allowed.contains(attribute) {
-            error("directory.user_name_attribute", "for \(kind.rawValue) must be one of \(allowed.joined(separator: ", "))")
-        }
-        let connectTimeout = d.connect_timeout_seconds?.value ?? 5
-        let opTimeout = d.operation_timeout_seconds?.value ?? 10
-        if !(0.5...30).contains(connectTimeout) { error("directory.connect_timeout_seconds", "must be between 0.5 and 30") }
-        if !(1...30).contains(opTimeout) { error("directory.operation_timeout_seconds", "must be between 1 and 30") }
-        // Okta closes the request after 60 s: failover over every server plus the write must fit well inside.
-        let worst = connectTimeout * Double(max(1, urls.count)) + opTimeout * 3
-        if (0.5...30).contains(connectTimeout), (1...30).contains(opTimeout), worst > 50 {
-            error("directory.operation_timeout_seconds", "with \(urls.count) servers the worst case is \(Int(worst)) s, over the 50 s that keeps a reply inside Okta's 60 s; lower the timeouts")
-        }
-        let pool = d.pool_size ?? 4
-        if !(1...64).contains(pool) { error("directory.pool_size", "must be between 1 and 64") }
+        return urls
+    }
 
-        // [active_directory]
-        let pwdLastSet = raw.active_directory?.pwd_last_set ?? "now"
-        if !["now", "must_change", "leave"].contains(pwdLastSet) { error("active_directory.pwd_last_set", "must be \"now\", \"must_change\" or \"leave\"") }
-        let history = raw.active_directory?.history ?? "best_effort"
-        if !["require", "best_effort"].contains(history) { error("active_directory.history", "must be \"require\" or \"best_effort\"") }
+    mutating func validate(_ a: RawActiveDirectory?) -> ActiveDirectoryOptions? {
+        let pwdLastSet = choice("active_directory.pwd_last_set", a?.pwd_last_set, default: ActiveDirectoryOptions.PwdLastSet.now)
+        let history = choice("active_directory.history", a?.history, default: ActiveDirectoryOptions.History.bestEffort)
+        guard let pwdLastSet, let history else { return nil }
+        return ActiveDirectoryOptions(pwdLastSet: pwdLastSet, history: history)
+    }
 
-        // [provisioning]
-        let p = raw.provisioning
+    mutating func validate(_ p: RawProvisioning?) -> Configuration.Provisioning? {
         let createUsers = p?.create_users ?? false
         if createUsers && (p?.create_base ?? "").isEmpty {
             error("provisioning.create_base", "set the OU new accounts are created in (required when create_users = true)")
@@ -133,39 +156,54 @@ struct Validator {
         if !createUsers, p?.create_base != nil {
             error("provisioning.create_base", "only used with create_users = true; remove it or turn creation on")
         }
-        let postPassword = p?.post_password ?? "ignore"
-        if !["ignore", "apply"].contains(postPassword) { error("provisioning.post_password", "must be \"ignore\" or \"apply\"") }
+        guard let placeholder = choice("provisioning.post_password", p?.post_password, default: SyncPolicy.Placeholder.ignore) else { return nil }
+        return Configuration.Provisioning(createBase: createUsers ? p?.create_base : nil,
+                                          policy: SyncPolicy(placeholder: placeholder, disableAccounts: p?.disable_accounts ?? true))
+    }
 
-        // [audit], [log]
-        let auditDir = (raw.audit.path as NSString).deletingLastPathComponent
+    enum FsyncMode: String, CaseIterable { case everyRecord = "every_record", batched }
+
+    mutating func validate(_ a: RawAudit) -> Configuration.Audit? {
+        let dir = (a.path as NSString).deletingLastPathComponent
         var isDir: ObjCBool = false
-        if raw.audit.path.isEmpty || !FileManager.default.fileExists(atPath: auditDir.isEmpty ? "." : auditDir, isDirectory: &isDir) || !isDir.boolValue {
-            error("audit.path", "the folder for \(raw.audit.path) does not exist")
+        if a.path.isEmpty || !FileManager.default.fileExists(atPath: dir.isEmpty ? "." : dir, isDirectory: &isDir) || !isDir.boolValue {
+            error("audit.path", "the folder for \(a.path) does not exist")
         }
-        let fsync = raw.audit.fsync ?? "every_record"
-        if !["every_record", "batched"].contains(fsync) { error("audit.fsync", "must be \"every_record\" or \"batched\"") }
-        let batchRecords = raw.audit.fsync_batch_records ?? 64
+        let fsync = choice("audit.fsync", a.fsync, default: FsyncMode.everyRecord)
+        let batchRecords = a.fsync_batch_records ?? 64
         if !(1...10_000).contains(batchRecords) { error("audit.fsync_batch_records", "must be between 1 and 10000") }
-        let batchMs = raw.audit.fsync_interval_ms ?? 1000
+        let batchMs = a.fsync_interval_ms ?? 1000
         if !(10...60_000).contains(batchMs) { error("audit.fsync_interval_ms", "must be between 10 and 60000") }
-        if let m = raw.audit.max_bytes, m < 4096 { error("audit.max_bytes", "must be at least 4096 (or omit it to rotate only with logrotate)") }
-        let keep = raw.audit.keep ?? 10
+        if let m = a.max_bytes, m < 4096 { error("audit.max_bytes", "must be at least 4096 (or omit it to rotate only with logrotate)") }
+        let keep = a.keep ?? 10
         if !(1...1000).contains(keep) { error("audit.keep", "must be between 1 and 1000") }
-        let level = raw.log?.level ?? "info"
-        if !Configuration.logLevels.contains(level) { error("log.level", "must be one of \(Configuration.logLevels.joined(separator: ", "))") }
+        guard let fsync else { return nil }
+        let sync: AuditLog.SyncPolicy
+        switch fsync {
+        case .everyRecord: sync = .everyRecord
+        case .batched: sync = .batched(records: batchRecords, interval: .milliseconds(batchMs))
+        }
+        return Configuration.Audit(path: a.path, sync: sync, maxBytes: a.max_bytes, keep: keep)
+    }
 
-        guard errors.isEmpty, let kind else { throw ConfigErrors(errors: errors) }
-        return Configuration(
-            server: .init(host: host, port: port, certificatePath: raw.server.tls_certificate, privateKeyPath: raw.server.tls_private_key,
-                          maxBodyBytes: maxBody, retryAfterSeconds: retryAfter, tokens: tokens),
-            directory: .init(kind: kind, urls: urls, startTLS: startTLS, caFile: d.ca_file, bindDN: d.bind_dn,
-                             bindPasswordFile: d.bind_password_file, userBase: d.user_base, userNameAttribute: attribute,
-                             connectTimeout: connectTimeout, operationTimeout: opTimeout, poolSize: pool),
-            activeDirectory: .init(pwdLastSet: pwdLastSet, history: history),
-            provisioning: .init(createBase: createUsers ? p?.create_base : nil, postPassword: postPassword,
-                                disableAccounts: p?.disable_accounts ?? true),
-            auditPath: raw.audit.path,
-            audit: .init(batch: fsync == "batched" ? (batchRecords, batchMs) : nil, maxBytes: raw.audit.max_bytes, keep: keep),
-            logLevel: level)
+    // MARK: Helpers
+
+    private mutating func error(_ key: String, _ message: String) {
+        errors.append(ConfigError(file: file, line: locator.line(key.split(separator: ".").map(String.init)), key: key, message: message))
+    }
+
+    private mutating func requireFile(_ key: String, _ path: String) {
+        if !FileManager.default.isReadableFile(atPath: path) { error(key, "file \(path) does not exist or is not readable") }
+    }
+
+    /// One of an enum's values by its config spelling; nil (and an error naming every choice) otherwise.
+    private mutating func choice<E: RawRepresentable & CaseIterable>(_ key: String, _ text: String?, default value: E) -> E?
+    where E.RawValue == String {
+        guard let text else { return value }
+        if let v = E(rawValue: text) { return v }
+        let names = E.allCases.map { "\"\($0.rawValue)\"" }
+        let list = names.count > 2 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined(separator: " or ")
+        error(key, "must be \(list)")
+        return nil
     }
 }

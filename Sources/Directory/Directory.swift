@@ -61,15 +61,14 @@ public indirect enum UserFilter: Sendable, Equatable {
 public struct PasswordWriteReport: Sendable, Equatable {
     /// True when the directory was asked to enforce password history on this reset.
     public var historyEnforced: Bool
-    public var resultCode: Int32
 
-    public init(historyEnforced: Bool, resultCode: Int32 = 0) {
+    public init(historyEnforced: Bool) {
         self.historyEnforced = historyEnforced
-        self.resultCode = resultCode
     }
 }
 
-public enum DirectoryKind: String, Sendable, Codable {
+/// Which directory pwsync talks to; the LDAP-backed directory picks its dialect from it.
+public enum DirectoryKind: String, Sendable, Codable, CaseIterable {
     case activeDirectory = "active_directory"
     case openLDAP = "openldap"
 }
@@ -77,15 +76,15 @@ public enum DirectoryKind: String, Sendable, Codable {
 /// Everything PasswordSync needs from a directory. Implemented over LDAP for AD and OpenLDAP,
 /// and by in-memory fakes in unit tests.
 public protocol Directory: Sendable {
-    var kind: DirectoryKind { get }
+    /// How this directory names the attribute behind SCIM ids, for messages (`objectGUID`, `entryUUID`).
+    var idAttribute: String { get }
     /// Users matching `filter` (all users under the base when nil), in a stable order (by DN).
     func findUsers(_ filter: UserFilter?) async throws(DirectoryFailure) -> [DirectoryUser]
     /// The user with this SCIM id, or nil. A malformed id is simply not found.
     func user(id: String) async throws(DirectoryFailure) -> DirectoryUser?
     /// Administrative reset of `user`'s password to `password`.
     func setPassword(of user: DirectoryUser, to password: Secret) async throws(DirectoryFailure) -> PasswordWriteReport
-    /// Enables or disables the account (AD: the ACCOUNTDISABLE bit, read-modify-write; OpenLDAP:
-    /// `pwdAccountLockedTime`). Returns the user as it now is.
+    /// Enables or disables the account the way its dialect expresses it. Returns the user as it now is.
     func setActive(_ active: Bool, of user: DirectoryUser) async throws(DirectoryFailure) -> DirectoryUser
     /// Creates an account under `creationBase` with `password` set in the same add, so a half-made
     /// account never exists. Only called when creation is configured.

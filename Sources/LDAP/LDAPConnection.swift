@@ -1,32 +1,34 @@
 import CLDAP
 import Dispatch
+import LDAPSyntax
 import Secrets
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// One libldap handle, confined to its own serial queue.
+/// One libldap handle, an actor whose executor is its own serial queue.
 ///
 /// libldap calls block; running them on a private `DispatchQueue` keeps them off Swift's
 /// cooperative pool, and one handle per connection is what libldap 2.5 asks for. Every operation
-/// is a single hop onto the queue with no suspension between the C calls it makes.
+/// is one synchronous method on the actor: no suspension between the C calls it makes.
 ///
 /// Nothing is sent unless libldap reports TLS in place on this handle (`ldap_tls_inplace`),
 /// whatever the server would accept: every operation pwsync makes follows a password bind.
-public final class LDAPConnection: @unchecked Sendable {
-    public let options: LDAPConnectionOptions
-    private let queue: DispatchQueue
-    // Only touched on `queue`.
+public actor LDAPConnection {
+    public nonisolated let options: LDAPConnectionOptions
+    private nonisolated let executor: QueueExecutor
     private var ld: OpaquePointer?
     private var tlsInPlace = false
     private var broken = false
 
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
     private init(options: LDAPConnectionOptions) {
         self.options = options
-        self.queue = DispatchQueue(label: "pwsync.ldap.\(options.url.host)")
+        self.executor = QueueExecutor(label: "pwsync.ldap.\(options.url.host)")
     }
 
-    deinit {
+    isolated deinit {
         if let ld { ldap_unbind_ext_s(ld, nil, nil) }
     }
 
@@ -34,140 +36,110 @@ public final class LDAPConnection: @unchecked Sendable {
     /// A plain `ldap://` URL without StartTLS never opens a socket: every operation on it is refused.
     public static func connect(_ options: LDAPConnectionOptions) async throws -> LDAPConnection {
         let conn = LDAPConnection(options: options)
-        try await conn.run { try conn.openOnQueue() }
+        try await conn.open()
         return conn
     }
 
-    /// True when TLS is established on this connection, as libldap reports it.
-    public var isEncrypted: Bool { queue.sync { tlsInPlace } }
-
     /// False once a transport-level error was seen: the pool must not reuse this connection.
-    public var isUsable: Bool { queue.sync { !broken && ld != nil } }
+    public var isUsable: Bool { !broken && ld != nil }
 
     /// An idle LDAP connection has nothing to read. If its socket is readable, hung up or in error,
     /// the server closed it (restart, idle timeout, notice of disconnection): do not send on it.
     public var isAlive: Bool {
-        queue.sync {
-            guard let ld, !broken else { return false }
-            var fd: Int32 = -1
-            guard ldap_get_option(ld, LDAP_OPT_DESC, &fd) == LDAP_OPT_SUCCESS, fd >= 0 else { return false }
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&p, 1, 0) >= 0 else { return false }
-            return p.revents == 0
-        }
+        guard let ld, !broken else { return false }
+        var fd: Int32 = -1
+        guard ldap_get_option(ld, LDAP_OPT_DESC, &fd) == LDAP_OPT_SUCCESS, fd >= 0 else { return false }
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&p, 1, 0) >= 0 else { return false }
+        return p.revents == 0
     }
 
-    public func simpleBind(dn: String, password: Secret) async throws {
-        try await run { [self] in
-            let ld = try handle("bind")
-            var rc: Int32 = 0
-            password.withUnsafeBytes { raw in
-                var cred = berval(bv_len: ber_len_t(raw.count),
-                                  bv_val: UnsafeMutablePointer(mutating: raw.baseAddress?.assumingMemoryBound(to: CChar.self)))
-                rc = ldap_sasl_bind_s(ld, dn, pwsync_ldap_sasl_simple(), &cred, nil, nil, nil)
-            }
-            if rc != LDAP_SUCCESS { throw failure(rc, "bind") }
+    public func simpleBind(dn: String, password: Secret) throws {
+        let ld = try handle("bind")
+        var rc: Int32 = 0
+        password.withUnsafeBytes { raw in
+            var cred = berval(bv_len: ber_len_t(raw.count),
+                              bv_val: UnsafeMutablePointer(mutating: raw.baseAddress?.assumingMemoryBound(to: CChar.self)))
+            rc = ldap_sasl_bind_s(ld, dn, pwsync_ldap_sasl_simple(), &cred, nil, nil, nil)
         }
+        if rc != LDAP_SUCCESS { throw failure(rc, "bind") }
     }
 
     public func search(base: String, scope: LDAPScope, filter: String, attributes: [String],
-                       sizeLimit: Int32 = 0) async throws -> [LDAPEntry] {
-        try await run { [self] in
-            let ld = try handle("search")
-            return try withCStringArray(attributes) { attrs in
-                var tv = timeval(tv_sec: Int(options.operationTimeout), tv_usec: 0)
-                var res: OpaquePointer?
-                let rc = ldap_search_ext_s(ld, base, scope.rawValue, filter, attrs, 0, nil, nil, &tv, sizeLimit, &res)
-                defer { if res != nil { ldap_msgfree(res) } }
-                guard rc == LDAP_SUCCESS || (rc == LDAP_SIZELIMIT_EXCEEDED && res != nil) else {
-                    throw failure(rc, "search", safeToRetry: true)
-                }
-                return readEntries(ld, res)
+                       sizeLimit: Int32 = 0) throws -> [LDAPEntry] {
+        let ld = try handle("search")
+        return try withCStringArray(attributes) { attrs in
+            var tv = timeval(tv_sec: Int(options.operationTimeout), tv_usec: 0)
+            var res: OpaquePointer?
+            let rc = ldap_search_ext_s(ld, base, scope.rawValue, filter, attrs, 0, nil, nil, &tv, sizeLimit, &res)
+            defer { if res != nil { ldap_msgfree(res) } }
+            guard rc == LDAP_SUCCESS || (rc == LDAP_SIZELIMIT_EXCEEDED && res != nil) else {
+                throw failure(rc, "search", safeToRetry: true)
             }
+            return readEntries(ld, res)
         }
     }
 
     /// Modify with binary values (a `Secret` value is copied into wiped memory for the call only).
-    public func modify(dn: String, _ modifications: [LDAPModification], controls: [LDAPControl] = []) async throws -> LDAPWriteResult {
-        try await run { [self] in
-            let ld = try handle("modify")
-            return try withMods(modifications) { mods in
-                try withControls(controls) { ctrls in
-                    var msgid: Int32 = 0
-                    let rc = ldap_modify_ext(ld, dn, mods, ctrls, nil, &msgid)
-                    if rc != LDAP_SUCCESS { throw failure(rc, "modify", safeToRetry: true) }
-                    return try awaitResult(ld, msgid, "modify")
-                }
+    public func modify(dn: String, _ modifications: [LDAPModification], controls: [LDAPControl] = []) throws {
+        let ld = try handle("modify")
+        try withMods(modifications) { mods in
+            try withControls(controls) { ctrls in
+                var msgid: Int32 = 0
+                let rc = ldap_modify_ext(ld, dn, mods, ctrls, nil, &msgid)
+                if rc != LDAP_SUCCESS { throw failure(rc, "modify", safeToRetry: true) }
+                try awaitResult(ld, msgid, "modify")
             }
         }
     }
 
     /// Add with binary values; an attribute list in `LDAPModification`s (their operation is ignored).
-    public func add(dn: String, _ attributes: [LDAPModification], controls: [LDAPControl] = []) async throws -> LDAPWriteResult {
-        try await run { [self] in
-            let ld = try handle("add")
-            let asAdds = attributes.map { LDAPModification(.add, $0.attribute, $0.values) }
-            return try withMods(asAdds) { mods in
-                try withControls(controls) { ctrls in
-                    var msgid: Int32 = 0
-                    let rc = ldap_add_ext(ld, dn, mods, ctrls, nil, &msgid)
-                    if rc != LDAP_SUCCESS { throw failure(rc, "add", safeToRetry: true) }
-                    return try awaitResult(ld, msgid, "add")
-                }
+    public func add(dn: String, _ attributes: [LDAPModification], controls: [LDAPControl] = []) throws {
+        let ld = try handle("add")
+        let asAdds = attributes.map { LDAPModification(.add, $0.attribute, $0.values) }
+        try withMods(asAdds) { mods in
+            try withControls(controls) { ctrls in
+                var msgid: Int32 = 0
+                let rc = ldap_add_ext(ld, dn, mods, ctrls, nil, &msgid)
+                if rc != LDAP_SUCCESS { throw failure(rc, "add", safeToRetry: true) }
+                try awaitResult(ld, msgid, "add")
             }
         }
     }
 
-    public func delete(dn: String) async throws -> LDAPWriteResult {
-        try await run { [self] in
-            let ld = try handle("delete")
-            var msgid: Int32 = 0
-            let rc = ldap_delete_ext(ld, dn, nil, nil, &msgid)
-            if rc != LDAP_SUCCESS { throw failure(rc, "delete", safeToRetry: true) }
-            return try awaitResult(ld, msgid, "delete")
-        }
+    public func delete(dn: String) throws {
+        let ld = try handle("delete")
+        var msgid: Int32 = 0
+        let rc = ldap_delete_ext(ld, dn, nil, nil, &msgid)
+        if rc != LDAP_SUCCESS { throw failure(rc, "delete", safeToRetry: true) }
+        try awaitResult(ld, msgid, "delete")
     }
 
     /// RFC 3062 Password Modify as an administrator reset (no old password): the server hashes it.
-    public func passwordModify(userDN: String, newPassword: Secret, controls: [LDAPControl] = []) async throws -> LDAPWriteResult {
-        try await run { [self] in
-            let ld = try handle("password modify")
-            return try withControls(controls) { ctrls in
-                try newPassword.withUnsafeBytes { raw in
-                    try userDN.withCString { dnPtr in
-                        var user = berval(bv_len: ber_len_t(strlen(dnPtr)), bv_val: UnsafeMutablePointer(mutating: dnPtr))
-                        var new = berval(bv_len: ber_len_t(raw.count),
-                                         bv_val: UnsafeMutablePointer(mutating: raw.baseAddress?.assumingMemoryBound(to: CChar.self)))
-                        var msgid: Int32 = 0
-                        let rc = ldap_passwd(ld, &user, nil, &new, ctrls, nil, &msgid)
-                        if rc != LDAP_SUCCESS { throw failure(rc, "password modify", safeToRetry: true) }
-                        return try awaitResult(ld, msgid, "password modify")
-                    }
+    public func passwordModify(userDN: String, newPassword: Secret, controls: [LDAPControl] = []) throws {
+        let ld = try handle("password modify")
+        try withControls(controls) { ctrls in
+            try newPassword.withUnsafeBytes { raw in
+                try userDN.withCString { dnPtr in
+                    var user = berval(bv_len: ber_len_t(strlen(dnPtr)), bv_val: UnsafeMutablePointer(mutating: dnPtr))
+                    var new = berval(bv_len: ber_len_t(raw.count),
+                                     bv_val: UnsafeMutablePointer(mutating: raw.baseAddress?.assumingMemoryBound(to: CChar.self)))
+                    var msgid: Int32 = 0
+                    let rc = ldap_passwd(ld, &user, nil, &new, ctrls, nil, &msgid)
+                    if rc != LDAP_SUCCESS { throw failure(rc, "password modify", safeToRetry: true) }
+                    try awaitResult(ld, msgid, "password modify")
                 }
             }
         }
     }
 
-    public func close() async {
-        await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
-            queue.async { [self] in
-                if let ld { ldap_unbind_ext_s(ld, nil, nil) }
-                ld = nil
-                broken = true
-                cont.resume()
-            }
-        }
+    public func close() {
+        if let ld { ldap_unbind_ext_s(ld, nil, nil) }
+        ld = nil
+        broken = true
     }
 
-    // MARK: - On the queue
-
-    private func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { cont in
-            queue.async {
-                do { cont.resume(returning: try body()) } catch { cont.resume(throwing: error) }
-            }
-        }
-    }
+    // MARK: - Helpers (on the connection's queue)
 
     private func handle(_ op: String) throws -> OpaquePointer {
         guard let ld, !broken else { throw LDAPError(kind: .result(-1), operation: op, safeToRetry: true) }
@@ -180,7 +152,7 @@ public final class LDAPConnection: @unchecked Sendable {
         guard tlsInPlace else { throw LDAPError(kind: .insecureConnection, operation: op) }
     }
 
-    private func openOnQueue() throws {
+    private func open() throws {
         var handle: OpaquePointer?
         var rc = ldap_initialize(&handle, options.url.description)
         guard rc == LDAP_SUCCESS, let handle else { throw failure(rc, "connect") }
@@ -229,7 +201,7 @@ public final class LDAPConnection: @unchecked Sendable {
     }
 
     /// Waits for one result with the operation timeout, then parses code, diagnostic and controls.
-    private func awaitResult(_ ld: OpaquePointer, _ msgid: Int32, _ op: String) throws -> LDAPWriteResult {
+    private func awaitResult(_ ld: OpaquePointer, _ msgid: Int32, _ op: String) throws {
         var tv = timeval(tv_sec: Int(options.operationTimeout), tv_usec: 0)
         var res: OpaquePointer?
         let got = ldap_result(ld, msgid, LDAP_MSG_ALL, &tv, &res)
@@ -250,14 +222,11 @@ public final class LDAPConnection: @unchecked Sendable {
         }
         if prc != LDAP_SUCCESS { throw failure(prc, op) }
 
-        var oids: [String] = []
         var ppErr: Int32?
         if let rctrls {
             var i = 0
             while let c = rctrls[i] {
-                let oid = String(cString: c.pointee.ldctl_oid)
-                oids.append(oid)
-                if oid == LDAPControl.passwordPolicyRequest.oid {
+                if String(cString: c.pointee.ldctl_oid) == LDAPControl.passwordPolicyRequest.oid {
                     var expire: ber_int_t = -1, grace: ber_int_t = -1
                     var pperr = PP_noError
                     if ldap_parse_passwordpolicy_control(ld, c, &expire, &grace, &pperr) == LDAP_SUCCESS,
@@ -271,7 +240,6 @@ public final class LDAPConnection: @unchecked Sendable {
         guard err == LDAP_SUCCESS else {
             throw LDAPError(kind: .result(err), operation: op, diagnostic: diag.map { String(cString: $0) }, passwordPolicyError: ppErr)
         }
-        return LDAPWriteResult(responseControlOIDs: oids)
     }
 
     private func currentResultCode(_ ld: OpaquePointer) -> Int32 {

@@ -1,3 +1,4 @@
+import LDAPSyntax
 import Secrets
 
 /// How to reach and trust one directory server.
@@ -73,9 +74,4 @@ public struct LDAPControl: Sendable, Equatable {
 
     /// draft-behera ppolicy request: slapd only answers with its response control when asked.
     public static let passwordPolicyRequest = LDAPControl(oid: "1.3.6.1.4.1.42.2.27.8.5.1", critical: false)
-}
-
-/// A successful write; carries what the server said besides "success" (e.g. ppolicy warnings).
-public struct LDAPWriteResult: Sendable {
-    public let responseControlOIDs: [String]
 }

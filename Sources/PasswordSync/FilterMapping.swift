@@ -5,16 +5,16 @@ import SCIM
 enum FilterMapping {
     static let supported = "userName, emails.value, name.givenName, name.familyName"
 
-    static func userFilter(_ f: SCIMFilter) throws(SCIMError) -> UserFilter {
+    static func userFilter(_ f: SCIMFilter) throws(SyncError) -> UserFilter {
         switch f {
         case .and(let a, let b): return .and([try userFilter(a), try userFilter(b)])
         case .or(let a, let b): return .or([try userFilter(a), try userFilter(b)])
         case .eq(let name, let value):
             guard let attr = attribute(name) else {
-                throw .invalidFilter("Filtering on '\(name)' is not supported; pwsync can filter on \(supported).")
+                throw SyncError(.unsupportedFilter, "Filtering on '\(name)' is not supported; pwsync can filter on \(supported).")
             }
             guard case .string(let s) = value else {
-                throw .invalidFilter("'\(name)' must be compared with a quoted string.")
+                throw SyncError(.unsupportedFilter, "'\(name)' must be compared with a quoted string.")
             }
             return .equals(attr, s)
         }

@@ -1,12 +1,12 @@
 import Audit
 import Directory
-import Foundation
 import Logging
 import SCIM
 import Secrets
 
 /// The use-cases behind the SCIM endpoints. Depends only on the `Directory` and `AuditSink`
-/// protocols, so it is tested with in-memory fakes; errors come out as `SCIMError`s ready to send.
+/// protocols, so it is tested with in-memory fakes; its errors are `SyncError`s, which the Server
+/// turns into protocol answers.
 public final class PasswordSyncService: Sendable {
     let directory: any Directory
     let audit: any AuditSink
@@ -15,65 +15,64 @@ public final class PasswordSyncService: Sendable {
     public let policy: SyncPolicy
     let generator = PasswordGenerator()
     let written = WriteMemory()
-    /// Seconds Okta should wait after a 429 (it doubles the wait on each retry by itself).
-    public let retryAfter: Int
 
-    public init(directory: any Directory, audit: any AuditSink, retryAfter: Int = 30, policy: SyncPolicy = .init(),
+    public init(directory: any Directory, audit: any AuditSink, policy: SyncPolicy = .init(),
                 logger: Logger = Logger(label: "pwsync.sync")) {
         self.directory = directory
         self.audit = audit
-        self.retryAfter = retryAfter
         self.policy = policy
         self.logger = logger
     }
 
     // MARK: Reads
 
-    public func listUsers(filter: String?, page: Pagination) async throws(SCIMError) -> ListResponse {
-        let query = try filter.map { f throws(SCIMError) in try FilterMapping.userFilter(SCIMFilter.parse(f)) }
+    public func listUsers(filter: SCIMFilter?, page: Pagination) async throws(SyncError) -> ListResponse {
+        let query = try filter.map { f throws(SyncError) in try FilterMapping.userFilter(f) }
         let users = try await directoryCall { () async throws(DirectoryFailure) in try await directory.findUsers(query) }
         return ListResponse(totalResults: users.count, startIndex: page.startIndex,
                             resources: page.page(users).map(Self.resource))
     }
 
-    public func getUser(id: String) async throws(SCIMError) -> UserResource {
+    public func getUser(id: String) async throws(SyncError) -> UserResource {
         Self.resource(try await requireUser(id))
     }
 
     // MARK: Audited directory writes
 
     /// One directory write with its audit trail: `push_received` first (if that cannot be written,
-    /// nothing is written: 429), then `applied`, `rejected` or `deferred`.
+    /// nothing is written), then `applied`, `rejected` or `deferred`.
     func audited<T: Sendable>(_ template: AuditEvent, started: ContinuousClock.Instant,
-                              _ write: () async throws(DirectoryFailure) -> (T, PasswordWriteReport?)) async throws(SCIMError) -> T {
+                              _ write: () async throws(DirectoryFailure) -> (T, PasswordWriteReport?)) async throws(SyncError) -> T {
         var event = template
         event.event = .pushReceived
         do {
             try await audit.record(event)
         } catch {
             logger.error("audit log unwritable; refusing the change", metadata: ["request_id": "\(event.requestID ?? "")", "error": "\(error)"])
-            throw SCIMError(status: 429, detail: "pwsync cannot write its audit log, so it is not changing the directory right now. The request will be retried.", retryAfter: retryAfter)
+            throw SyncError(.auditUnavailable, "pwsync cannot write its audit log, so it is not changing the directory right now. The request will be retried.",
+                            isTransient: true)
         }
         do {
             let (value, report) = try await write()
             event.event = .applied
-            event.outcome = "success"
-            event.resultCode = report?.resultCode ?? 0
+            event.outcome = .success
+            event.resultCode = 0
             event.historyEnforced = report?.historyEnforced
             event.latencyMs = Self.ms(since: started)
             await recordAfterWrite(event)
-            logger.info("directory updated", metadata: ["request_id": "\(event.requestID ?? "")", "user": "\(event.userName ?? "")", "action": "\(event.action ?? "")"])
+            logger.info("directory updated", metadata: ["request_id": "\(event.requestID ?? "")", "user": "\(event.userName ?? "")",
+                                                        "action": "\(event.action?.rawValue ?? "")"])
             return value
         } catch {
             event.event = error.isTransient ? .deferred : .rejected
-            event.outcome = error.isTransient ? "deferred" : "failure"
-            event.reason = error.reason.rawValue
+            event.outcome = error.isTransient ? .deferred : .failure
+            event.reason = AuditEvent.Reason(error.reason)
             event.resultCode = error.resultCode
             event.latencyMs = Self.ms(since: started)
             await recordAfterWrite(event)
             logger.notice("directory not updated", metadata: ["request_id": "\(event.requestID ?? "")", "user": "\(event.userName ?? "")",
-                                                              "action": "\(event.action ?? "")", "reason": "\(error.reason.rawValue)"])
-            throw scimError(error)
+                                                              "action": "\(event.action?.rawValue ?? "")", "reason": "\(error.reason.rawValue)"])
+            throw SyncError(error)
         }
     }
 
@@ -94,32 +93,24 @@ public final class PasswordSyncService: Sendable {
 
     // MARK: Helpers
 
-    func requireUser(_ id: String, request: RequestInfo? = nil, operation: String? = nil) async throws(SCIMError) -> DirectoryUser {
+    func requireUser(_ id: String, request: RequestInfo? = nil, operation: Operation? = nil) async throws(SyncError) -> DirectoryUser {
         let found = try await directoryCall { () async throws(DirectoryFailure) in try await directory.user(id: id) }
         guard let found else {
-            if let request {
-                await recordDecision(AuditEvent(.rejected, requestID: request.requestID, client: request.client,
-                                                principal: request.principal, operation: operation, userID: id,
-                                                outcome: "failure", reason: DirectoryFailure.Reason.userNotFound.rawValue))
+            if let request, let operation {
+                var event = AuditEvent(.rejected, request, operation)
+                event.userID = id
+                event.outcome = .failure
+                event.reason = .userNotFound
+                await recordDecision(event)
             }
-            throw .notFound("No user with id '\(id)' under \(directory.searchBase). Ids are the directory's \(directory.kind == .activeDirectory ? "objectGUID" : "entryUUID") as returned by GET /Users.")
+            throw SyncError(.directory(.userNotFound),
+                            "No user with id '\(id)' under \(directory.searchBase). Ids are the directory's \(directory.idAttribute) as returned by GET /Users.")
         }
         return found
     }
 
-    func directoryCall<T>(_ body: () async throws(DirectoryFailure) -> T) async throws(SCIMError) -> T {
-        do { return try await body() } catch { throw scimError(error) }
-    }
-
-    func scimError(_ f: DirectoryFailure) -> SCIMError {
-        if f.isTransient { return SCIMError(status: 429, detail: f.detail, retryAfter: retryAfter) }
-        switch f.reason {
-        case .policyViolation, .invalidPassword, .invalidAttribute: return .invalidValue(f.detail)
-        case .userNotFound: return .notFound(f.detail)
-        case .insufficientRights: return SCIMError(status: 403, detail: f.detail)
-        case .ambiguousUser, .alreadyExists: return .uniqueness(f.detail)
-        default: return SCIMError(status: 500, detail: f.detail)
-        }
+    func directoryCall<T>(_ body: () async throws(DirectoryFailure) -> T) async throws(SyncError) -> T {
+        do { return try await body() } catch { throw SyncError(error) }
     }
 
     static func resource(_ u: DirectoryUser) -> UserResource {

@@ -1,7 +1,7 @@
 /// The admin's choices about what pwsync may do to the directory beyond setting passwords.
 public struct SyncPolicy: Sendable, Equatable {
     /// What to do with the password Okta puts in every `POST /Users`, sync on or off.
-    public enum Placeholder: String, Sendable, Codable {
+    public enum Placeholder: String, Sendable, Codable, CaseIterable {
         /// Default: it carries no meaning (Okta sends one even with Sync Password off).
         case ignore
         /// Write it; if the directory's policy refuses it, a random password is used instead.

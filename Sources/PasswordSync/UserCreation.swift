@@ -4,64 +4,60 @@ import SCIM
 import Secrets
 
 extension PasswordSyncService {
-    /// `POST /Users`. An existing account is a 409 (Okta links it through its existence check).
+    /// `POST /Users`. An existing account is a conflict (Okta links it through its existence check).
     /// A missing one is created only when a creation OU is configured, with Okta's placeholder
     /// password when the policy says `apply`, otherwise (or when the directory refuses it) with a
     /// strong random password, so no enabled account is ever left without one.
-    public func createUser(_ doc: UserDocument, request: RequestInfo, operation: String) async throws(SCIMError) -> UserResource {
+    public func createUser(_ doc: UserDocument, request: RequestInfo) async throws(SyncError) -> UserResource {
         let started = ContinuousClock.now
-        var template = AuditEvent(.rejected, requestID: request.requestID, client: request.client, principal: request.principal,
-                                  operation: operation, action: "create", userName: doc.userName)
+        var template = AuditEvent(.rejected, request, .createUser)
+        template.action = .create
+        template.userName = doc.userName
         let existing = try await directoryCall { () async throws(DirectoryFailure) in
             try await directory.findUsers(.equals(.userName, doc.userName))
         }
         if let user = existing.first {
             template.userID = user.id
             template.dn = user.dn
-            template.outcome = "failure"
-            template.reason = DirectoryFailure.Reason.alreadyExists.rawValue
+            template.outcome = .failure
+            template.reason = .alreadyExists
             await recordDecision(template)
-            throw .uniqueness("A user with userName '\(doc.userName)' already exists in the directory (id \(user.id)). Okta links existing accounts through its existence check (GET /Users?filter=userName eq ...).")
+            throw SyncError(.directory(.alreadyExists),
+                            "A user with userName '\(doc.userName)' already exists in the directory (id \(user.id)). Okta links existing accounts through its existence check (GET /Users?filter=userName eq ...).")
         }
         guard let base = directory.creationBase else {
-            template.outcome = "failure"
-            template.reason = "creation_disabled"
+            template.outcome = .failure
+            template.reason = .creationDisabled
             await recordDecision(template)
-            throw .notFound("No account with userName '\(doc.userName)' exists under \(directory.searchBase), and pwsync does not create accounts (provisioning.create_users is off). Create the account in the directory, or turn creation on in pwsync.toml.")
+            throw SyncError(.creationDisabled,
+                            "No account with userName '\(doc.userName)' exists under \(directory.searchBase), and pwsync does not create accounts (provisioning.create_users is off). Create the account in the directory, or turn creation on in pwsync.toml.")
         }
         let new = NewUser(userName: doc.userName, givenName: doc.givenName, familyName: doc.familyName,
                           displayName: doc.displayName, email: doc.email, active: doc.active ?? true)
         template.dn = base
-        template.form = doc.password == nil ? nil : PushForm.postPlaceholder.rawValue
-        let created: DirectoryUser
-        do {
-            created = try await locks.withLock("create:" + doc.userName.lowercased()) { () async throws -> DirectoryUser in
-                if let placeholder = doc.password, policy.placeholder == .apply {
-                    var event = template
-                    event.mode = "sync"
-                    event.placeholder = "applied"
-                    do {
-                        return try await audited(event, started: started) { () async throws(DirectoryFailure) in
-                            (try await directory.createUser(new, password: placeholder), nil)
-                        }
-                    } catch let e as SCIMError where e.status == 400 && e.scimType == "invalidValue" {
-                        // Never fail a create because Okta's placeholder is weak: fall through to random.
-                        template.placeholder = "refused_by_policy"
-                    }
-                } else {
-                    template.placeholder = doc.password == nil ? nil : "ignored"
-                }
+        template.form = doc.password == nil ? nil : .postPlaceholder
+        let created = try await locks.withLock("create:" + doc.userName.lowercased()) { () async throws(SyncError) -> DirectoryUser in
+            if let placeholder = doc.password, policy.placeholder == .apply {
                 var event = template
-                event.mode = "random"
-                let random = generator.generate()
-                return try await audited(event, started: started) { () async throws(DirectoryFailure) in
-                    (try await directory.createUser(new, password: random), nil)
+                event.mode = .sync
+                event.placeholder = .applied
+                do throws(SyncError) {
+                    return try await audited(event, started: started) { () async throws(DirectoryFailure) in
+                        (try await directory.createUser(new, password: placeholder), nil)
+                    }
+                } catch where error.isRefusedValue {
+                    // Never fail a create because Okta's placeholder is weak: fall through to random.
+                    template.placeholder = .refusedByPolicy
                 }
+            } else {
+                template.placeholder = doc.password == nil ? nil : .ignored
             }
-        } catch let e as SCIMError {
-            throw e
-        } catch {
-            throw SCIMError(status: 500, detail: "Internal error while creating the user.")
+            var event = template
+            event.mode = .random
+            let random = generator.generate()
+            return try await audited(event, started: started) { () async throws(DirectoryFailure) in
+                (try await directory.createUser(new, password: random), nil)
+            }
         }
         return Self.resource(created)
     }

@@ -3,7 +3,7 @@
 actor UserLocks {
     private var queues: [String: [CheckedContinuation<Void, Never>]] = [:]
 
-    func withLock<T: Sendable>(_ key: String, _ body: () async throws -> T) async throws -> T {
+    func withLock<T: Sendable, E: Error>(_ key: String, _ body: () async throws(E) -> T) async throws(E) -> T {
         await acquire(key)
         defer { release(key) }
         return try await body()

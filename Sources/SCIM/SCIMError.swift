@@ -26,7 +26,6 @@ public struct SCIMError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func invalidSyntax(_ detail: String) -> SCIMError { .init(status: 400, scimType: "invalidSyntax", detail: detail) }
     public static func invalidValue(_ detail: String) -> SCIMError { .init(status: 400, scimType: "invalidValue", detail: detail) }
     public static func invalidFilter(_ detail: String) -> SCIMError { .init(status: 400, scimType: "invalidFilter", detail: detail) }
-    public static func noTarget(_ detail: String) -> SCIMError { .init(status: 400, scimType: "noTarget", detail: detail) }
     public static func notFound(_ detail: String) -> SCIMError { .init(status: 404, detail: detail) }
     public static let unauthorized = SCIMError(status: 401, detail: "Authentication failed: send a credential configured in pwsync (Authorization: Bearer <token>, or Basic when configured).")
     public static func uniqueness(_ detail: String) -> SCIMError { .init(status: 409, scimType: "uniqueness", detail: detail) }

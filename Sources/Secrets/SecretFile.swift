@@ -11,16 +11,29 @@ public enum SecretFile {
 
     public static let maxSize = 4096
 
+    /// The checks `read` makes before reading, from the file's metadata alone (for config validation).
+    public static func checkPermissions(_ path: String) throws {
+        guard access(path, R_OK) == 0 else { throw Failure(description: "file \(path) does not exist or is not readable") }
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw Failure(description: "cannot stat \(path)") }
+        try check(st, path)
+        guard st.st_size > 0 else { throw Failure(description: "\(path) is empty") }
+    }
+
+    private static func check(_ st: stat, _ path: String) throws {
+        guard st.st_mode & 0o004 == 0 else {
+            throw Failure(description: "\(path) is readable by every user on this machine; run: chmod o-rwx \(path)")
+        }
+        guard st.st_size <= maxSize else { throw Failure(description: "\(path) is larger than \(maxSize) bytes; it should hold just the password") }
+    }
+
     public static func read(_ path: String) throws -> Secret {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Failure(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw Failure(description: "cannot stat \(path)") }
-        guard st.st_mode & 0o004 == 0 else {
-            throw Failure(description: "\(path) is readable by every user on this machine; run: chmod o-rwx \(path)")
-        }
-        guard st.st_size <= maxSize else { throw Failure(description: "\(path) is larger than \(maxSize) bytes; it should hold just the password") }
+        try check(st, path)
         var readError: Int32 = 0
         let secret = Secret(capacity: maxSize) { buf in
             var n = 0

@@ -58,45 +58,13 @@ public struct TokenHash: Sendable, Equatable {
     /// 32 random bytes as 64 hex characters: what `pwsync hash-token --generate` hands out.
     public static func generateToken() -> Secret {
         var rng = SystemRandomNumberGenerator()
-        let alphabet = Array("0123456789abcdef".utf8)
         return Secret(capacity: 64) { out in
             for i in stride(from: 0, to: 64, by: 2) {
                 let b = UInt8.random(in: 0...255, using: &rng)
-                out[i] = alphabet[Int(b >> 4)]
-                out[i + 1] = alphabet[Int(b & 0x0f)]
+                out[i] = Hex.digits[Int(b >> 4)]
+                out[i + 1] = Hex.digits[Int(b & 0x0f)]
             }
             return 64
         }
-    }
-}
-
-public enum Hex {
-    public static func encode<C: Sequence>(_ bytes: C) -> String where C.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0x0f)]) }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    public static func decode<S: StringProtocol>(_ text: S) -> [UInt8]? {
-        let chars = Array(text.utf8)
-        guard chars.count % 2 == 0 else { return nil }
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-        }
-        var out = [UInt8]()
-        out.reserveCapacity(chars.count / 2)
-        var i = 0
-        while i < chars.count {
-            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
-            out.append(hi << 4 | lo)
-            i += 2
-        }
-        return out
     }
 }

@@ -1,12 +1,14 @@
 import Audit
 import Hummingbird
 import Logging
+import PasswordSync
 import SCIM
 
 /// Turns every failure into a SCIM error body in the client's dialect, including the router's own
 /// 404/405 and body-size errors; nothing else (no stack, no raw directory text) reaches the client.
 struct SCIMErrorMiddleware: RouterMiddleware {
     typealias Context = SCIMRequestContext
+    let mapping: SCIMErrorMapping
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let version: SCIMVersion = request.uri.path.hasPrefix("/scim/v1") ? .v1 : .v2
@@ -16,6 +18,8 @@ struct SCIMErrorMiddleware: RouterMiddleware {
             return response
         } catch let e as SCIMError {
             return Responses.error(e, version, requestID: context.requestID)
+        } catch let e as SyncError {
+            return Responses.error(mapping.scimError(e), version, requestID: context.requestID)
         } catch let e as HTTPError {
             let detail: String
             switch e.status.code {
@@ -41,8 +45,8 @@ struct AuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let principal = authenticator.authenticate(authorization: request.headers[.authorization]) else {
             try? await audit.record(AuditEvent(.authFailed, requestID: context.requestID, client: context.client,
-                                               operation: "\(request.method) \(request.uri.path)", outcome: "failure",
-                                               reason: request.headers[.authorization] == nil ? "missing_credentials" : "invalid_credentials"))
+                                               operation: "\(request.method) \(request.uri.path)", outcome: .failure,
+                                               reason: request.headers[.authorization] == nil ? .missingCredentials : .invalidCredentials))
             context.logger.notice("authentication failed", metadata: ["request_id": "\(context.requestID)", "client": "\(context.client ?? "-")"])
             var e = SCIMError.unauthorized
             e.wwwAuthenticate = authenticator.acceptsBasic ? "Bearer realm=\"pwsync\", Basic realm=\"pwsync\"" : "Bearer realm=\"pwsync\""
@@ -50,6 +54,18 @@ struct AuthMiddleware: RouterMiddleware {
         }
         var context = context
         context.principal = principal
+        return try await next(request, context)
+    }
+}
+
+/// Applies `[server] max_body_bytes` to every request, through Hummingbird's own upload limit.
+struct BodyLimitMiddleware: RouterMiddleware {
+    typealias Context = SCIMRequestContext
+    let maxBytes: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.maxUploadSize = maxBytes
         return try await next(request, context)
     }
 }

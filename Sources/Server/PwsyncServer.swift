@@ -5,6 +5,7 @@ import Logging
 import NIOSSL
 import PasswordSync
 import SCIM
+import ServiceLifecycle
 
 /// Builds the HTTPS application: routes, auth and error handling, TLS 1.2 or newer.
 public enum PwsyncServer {
@@ -14,26 +15,31 @@ public enum PwsyncServer {
         public var certificatePath: String
         public var privateKeyPath: String
         public var maxBodyBytes: Int
+        /// Seconds in `Retry-After` on every 429.
+        public var retryAfterSeconds: Int
 
-        public init(host: String, port: Int, certificatePath: String, privateKeyPath: String, maxBodyBytes: Int) {
+        public init(host: String, port: Int, certificatePath: String, privateKeyPath: String, maxBodyBytes: Int,
+                    retryAfterSeconds: Int = 30) {
             self.host = host
             self.port = port
             self.certificatePath = certificatePath
             self.privateKeyPath = privateKeyPath
             self.maxBodyBytes = maxBodyBytes
+            self.retryAfterSeconds = retryAfterSeconds
         }
     }
 
     /// The router alone: what tests drive without sockets.
     public static func router(service: PasswordSyncService, authenticator: Authenticator, audit: any AuditSink,
-                              maxBodyBytes: Int) -> Router<SCIMRequestContext> {
+                              maxBodyBytes: Int, retryAfterSeconds: Int = 30) -> Router<SCIMRequestContext> {
         let router = Router(context: SCIMRequestContext.self)
-        router.add(middleware: SCIMErrorMiddleware())
+        router.add(middleware: SCIMErrorMiddleware(mapping: SCIMErrorMapping(retryAfter: retryAfterSeconds)))
+        router.add(middleware: BodyLimitMiddleware(maxBytes: maxBodyBytes))
         router.get("health") { _, _ in "ok\n" }
         for version in [SCIMVersion.v2, .v1] {
             let scim = router.group(RouterPath("scim/\(version.rawValue)"))
                 .add(middleware: AuthMiddleware(authenticator: authenticator, audit: audit))
-            SCIMRoutes(service: service, maxBodyBytes: maxBodyBytes, version: version, basicAuth: authenticator.acceptsBasic)
+            SCIMRoutes(service: service, version: version, basicAuth: authenticator.acceptsBasic)
                 .register(scim)
         }
         return router
@@ -58,13 +64,15 @@ public enum PwsyncServer {
     }
 
     public static func application(options: Options, service: PasswordSyncService, authenticator: Authenticator,
-                                   audit: any AuditSink, logger: Logger,
+                                   audit: any AuditSink, logger: Logger, services: [any Service] = [],
                                    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
         let tls = try tlsConfiguration(certificatePath: options.certificatePath, privateKeyPath: options.privateKeyPath)
         return Application(
-            router: router(service: service, authenticator: authenticator, audit: audit, maxBodyBytes: options.maxBodyBytes),
+            router: router(service: service, authenticator: authenticator, audit: audit, maxBodyBytes: options.maxBodyBytes,
+                           retryAfterSeconds: options.retryAfterSeconds),
             server: try .tls(.http1(), tlsConfiguration: tls),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
+            services: services,
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
             logger: logger
         )

@@ -7,7 +7,6 @@ import SCIM
 /// The SCIM endpoints Okta calls, in one dialect: mounted at `/scim/v2` and at `/scim/v1`.
 struct SCIMRoutes {
     let service: PasswordSyncService
-    let maxBodyBytes: Int
     let version: SCIMVersion
     let basicAuth: Bool
     var basePath: String { "/scim/\(version.rawValue)" }
@@ -80,7 +79,8 @@ struct SCIMRoutes {
     @Sendable func list(_ request: Request, context: SCIMRequestContext) async throws -> Response {
         let params = try QueryString.parse(Substring(request.uri.query ?? ""))
         let page = try Pagination(startIndex: params["startIndex"], count: params["count"])
-        let result = try await service.listUsers(filter: params["filter"], page: page)
+        let filter = try params["filter"].map { f throws(SCIMError) in try SCIMFilter.parse(f) }
+        let result = try await service.listUsers(filter: filter, page: page)
         return Responses.json(result.body(version, basePath: basePath), version)
     }
 
@@ -92,40 +92,40 @@ struct SCIMRoutes {
 
     @Sendable func patch(_ request: Request, context: SCIMRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let change = try PatchRequest.parse(try await readBody(request), version: version)
-        let user = try await service.updateUser(id: id, change: change, request: info(context), operation: "PATCH \(basePath)/Users/{id}")
+        let change = try PatchRequest.parse(try await readBody(request, context), version: version)
+        let user = try await service.updateUser(id: id, change: change, request: info(context), operation: .patchUser)
         return Responses.json(user.body(version, basePath: basePath), version)
     }
 
     @Sendable func put(_ request: Request, context: SCIMRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let doc = try UserDocument.parse(try await readBody(request), version: version)
+        let doc = try UserDocument.parse(try await readBody(request, context), version: version)
         if let bodyID = doc.id, bodyID.lowercased() != id.lowercased() {
             throw SCIMError.mutability("The body's \"id\" (\(bodyID)) differs from the id in the URL; ids cannot be changed.")
         }
-        let user = try await service.updateUser(id: id, change: doc.change, request: info(context), operation: "PUT \(basePath)/Users/{id}")
+        let user = try await service.updateUser(id: id, change: doc.change, request: info(context), operation: .replaceUser)
         return Responses.json(user.body(version, basePath: basePath), version)
     }
 
     @Sendable func create(_ request: Request, context: SCIMRequestContext) async throws -> Response {
-        let doc = try UserDocument.parse(try await readBody(request), version: version, emptyPasswordIsAbsent: true)
-        let user = try await service.createUser(doc, request: info(context), operation: "POST \(basePath)/Users")
+        let doc = try UserDocument.parse(try await readBody(request, context), version: version, emptyPasswordIsAbsent: true)
+        let user = try await service.createUser(doc, request: info(context))
         var response = Responses.json(user.body(version, basePath: basePath), status: .created, version)
         response.headers[.location] = "\(basePath)/Users/\(user.id)"
         return response
     }
 
     /// Accepts `application/scim+json` and `application/json` (Okta uses both), any charset.
-    func readBody(_ request: Request) async throws -> Data {
+    func readBody(_ request: Request, _ context: SCIMRequestContext) async throws -> Data {
         let type = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard let type, type == "application/scim+json" || type == "application/json" else {
             throw SCIMError(status: 415, detail: "Send the body as application/scim+json or application/json.")
         }
         do {
-            let buffer = try await request.body.collect(upTo: maxBodyBytes)
+            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
             return Data(buffer: buffer)
         } catch is NIOTooManyBytesError {
-            throw SCIMError(status: 413, detail: "The request body is larger than \(maxBodyBytes) bytes.")
+            throw SCIMError(status: 413, detail: "The request body is larger than \(context.maxUploadSize) bytes.")
         }
     }
 }

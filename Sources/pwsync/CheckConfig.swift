@@ -24,7 +24,7 @@ struct CheckConfig: AsyncParsableCommand {
         print("  directory   \(config.directory.kind.rawValue) \(config.directory.urls.map(\.description).joined(separator: ", "))\(config.directory.startTLS ? " (StartTLS)" : "")")
         print("  users       \(config.directory.userNameAttribute) under \(config.directory.userBase)")
         print("  credentials \(config.server.tokens.map(\.name).joined(separator: ", "))")
-        print("  audit log   \(config.auditPath)")
+        print("  audit log   \(config.audit.path)")
         guard connect else { return }
         LoggingSystem.bootstrap { SwiftLogNoOpLogHandler($0) }
         let directory = config.makeDirectory(bindPassword: try SecretFile.read(config.directory.bindPasswordFile))

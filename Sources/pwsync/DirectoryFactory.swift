@@ -1,6 +1,7 @@
 import Config
 import Directory
 import LDAP
+import LDAPBackedDirectory
 import Logging
 import Secrets
 
@@ -9,14 +10,11 @@ extension Configuration {
     func makeDirectory(bindPassword: Secret, logger: Logger = Logger(label: "pwsync.directory")) -> LDAPDirectory {
         let d = directory
         return LDAPDirectory(LDAPDirectoryConfiguration(
-            kind: d.kind == .activeDirectory ? .activeDirectory : .openLDAP,
+            kind: d.kind,
             servers: d.urls.map { LDAPConnectionOptions(url: $0, startTLS: d.startTLS, caFile: d.caFile,
                                                         connectTimeout: d.connectTimeout, operationTimeout: d.operationTimeout) },
             bindDN: d.bindDN, bindPassword: bindPassword, userBase: d.userBase, userNameAttribute: d.userNameAttribute,
-            poolSize: d.poolSize,
-            activeDirectory: .init(pwdLastSet: .init(rawValue: activeDirectory.pwdLastSet) ?? .now,
-                                   history: .init(rawValue: activeDirectory.history) ?? .bestEffort),
-            creationBase: provisioning.createBase),
+            poolSize: d.poolSize, activeDirectory: activeDirectory, creationBase: provisioning.createBase),
             logger: logger)
     }
 }

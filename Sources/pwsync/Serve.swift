@@ -2,13 +2,13 @@ import ArgumentParser
 import Audit
 import Config
 import Directory
-import Foundation
 import Hummingbird
 import Logging
 import PasswordSync
 import Redaction
 import Secrets
 import Server
+import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the SCIM HTTPS endpoint (what systemd starts).")
@@ -17,7 +17,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let config = try loadConfiguration(options.config)
-        let level = Logger.Level(rawValue: config.logLevel) ?? .info
+        let level = config.logLevel
         LoggingSystem.bootstrap { label in
             var h = RedactingLogHandler(wrapping: StreamLogHandler.standardError(label: label))
             h.logLevel = level
@@ -32,9 +32,8 @@ struct Serve: AsyncParsableCommand {
         }
         let audit: AuditLog
         let journal = Logger(label: "pwsync.audit")
-        let sync: AuditLog.SyncPolicy = config.audit.batch.map { .batched(records: $0.records, interval: .milliseconds($0.intervalMs)) } ?? .everyRecord
         do {
-            audit = try AuditLog(path: config.auditPath, options: .init(sync: sync, maxBytes: config.audit.maxBytes, keep: config.audit.keep),
+            audit = try AuditLog(path: config.audit.path, options: .init(sync: config.audit.sync, maxBytes: config.audit.maxBytes, keep: config.audit.keep),
                                  summary: { event, seq, hash in Self.summarize(journal, event, seq, hash) })
         } catch {
             logger.critical("cannot open the audit log", metadata: ["error": "\(error)"])
@@ -43,59 +42,52 @@ struct Serve: AsyncParsableCommand {
 
         let d = config.directory
         let directory = config.makeDirectory(bindPassword: bindPassword)
-        let policy = SyncPolicy(placeholder: .init(rawValue: config.provisioning.postPassword) ?? .ignore,
-                                disableAccounts: config.provisioning.disableAccounts)
-        let service = PasswordSyncService(directory: directory, audit: audit, retryAfter: config.server.retryAfterSeconds,
-                                          policy: policy, logger: Logger(label: "pwsync.sync"))
+        let service = PasswordSyncService(directory: directory, audit: audit, policy: config.provisioning.policy,
+                                          logger: Logger(label: "pwsync.sync"))
         let authenticator = Authenticator(credentials: config.server.tokens.map { .init(name: $0.name, username: $0.username, hash: $0.hash) })
 
         let app = try PwsyncServer.application(
             options: .init(host: config.server.host, port: config.server.port, certificatePath: config.server.certificatePath,
-                           privateKeyPath: config.server.privateKeyPath, maxBodyBytes: config.server.maxBodyBytes),
+                           privateKeyPath: config.server.privateKeyPath, maxBodyBytes: config.server.maxBodyBytes,
+                           retryAfterSeconds: config.server.retryAfterSeconds),
             service: service, authenticator: authenticator, audit: audit, logger: logger,
+            services: Self.auditServices(audit, config.audit, logger),
             onRunning: { port in
                 logger.notice("pwsync listening", metadata: ["url": "https://\(config.server.host):\(port)/scim/v2",
                                                              "directory": "\(d.kind.rawValue)"])
             })
-        try await audit.record(AuditEvent(.start, outcome: "success"))
-        // logrotate's postrotate sends SIGHUP: reopen the file; the chain carries on into it.
-        signal(SIGHUP, SIG_IGN)
-        let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        hup.setEventHandler {
-            Task {
-                do {
-                    try await audit.reopen()
-                    try await audit.record(AuditEvent(.reopen, outcome: "success"))
-                    logger.notice("audit log reopened", metadata: ["path": "\(config.auditPath)"])
-                } catch {
-                    logger.critical("cannot reopen the audit log; password writes stop until it can be written", metadata: ["error": "\(error)"])
-                }
-            }
-        }
-        hup.resume()
-        // Under the batched policy, nothing stays unsynced longer than the interval, even when idle.
-        let flusher = config.audit.batch.map { batch in
-            Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(batch.intervalMs))
-                    do { try await audit.sync() } catch { logger.error("audit log fsync failed", metadata: ["error": "\(error)"]) }
-                }
-            }
-        }
-        defer {
-            hup.cancel()
-            flusher?.cancel()
-        }
+        try await audit.record(AuditEvent(.start, outcome: .success))
         do {
             try await app.runService()
         } catch {
-            try? await audit.record(AuditEvent(.stop, outcome: "failure"))
+            try? await audit.record(AuditEvent(.stop, outcome: .failure))
             await directory.shutdown()
             throw error
         }
-        try? await audit.record(AuditEvent(.stop, outcome: "success"))
+        try? await audit.record(AuditEvent(.stop, outcome: .success))
         try? await audit.sync()
         await directory.shutdown()
+    }
+
+    /// Run by the application's service group, so they stop in order with it: the reopen on SIGHUP
+    /// (logrotate's postrotate, `systemctl reload`), and under the batched policy a flush that keeps
+    /// nothing unsynced longer than the interval, even when idle.
+    static func auditServices(_ audit: AuditLog, _ settings: Configuration.Audit, _ logger: Logger) -> [any Service] {
+        var services: [any Service] = [ReloadOnHangupService {
+            do {
+                try await audit.reopen()
+                try await audit.record(AuditEvent(.reopen, outcome: .success))
+                logger.notice("audit log reopened", metadata: ["path": "\(settings.path)"])
+            } catch {
+                logger.critical("cannot reopen the audit log; password writes stop until it can be written", metadata: ["error": "\(error)"])
+            }
+        }]
+        if case .batched(_, let interval) = settings.sync {
+            services.append(PeriodicService(every: interval) {
+                do { try await audit.sync() } catch { logger.error("audit log fsync failed", metadata: ["error": "\(error)"]) }
+            })
+        }
+        return services
     }
 
     /// The journal's one-line view of an audit record; `seq` and `hash` let a reviewer check the
@@ -104,11 +96,11 @@ struct Serve: AsyncParsableCommand {
         var md: Logger.Metadata = ["audit_seq": "\(seq)", "audit_hash": "\(hash.prefix(16))"]
         func add(_ k: String, _ v: String?) { if let v { md[k] = .string(v) } }
         add("request_id", e.requestID); add("client", e.client); add("principal", e.principal)
-        add("action", e.action); add("form", e.form); add("user", e.userName); add("outcome", e.outcome)
-        add("reason", e.reason); add("placeholder", e.placeholder)
+        add("action", e.action?.rawValue); add("form", e.form?.rawValue); add("user", e.userName); add("outcome", e.outcome?.rawValue)
+        add("reason", e.reason?.rawValue); add("placeholder", e.placeholder?.rawValue)
         if let rc = e.resultCode { md["result_code"] = "\(rc)" }
         if let ms = e.latencyMs { md["latency_ms"] = "\(ms)" }
-        let level: Logger.Level = e.outcome == "failure" || e.event == .authFailed ? .notice : .info
+        let level: Logger.Level = e.outcome == .failure || e.event == .authFailed ? .notice : .info
         logger.log(level: level, "audit \(e.event.rawValue)", metadata: md)
     }
 }

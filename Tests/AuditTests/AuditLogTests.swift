@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import XCTest
 @testable import Audit
 
@@ -22,9 +25,9 @@ final class AuditLogTests: XCTestCase {
     func testChainAcrossReopenAndFileMode() async throws {
         let log = try AuditLog(path: path)
         try await log.record(AuditEvent(.start))
-        try await log.record(AuditEvent(.pushReceived, requestID: "r1", principal: "okta", userName: "alice", mode: "sync"))
+        try await log.record(AuditEvent(.pushReceived, requestID: "r1", principal: "okta", userName: "alice", mode: .sync))
         let reopened = try AuditLog(path: path)
-        try await reopened.record(AuditEvent(.applied, requestID: "r1", outcome: "success", resultCode: 0))
+        try await reopened.record(AuditEvent(.applied, requestID: "r1", outcome: .success, resultCode: 0))
 
         let ls = try lines()
         XCTAssertEqual(ls.count, 3)
@@ -33,7 +36,7 @@ final class AuditLogTests: XCTestCase {
             let o = try object(l)
             XCTAssertEqual(o["seq"] as? Int, i + 1)
             XCTAssertEqual(o["prev"] as? String, prev)
-            prev = AuditLog.hash(l)
+            prev = AuditCoding.hash(Array(l.utf8))
         }
         XCTAssertEqual(try object(ls[1])["user_name"] as? String, "alice")
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
@@ -49,4 +52,55 @@ final class AuditLogTests: XCTestCase {
     func testUnwritableLogThrows() async throws {
         XCTAssertThrowsError(try AuditLog(path: "/nonexistent-dir/audit.jsonl"))
     }
+
+    /// A record whose fsync failed is not in the log: the next record takes its place in the chain.
+    func testFailedFsyncLeavesTheLogVerifiable() async throws {
+        let failNext = Flag()
+        let log = try AuditLog(path: path, options: .init(), clock: { Date() }, summary: nil,
+                               syncFile: { fd in failNext.take() ? -1 : fsync(fd) })
+        try await log.record(AuditEvent(.start))
+        failNext.set()
+        do {
+            try await log.record(AuditEvent(.pushReceived, userName: "alice"))
+            XCTFail("a record whose fsync failed must not count as written")
+        } catch {}
+        try await log.record(AuditEvent(.pushReceived, userName: "bob"))
+        let ls = try lines()
+        XCTAssertEqual(ls.count, 2, "the unsynced line was cut back")
+        XCTAssertEqual(try object(ls[1])["seq"] as? Int, 2)
+        XCTAssertEqual(try object(ls[1])["user_name"] as? String, "bob")
+        XCTAssertNil(AuditVerifier.verify(files: [path]).problem)
+        // A new writer continues from the same head.
+        try await AuditLog(path: path).record(AuditEvent(.stop))
+        XCTAssertNil(AuditVerifier.verify(files: [path]).problem)
+    }
+
+    /// A full disk (ENOSPC on write) leaves no partial line behind.
+    func testFailedWriteLeavesNoPartialRecord() async throws {
+        try await AuditLog(path: path).record(AuditEvent(.start))
+        let before = try lines()
+        let full = try AuditLog(path: "/dev/full")
+        do {
+            try await full.record(AuditEvent(.start))
+            XCTFail("writing to a full device must throw")
+        } catch {}
+        XCTAssertEqual(try lines(), before)
+    }
+
+    func testHeadIsFoundFromTheEndOfALargeLog() async throws {
+        let log = try AuditLog(path: path)
+        for i in 0..<500 { try await log.record(AuditEvent(.applied, requestID: "r\(i)", userName: String(repeating: "u", count: 40))) }
+        let last = try XCTUnwrap(try lines().last)
+        let (seq, hash) = AuditLog.tail(of: path)
+        XCTAssertEqual(seq, 500)
+        XCTAssertEqual(hash, AuditCoding.hash(Array(last.utf8)))
+    }
+}
+
+/// A one-shot switch shared with a `@Sendable` closure.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var on = false
+    func set() { lock.withLock { on = true } }
+    func take() -> Bool { lock.withLock { defer { on = false }; return on } }
 }

@@ -63,7 +63,10 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(c.directory.urls.first?.description, "ldaps://dc1.example.test:636")
         XCTAssertEqual(c.server.tokens.first?.name, "okta")
         XCTAssertTrue(c.server.tokens.first!.hash.matches(Secret("tok")))
-        XCTAssertEqual(c.activeDirectory.pwdLastSet, "now")
+        XCTAssertEqual(c.activeDirectory.pwdLastSet, .now)
+        XCTAssertEqual(c.activeDirectory.history, .bestEffort)
+        XCTAssertEqual(c.audit.sync, .everyRecord)
+        XCTAssertEqual(c.logLevel, .info)
     }
 
     func testPlaintextLDAPIsRefusedWithItsLine() {
@@ -151,12 +154,12 @@ final class ConfigurationTests: XCTestCase {
             disable_accounts = false
             """), file: "pwsync.toml")
         XCTAssertEqual(c.provisioning.createBase, "OU=New,DC=example,DC=test")
-        XCTAssertEqual(c.provisioning.postPassword, "apply")
-        XCTAssertFalse(c.provisioning.disableAccounts)
+        XCTAssertEqual(c.provisioning.policy.placeholder, .apply)
+        XCTAssertFalse(c.provisioning.policy.disableAccounts)
         let d = try Configuration.parse(config(), file: "pwsync.toml")
         XCTAssertNil(d.provisioning.createBase, "creation is off by default")
-        XCTAssertEqual(d.provisioning.postPassword, "ignore")
-        XCTAssertTrue(d.provisioning.disableAccounts)
+        XCTAssertEqual(d.provisioning.policy.placeholder, .ignore)
+        XCTAssertTrue(d.provisioning.policy.disableAccounts)
 
         let text = config(extra: "[provisioning]\ncreate_users = true\npost_password = \"keep\"")
         let e = errors(text)

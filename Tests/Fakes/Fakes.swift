@@ -38,7 +38,7 @@ public actor FakeDirectoryState {
 public struct FakeDirectory: Directory {
     public let state: FakeDirectoryState
     public let creationBase: String?
-    public var kind: DirectoryKind { .openLDAP }
+    public var idAttribute: String { "entryUUID" }
     public var searchBase: String { "ou=people,dc=test" }
 
     public init(state: FakeDirectoryState, creationBase: String? = nil) {

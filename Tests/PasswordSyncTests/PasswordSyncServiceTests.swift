@@ -18,7 +18,7 @@ final class PasswordSyncServiceTests: XCTestCase, @unchecked Sendable {
     override func setUp() {
         state = FakeDirectoryState(users: [alice, bob])
         audit = FakeAudit()
-        service = PasswordSyncService(directory: FakeDirectory(state: state), audit: audit, retryAfter: 17)
+        service = PasswordSyncService(directory: FakeDirectory(state: state), audit: audit)
     }
 
     func change(_ pw: String?, active: Bool? = nil) -> UserChange {
@@ -26,56 +26,56 @@ final class PasswordSyncServiceTests: XCTestCase, @unchecked Sendable {
     }
 
     func testPushWritesOnceAndAuditsBeforeAndAfter() async throws {
-        let user = try await service.updateUser(id: alice.id, change: change("N3w!pass"), request: info, operation: "PATCH /Users/{id}")
+        let user = try await service.updateUser(id: alice.id, change: change("N3w!pass"), request: info, operation: .patchUser)
         XCTAssertEqual(user.userName, "alice")
         let writes = await state.writes
         XCTAssertEqual(writes.map(\.id), [alice.id])
         XCTAssertEqual(writes.first?.password, Array("N3w!pass".utf8))
         let events = await audit.events
         XCTAssertEqual(events.map(\.event), [.pushReceived, .applied])
-        XCTAssertEqual(events.last?.outcome, "success")
+        XCTAssertEqual(events.last?.outcome, .success)
         XCTAssertEqual(events.last?.principal, "okta")
         XCTAssertEqual(events.last?.client, "192.0.2.1")
         XCTAssertEqual(events.last?.dn, alice.dn)
-        XCTAssertEqual(events.last?.form, "patch_value")
+        XCTAssertEqual(events.last?.form, .patchValue)
         XCTAssertEqual(events.last?.historyEnforced, true)
     }
 
-    func testAuditFailureRefusesThePushWith429AndNoWrite() async throws {
+    func testAuditFailureRefusesThePushAsTransientAndNoWrite() async throws {
         await audit.breakIt()
         do {
-            _ = try await service.updateUser(id: alice.id, change: change("N3w!pass"), request: info, operation: "PATCH")
+            _ = try await service.updateUser(id: alice.id, change: change("N3w!pass"), request: info, operation: .patchUser)
             XCTFail("expected 429")
         } catch {
-            XCTAssertEqual(error.status, 429)
-            XCTAssertEqual(error.retryAfter, 17)
+            XCTAssertTrue(error.isTransient)
+            XCTAssertEqual(error.reason, .auditUnavailable)
         }
         let writes = await state.writes
         XCTAssertTrue(writes.isEmpty)
     }
 
-    func testTransientDirectoryFailureIs429AndDeferred() async throws {
+    func testTransientDirectoryFailureIsTransientAndDeferred() async throws {
         await state.fail(with: DirectoryFailure(.unavailable, "down", resultCode: -1, isTransient: true))
         do {
-            _ = try await service.updateUser(id: alice.id, change: change("N3w!pass"), request: info, operation: "PATCH")
+            _ = try await service.updateUser(id: alice.id, change: change("N3w!pass"), request: info, operation: .patchUser)
             XCTFail("expected 429")
         } catch {
-            XCTAssertEqual(error.status, 429)
-            XCTAssertEqual(error.retryAfter, 17)
+            XCTAssertTrue(error.isTransient)
+            XCTAssertEqual(error.reason, .directory(.unavailable))
         }
         let events = await audit.events
         XCTAssertEqual(events.map(\.event), [.pushReceived, .deferred])
-        XCTAssertEqual(events.last?.reason, "directory_unavailable")
+        XCTAssertEqual(events.last?.reason, .directoryUnavailable)
     }
 
-    func testPolicyRejectionIs400WithTheDirectoryReason() async throws {
+    func testPolicyRejectionCarriesTheDirectoryReason() async throws {
         await state.fail(with: DirectoryFailure(.policyViolation, "Directory refused the new password: too short.", resultCode: 19))
         do {
-            _ = try await service.updateUser(id: alice.id, change: change("x"), request: info, operation: "PATCH")
+            _ = try await service.updateUser(id: alice.id, change: change("x"), request: info, operation: .patchUser)
             XCTFail("expected 400")
         } catch {
-            XCTAssertEqual(error.status, 400)
-            XCTAssertEqual(error.scimType, "invalidValue")
+            XCTAssertFalse(error.isTransient)
+            XCTAssertEqual(error.reason, .directory(.policyViolation))
             XCTAssertTrue(error.detail.contains("too short"))
         }
         let events = await audit.events
@@ -83,48 +83,48 @@ final class PasswordSyncServiceTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(events.last?.resultCode, 19)
     }
 
-    func testUnknownUserIs404AndAudited() async throws {
+    func testUnknownUserIsNotFoundAndAudited() async throws {
         do {
-            _ = try await service.updateUser(id: "33333333-3333-3333-3333-333333333333", change: change("N3w!pass"), request: info, operation: "PATCH")
+            _ = try await service.updateUser(id: "33333333-3333-3333-3333-333333333333", change: change("N3w!pass"), request: info, operation: .patchUser)
             XCTFail("expected 404")
         } catch {
-            XCTAssertEqual(error.status, 404)
+            XCTAssertEqual(error.reason, .directory(.userNotFound))
         }
         let events = await audit.events
         XCTAssertEqual(events.map(\.event), [.rejected])
-        XCTAssertEqual(events.first?.reason, "user_not_found")
+        XCTAssertEqual(events.first?.reason, .userNotFound)
     }
 
     func testPasswordThenDeactivateThenReactivateAreEachAudited() async throws {
-        let off = try await service.updateUser(id: alice.id, change: change("N3w!pass", active: false), request: info, operation: "PATCH")
+        let off = try await service.updateUser(id: alice.id, change: change("N3w!pass", active: false), request: info, operation: .patchUser)
         XCTAssertFalse(off.active)
-        let on = try await service.updateUser(id: alice.id, change: change(nil, active: true), request: info, operation: "PATCH")
+        let on = try await service.updateUser(id: alice.id, change: change(nil, active: true), request: info, operation: .patchUser)
         XCTAssertTrue(on.active)
         // Re-asserting the current state writes nothing.
-        _ = try await service.updateUser(id: alice.id, change: change(nil, active: true), request: info, operation: "PATCH")
+        _ = try await service.updateUser(id: alice.id, change: change(nil, active: true), request: info, operation: .patchUser)
         let changes = await state.activeChanges
         XCTAssertEqual(changes.map(\.active), [false, true])
         let writes = await state.writes
         XCTAssertEqual(writes.count, 1)
         let events = await audit.events
         XCTAssertEqual(events.map(\.event), [.pushReceived, .applied, .pushReceived, .applied, .pushReceived, .applied])
-        XCTAssertEqual(events.map { $0.action ?? "" }, ["set_password", "set_password", "deactivate", "deactivate", "reactivate", "reactivate"])
+        XCTAssertEqual(events.map(\.action), [.setPassword, .setPassword, .deactivate, .deactivate, .reactivate, .reactivate])
     }
 
     func testActiveIsRecordedButNotWrittenWhenDisablingIsOff() async throws {
         service = PasswordSyncService(directory: FakeDirectory(state: state), audit: audit, policy: .init(disableAccounts: false))
-        let user = try await service.updateUser(id: alice.id, change: change(nil, active: false), request: info, operation: "PUT")
+        let user = try await service.updateUser(id: alice.id, change: change(nil, active: false), request: info, operation: .replaceUser)
         XCTAssertFalse(user.active)
         let changes = await state.activeChanges
         XCTAssertTrue(changes.isEmpty)
         let events = await audit.events
-        XCTAssertEqual(events.map(\.outcome), ["skipped"])
-        XCTAssertEqual(events.first?.reason, "account_disabling_off")
+        XCTAssertEqual(events.map(\.outcome), [.skipped])
+        XCTAssertEqual(events.first?.reason, .accountDisablingOff)
     }
 
     func testPutWithoutPasswordNeverTouchesIt() async throws {
         let doc = try UserDocument.parse(Data(#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"alice","active":true}"#.utf8), version: .v2)
-        _ = try await service.updateUser(id: alice.id, change: doc.change, request: info, operation: "PUT")
+        _ = try await service.updateUser(id: alice.id, change: doc.change, request: info, operation: .replaceUser)
         let writes = await state.writes
         XCTAssertTrue(writes.isEmpty)
         let events = await audit.events
@@ -136,39 +136,38 @@ final class PasswordSyncServiceTests: XCTestCase, @unchecked Sendable {
         return try UserDocument.parse(Data(#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"\#(userName)","name":{"givenName":"Jane","familyName":"Doe"},"emails":[{"value":"jd@example.test","primary":true}],"active":true\#(pw)}"#.utf8), version: .v2, emptyPasswordIsAbsent: true)
     }
 
-    func testCreateOfAnExistingUserIs409AndWritesNothing() async throws {
+    func testCreateOfAnExistingUserIsAConflictAndWritesNothing() async throws {
         service = PasswordSyncService(directory: FakeDirectory(state: state, creationBase: "ou=new,dc=test"), audit: audit)
         let existing = try doc("ALICE")
         do {
-            _ = try await service.createUser(existing, request: info, operation: "POST")
+            _ = try await service.createUser(existing, request: info)
             XCTFail("expected 409")
         } catch {
-            XCTAssertEqual(error.status, 409)
-            XCTAssertEqual(error.scimType, "uniqueness")
+            XCTAssertEqual(error.reason, .directory(.alreadyExists))
         }
         let created = await state.created
         XCTAssertTrue(created.isEmpty)
         let events = await audit.events
-        XCTAssertEqual(events.map(\.reason), ["already_exists"])
+        XCTAssertEqual(events.map(\.reason), [.alreadyExists])
     }
 
     func testCreateWhenCreationIsOffNamesWhereItSearched() async throws {
         let missing = try doc("jdoe")
         do {
-            _ = try await service.createUser(missing, request: info, operation: "POST")
+            _ = try await service.createUser(missing, request: info)
             XCTFail("expected an error")
         } catch {
-            XCTAssertEqual(error.status, 404)
+            XCTAssertEqual(error.reason, .creationDisabled)
             XCTAssertTrue(error.detail.contains("ou=people,dc=test"), error.detail)
             XCTAssertTrue(error.detail.contains("create_users"), error.detail)
         }
         let events = await audit.events
-        XCTAssertEqual(events.map(\.reason), ["creation_disabled"])
+        XCTAssertEqual(events.map(\.reason), [.creationDisabled])
     }
 
     func testCreateIgnoresThePlaceholderByDefaultAndSetsARandomPassword() async throws {
         service = PasswordSyncService(directory: FakeDirectory(state: state, creationBase: "ou=new,dc=test"), audit: audit)
-        let user = try await service.createUser(try doc("jdoe"), request: info, operation: "POST")
+        let user = try await service.createUser(try doc("jdoe"), request: info)
         XCTAssertEqual(user.userName, "jdoe")
         XCTAssertEqual(user.givenName, "Jane")
         XCTAssertTrue(user.active)
@@ -178,54 +177,56 @@ final class PasswordSyncServiceTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(created.first?.password.count, PasswordGenerator().length)
         let events = await audit.events
         XCTAssertEqual(events.map(\.event), [.pushReceived, .applied])
-        XCTAssertEqual(events.last?.placeholder, "ignored")
-        XCTAssertEqual(events.last?.mode, "random")
-        XCTAssertEqual(events.last?.form, "post_placeholder")
+        XCTAssertEqual(events.last?.placeholder, .ignored)
+        XCTAssertEqual(events.last?.mode, .random)
+        XCTAssertEqual(events.last?.form, .postPlaceholder)
     }
 
     func testCreateAppliesThePlaceholderWhenConfiguredAndFallsBackWhenPolicyRefusesIt() async throws {
         service = PasswordSyncService(directory: FakeDirectory(state: state, creationBase: "ou=new,dc=test"), audit: audit,
                                       policy: .init(placeholder: .apply))
-        _ = try await service.createUser(try doc("jdoe"), request: info, operation: "POST")
+        _ = try await service.createUser(try doc("jdoe"), request: info)
         await state.fail(with: DirectoryFailure(.policyViolation, "too weak", resultCode: 19))
-        _ = try await service.createUser(try doc("jroe"), request: info, operation: "POST")
+        _ = try await service.createUser(try doc("jroe"), request: info)
         let created = await state.created
         XCTAssertEqual(created.map(\.user.userName), ["jdoe", "jroe"])
         XCTAssertEqual(created[0].password, Array("q8v2m0tz".utf8))
         XCTAssertNotEqual(created[1].password, Array("q8v2m0tz".utf8))
         let events = await audit.events
-        XCTAssertEqual(events.map { $0.placeholder ?? "-" }, ["applied", "applied", "applied", "applied", "refused_by_policy", "refused_by_policy"])
+        XCTAssertEqual(events.map(\.placeholder), [.applied, .applied, .applied, .applied, .refusedByPolicy, .refusedByPolicy])
         XCTAssertEqual(events.map(\.event), [.pushReceived, .applied, .pushReceived, .rejected, .pushReceived, .applied])
     }
 
     func testNoAuditEventEverCarriesThePassword() async throws {
         let canary = "Canary-\(UUID().uuidString)"
-        _ = try await service.updateUser(id: alice.id, change: change(canary), request: info, operation: "PATCH")
+        _ = try await service.updateUser(id: alice.id, change: change(canary), request: info, operation: .patchUser)
         await state.fail(with: DirectoryFailure(.policyViolation, "nope", resultCode: 19))
-        _ = try? await service.updateUser(id: bob.id, change: change(canary), request: info, operation: "PATCH")
+        _ = try? await service.updateUser(id: bob.id, change: change(canary), request: info, operation: .patchUser)
         let encoded = try JSONEncoder().encode(await audit.events)
         XCTAssertFalse(String(decoding: encoded, as: UTF8.self).contains(canary))
     }
 
     func testListFiltersAndPages() async throws {
-        let hit = try await service.listUsers(filter: #"userName eq "ALICE""#, page: Pagination(startIndex: nil, count: nil))
+        let hit = try await service.listUsers(filter: try SCIMFilter.parse(#"userName eq "ALICE""#), page: Pagination(startIndex: nil, count: nil))
         XCTAssertEqual(hit.totalResults, 1)
         XCTAssertEqual(hit.resources.first?.id, alice.id)
-        let miss = try await service.listUsers(filter: #"userName eq "abcdefgh@atko.com""#, page: Pagination(startIndex: nil, count: nil))
+        let miss = try await service.listUsers(filter: try SCIMFilter.parse(#"userName eq "abcdefgh@atko.com""#), page: Pagination(startIndex: nil, count: nil))
         XCTAssertEqual(miss.totalResults, 0)
         let page = try await service.listUsers(filter: nil, page: Pagination(startIndex: "2", count: "1"))
         XCTAssertEqual(page.totalResults, 2)
         XCTAssertEqual(page.resources.map(\.id), [bob.id])
-        let either = try await service.listUsers(filter: #"userName eq "alice" or emails.value eq "bob@example.test""#, page: Pagination(startIndex: nil, count: nil))
+        let either = try await service.listUsers(filter: try SCIMFilter.parse(#"userName eq "alice" or emails.value eq "bob@example.test""#), page: Pagination(startIndex: nil, count: nil))
         XCTAssertEqual(either.totalResults, 2)
     }
 
-    func testUnsupportedFilterAttributeIs400InvalidFilter() async {
+    func testUnsupportedFilterAttributeIsRefused() async throws {
+        let filter = try SCIMFilter.parse(#"password eq "x""#)
+        let page = try Pagination(startIndex: nil, count: nil)
         do {
-            _ = try await service.listUsers(filter: #"password eq "x""#, page: Pagination(startIndex: nil, count: nil))
+            _ = try await service.listUsers(filter: filter, page: page)
             XCTFail("expected invalidFilter")
         } catch {
-            XCTAssertEqual(error.scimType, "invalidFilter")
+            XCTAssertEqual(error.reason, .unsupportedFilter)
         }
     }
 
@@ -236,7 +237,7 @@ final class PasswordSyncServiceTests: XCTestCase, @unchecked Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<20 {
                 group.addTask {
-                    _ = try await svc.updateUser(id: alice.id, change: UserChange(password: Secret("pw-\(i)"), form: .patchValue), request: info, operation: "PATCH")
+                    _ = try await svc.updateUser(id: alice.id, change: UserChange(password: Secret("pw-\(i)"), form: .patchValue), request: info, operation: .patchUser)
                 }
             }
             try await group.waitForAll()

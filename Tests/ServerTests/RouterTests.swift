@@ -55,7 +55,7 @@ final class RouterTests: XCTestCase, @unchecked Sendable {
         }
         let failures = await audit.events.filter { $0.event == .authFailed }
         XCTAssertEqual(failures.count, 4)
-        XCTAssertEqual(failures.first?.reason, "missing_credentials")
+        XCTAssertEqual(failures.first?.reason, .missingCredentials)
     }
 
     func testHealthNeedsNoToken() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import LDAP
+import LDAPSyntax
 import Secrets
 
 /// A live directory started by scripts/fixture-slapd or scripts/fixture-samba, described by the

@@ -1,3 +1,5 @@
+import Secrets
+
 /// RFC 4515 §3 filter value escaping. Besides the required `*` `(` `)` `\` NUL it escapes every
 /// control byte and every byte >= 0x80, as libldap's `ldap_bv2escaped_filter_value` does, so a
 /// filter is plain ASCII whatever a SCIM client sends.
@@ -8,13 +10,13 @@ public enum LDAPFilter {
 
     /// Escapes raw bytes (e.g. a binary `objectGUID`): with `all`, every byte becomes `\xx`.
     public static func escape(bytes: [UInt8], all: Bool = true) -> String {
-        let hex = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 3)
         for b in bytes {
             let special = b == 0x2a || b == 0x28 || b == 0x29 || b == 0x5c || b < 0x20 || b >= 0x7f
             if all || special {
-                out.append(0x5c); out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 0xf)])
+                out.append(0x5c)
+                Hex.append(b, to: &out)
             } else {
                 out.append(b)
             }
@@ -38,7 +40,7 @@ public enum LDAPDN {
                 out.append("\\#")
             default:
                 if ch.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
-                    for b in String(ch).utf8 { out += "\\" + (b < 16 ? "0" : "") + String(b, radix: 16) }
+                    for b in String(ch).utf8 { out += "\\" + Hex.encode([b]) }
                 } else {
                     out.append(ch)
                 }

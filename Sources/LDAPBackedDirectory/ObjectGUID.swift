@@ -1,3 +1,5 @@
+import Secrets
+
 /// AD's `objectGUID` is 16 bytes whose first three fields are little-endian; the canonical string
 /// (as `Get-ADUser` prints it) swaps them. OpenLDAP's `entryUUID` is already the canonical string.
 public enum ObjectGUID {
@@ -34,11 +36,11 @@ public enum ObjectGUID {
     }
 
     public static func uuidString(_ b: [UInt8]) -> String {
-        let hex = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
+        out.reserveCapacity(36)
         for (i, x) in b.enumerated() {
             if [4, 6, 8, 10].contains(i) { out.append(0x2d) }
-            out.append(hex[Int(x >> 4)]); out.append(hex[Int(x & 0xf)])
+            Hex.append(x, to: &out)
         }
         return String(decoding: out, as: UTF8.self)
     }

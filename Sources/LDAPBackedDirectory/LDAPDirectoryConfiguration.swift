@@ -1,3 +1,4 @@
+import Directory
 import LDAP
 import Secrets
 
@@ -28,20 +29,5 @@ public struct LDAPDirectoryConfiguration: Sendable {
         self.poolSize = poolSize
         self.activeDirectory = activeDirectory
         self.creationBase = creationBase
-    }
-}
-
-public struct ActiveDirectoryOptions: Sendable, Equatable {
-    /// What to write to `pwdLastSet` in the same modify as the password.
-    public enum PwdLastSet: String, Sendable, Codable { case now, mustChange = "must_change", leave }
-    /// When the DC cannot enforce history on a reset (no policy-hints control): refuse, or reset anyway.
-    public enum History: String, Sendable, Codable { case require, bestEffort = "best_effort" }
-
-    public var pwdLastSet: PwdLastSet
-    public var history: History
-
-    public init(pwdLastSet: PwdLastSet = .now, history: History = .bestEffort) {
-        self.pwdLastSet = pwdLastSet
-        self.history = history
     }
 }

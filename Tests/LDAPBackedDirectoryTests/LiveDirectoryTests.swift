@@ -1,6 +1,8 @@
 import Directory
 import Foundation
 import LDAP
+import LDAPBackedDirectory
+import LDAPSyntax
 import Secrets
 import TestSupport
 import XCTest

@@ -1,4 +1,5 @@
 import LDAP
+import LDAPSyntax
 import Secrets
 
 /// Bound service-account connections, reused across pushes (no connect+bind per request), with
@@ -36,7 +37,7 @@ actor ConnectionPool {
                 discard(conn)
                 (conn, reused) = try await acquire(fresh: true)
             } catch {
-                if conn.isUsable { release(conn) } else { discard(conn) }
+                if await conn.isUsable { release(conn) } else { discard(conn) }
                 throw error
             }
         }
@@ -52,7 +53,7 @@ actor ConnectionPool {
         while true {
             // Most recently used first; anything stale, dead or unwanted is closed on the way.
             while let (c, since) = idle.popLast() {
-                if !fresh, ContinuousClock.now - since < Self.maxIdle, c.isAlive { return (c, true) }
+                if !fresh, ContinuousClock.now - since < Self.maxIdle, await c.isAlive { return (c, true) }
                 discard(c)
             }
             if open < maxSize { break }

@@ -1,0 +1,174 @@
+import Directory
+import LDAP
+import LDAPSyntax
+import Secrets
+
+/// Active Directory and Samba AD DC: `objectGUID` ids, the ACCOUNTDISABLE bit of
+/// `userAccountControl`, `unicodePwd` resets with the policy-hints control, Win32 codes in refusals.
+struct ActiveDirectoryDialect: DirectoryDialect {
+    static let policyHintsOID = "1.2.840.113556.1.4.2239"
+    static let policyHintsDeprecatedOID = "1.2.840.113556.1.4.2066"
+    /// BER `SEQUENCE { INTEGER 1 }` in DER: "enforce policy" for the reset.
+    static let policyHintsValue: [UInt8] = [0x30, 0x03, 0x02, 0x01, 0x01]
+    static let accountDisable = 0x2
+    static let normalAccount = 0x200
+    /// Characters AD refuses in sAMAccountName.
+    static let samForbidden = Set("\"/\\[]:;|=,+*?<>@")
+
+    let userNameAttribute: String
+    let options: ActiveDirectoryOptions
+
+    var idAttribute: String { "objectGUID" }
+    var userObjectFilter: String { "(objectClass=user)(objectCategory=person)" }
+    var userAttributes: [String] { [userNameAttribute, "givenName", "sn", "displayName", "mail", "objectGUID", "userAccountControl"] }
+
+    func idFilter(_ id: String) -> String? {
+        guard let bytes = ObjectGUID.bytes(fromString: id) else { return nil }
+        return "(objectGUID=\(LDAPFilter.escape(bytes: bytes)))"
+    }
+
+    func user(from e: LDAPEntry) -> DirectoryUser? {
+        guard let userName = e.string(userNameAttribute),
+              let id = e.first("objectGUID").flatMap(ObjectGUID.string(fromBytes:)) else { return nil }
+        let uac = e.string("userAccountControl").flatMap { Int($0) } ?? 0
+        return DirectoryUser(id: id, dn: e.dn, userName: userName, givenName: e.string("givenName"),
+                             familyName: e.string("sn"), displayName: e.string("displayName"),
+                             email: e.string("mail"), active: uac & Self.accountDisable == 0)
+    }
+
+    func addRequest(_ new: NewUser, password: Secret, base: String) throws(DirectoryFailure) -> (dn: String, attributes: [LDAPModification]) {
+        guard let unicodePwd = password.activeDirectoryUnicodePwd() else {
+            throw DirectoryFailure(.invalidPassword, "The password is not valid UTF-8 text.")
+        }
+        let name = new.userName
+        let sam = try samAccountName(for: name)
+        guard name.count <= 64 else {
+            throw DirectoryFailure(.invalidAttribute, "userName '\(name)' is longer than the 64 characters an AD cn allows.")
+        }
+        let dn = "CN=\(LDAPDN.escapeValue(name)),\(base)"
+        var mods = [LDAPModification(.add, "objectClass", ["top", "person", "organizationalPerson", "user"].map { .string($0) })]
+        mods += Self.attr("cn", name) + Self.attr("sAMAccountName", sam)
+        if userNameAttribute == "userPrincipalName" { mods += Self.attr("userPrincipalName", name) }
+        let mail = userNameAttribute == "mail" ? name : new.email
+        mods += Self.attr("givenName", new.givenName) + Self.attr("sn", new.familyName) + Self.attr("displayName", new.displayName)
+            + Self.attr("mail", mail)
+        // NORMAL_ACCOUNT, plus ACCOUNTDISABLE for an inactive ("pending") user.
+        mods.append(LDAPModification(.add, "userAccountControl", [.string(String(Self.normalAccount | (new.active ? 0 : Self.accountDisable)))]))
+        mods.append(LDAPModification(.add, "unicodePwd", [.secret(unicodePwd)]))
+        return (dn, mods)
+    }
+
+    /// The userName itself when it is the account name, else a cleaned-up UPN local part.
+    func samAccountName(for name: String) throws(DirectoryFailure) -> String {
+        if userNameAttribute == "sAMAccountName" {
+            guard name.count <= 20, !name.contains(where: { Self.samForbidden.contains($0) || $0.isWhitespace && $0 != " " }) else {
+                throw DirectoryFailure(.invalidAttribute,
+                                       "userName '\(name)' cannot be an AD sAMAccountName (at most 20 characters, none of \" / \\ [ ] : ; | = , + * ? < > @). Map Okta's userName to a shorter value, or set directory.user_name_attribute = \"userPrincipalName\".")
+            }
+            return name
+        }
+        let localPart = name.split(separator: "@", maxSplits: 1).first.map(String.init) ?? name
+        let cleaned = String(localPart.filter { !Self.samForbidden.contains($0) && !$0.isWhitespace }.prefix(20))
+        return cleaned.isEmpty ? "user" : cleaned
+    }
+
+    /// The modify of a reset: REPLACE `unicodePwd` (and `pwdLastSet` when configured), so the reset and
+    /// its follow-up either both happen or neither does.
+    func passwordModifications(_ unicodePwd: Secret) -> [LDAPModification] {
+        var mods = [LDAPModification(.replace, "unicodePwd", [.secret(unicodePwd)])]
+        switch options.pwdLastSet {
+        case .now: mods.append(LDAPModification(.replace, "pwdLastSet", [.string("-1")]))
+        case .mustChange: mods.append(LDAPModification(.replace, "pwdLastSet", [.string("0")]))
+        case .leave: break
+        }
+        return mods
+    }
+
+    /// Policy hints, sent critical when the DC lists them, so history applies to the reset too.
+    func policyHints(supported: Set<String>) throws(DirectoryFailure) -> LDAPControl? {
+        if supported.contains(Self.policyHintsOID) {
+            return LDAPControl(oid: Self.policyHintsOID, critical: true, value: Self.policyHintsValue)
+        }
+        if supported.contains(Self.policyHintsDeprecatedOID) {
+            return LDAPControl(oid: Self.policyHintsDeprecatedOID, critical: true, value: Self.policyHintsValue)
+        }
+        if options.history == .require {
+            throw DirectoryFailure(.historyNotEnforceable,
+                                   "This domain controller cannot enforce password history on a reset (no policy-hints control) and the config requires it (active_directory.history = \"require\").")
+        }
+        return nil
+    }
+
+    func setPassword(of user: DirectoryUser, to password: Secret, in session: some LDAPSession) async throws(DirectoryFailure) -> PasswordWriteReport {
+        guard let value = password.activeDirectoryUnicodePwd() else {
+            throw DirectoryFailure(.invalidPassword, "The password is not valid UTF-8 text.")
+        }
+        let controls = try policyHints(supported: try await session.supportedControls()).map { [$0] } ?? []
+        let dn = user.dn
+        let mods = passwordModifications(value)
+        try await session.run(.setPassword) { c in try await c.modify(dn: dn, mods, controls: controls) }
+        return PasswordWriteReport(historyEnforced: !controls.isEmpty)
+    }
+
+    /// `userAccountControl` with only ACCOUNTDISABLE changed.
+    static func accountControl(_ old: Int, enabled: Bool) -> Int {
+        enabled ? old & ~accountDisable : old | accountDisable
+    }
+
+    /// Reads `userAccountControl` and flips only ACCOUNTDISABLE. The write deletes the exact value
+    /// read and adds the new one, so a concurrent change elsewhere makes it fail (then it re-reads)
+    /// instead of silently overwriting other flags.
+    func setActive(_ active: Bool, dn: String, in session: some LDAPSession) async throws(DirectoryFailure) {
+        for _ in 0..<3 {
+            let entries = try await session.run(.setActive) { c in
+                try await c.search(base: dn, scope: .base, filter: "(objectClass=user)", attributes: ["userAccountControl"])
+            }
+            guard let raw = entries.first?.string("userAccountControl"), let old = Int(raw) else {
+                throw DirectoryFailure(.directoryError, "The account's userAccountControl could not be read, so pwsync did not change it.")
+            }
+            let new = Self.accountControl(old, enabled: active)
+            if new == old { return }
+            do {
+                try await session.run(.setActive) { c in
+                    try await c.modify(dn: dn, [LDAPModification(.delete, "userAccountControl", [.string(String(old))]),
+                                                LDAPModification(.add, "userAccountControl", [.string(String(new))])])
+                }
+                return
+            } catch let f where f.resultCode == 16 {
+                continue  // changed between read and write: read again
+            }
+        }
+        throw DirectoryFailure(.directoryError, "userAccountControl kept changing while pwsync tried to update it; the push will be retried.",
+                               isTransient: true)
+    }
+
+    func failure(for error: LDAPError, code: Int32) -> DirectoryFailure? {
+        let rc = error.resultCode
+        switch (code, error.win32Code) {
+        case (19, 0x524):
+            return .init(.alreadyExists, "An entry with this name already exists in the directory.", resultCode: rc)
+        case (19, 0x52D), (53, 0x52D):
+            return .init(.policyViolation,
+                         "Directory refused the new password: it does not meet the domain password policy (length, complexity, history or minimum age).",
+                         resultCode: rc)
+        case (53, 0x1F):
+            return .init(.insecureConnection, "Directory requires an encrypted connection for this operation (LDAPS or StartTLS).", resultCode: rc)
+        case (12, _):
+            return .init(.historyNotEnforceable,
+                         "Directory cannot enforce password history on an administrative reset (policy hints control unsupported).",
+                         resultCode: rc)
+        case (53, 0x2035):
+            return .init(.directoryError, "Internal error: the directory took the password value as malformed.", resultCode: rc)
+        default:
+            return nil
+        }
+    }
+
+    func missingRight(for action: DirectoryAction) -> String {
+        switch action {
+        case .setActive: return "enable or disable this account (write access to userAccountControl)"
+        case .create: return "create accounts in the configured OU (Create User objects)"
+        case .read, .setPassword: return "reset this user's password (the Reset Password right)"
+        }
+    }
+}

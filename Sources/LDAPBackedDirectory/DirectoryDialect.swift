@@ -1,0 +1,54 @@
+import Directory
+import LDAP
+import Secrets
+
+/// What pwsync was doing when the directory refused, so a refusal names the right permission.
+public enum DirectoryAction: Sendable {
+    case read, setPassword, setActive, create
+}
+
+/// Pooled, bound connections to one directory, as a dialect uses them for its writes.
+protocol LDAPSession: Sendable {
+    /// Runs `body` on a bound connection; any LDAP error comes out mapped to a `DirectoryFailure`.
+    func run<T: Sendable>(_ action: DirectoryAction, _ body: @Sendable (LDAPConnection) async throws -> T) async throws(DirectoryFailure) -> T
+    /// The root DSE's `supportedControl` values (read once).
+    func supportedControls() async throws(DirectoryFailure) -> Set<String>
+}
+
+/// Everything that differs between two directories that both speak LDAP: which entries are users,
+/// how an id, an account status and a password are expressed, and what a refusal means.
+/// One implementation per directory; nothing else in pwsync asks which directory it talks to.
+protocol DirectoryDialect: Sendable {
+    /// The attribute behind SCIM ids.
+    var idAttribute: String { get }
+    /// Filter terms (to be joined with `&`) that select user entries.
+    var userObjectFilter: String { get }
+    /// The attributes `user(from:)` reads.
+    var userAttributes: [String] { get }
+
+    /// The filter that matches the entry with this SCIM id; nil when `id` is malformed.
+    func idFilter(_ id: String) -> String?
+    /// Reads a user, including whether the account may log in; nil when the entry is not one.
+    func user(from entry: LDAPEntry) -> DirectoryUser?
+    /// The DN and attributes of a new account, its password included.
+    func addRequest(_ new: NewUser, password: Secret, base: String) throws(DirectoryFailure) -> (dn: String, attributes: [LDAPModification])
+    /// A refusal this dialect explains better than the generic mapping; nil = not one of its own.
+    func failure(for error: LDAPError, code: Int32) -> DirectoryFailure?
+    /// The right the service account lacks when the directory answers insufficientAccessRights.
+    func missingRight(for action: DirectoryAction) -> String
+
+    func setPassword(of user: DirectoryUser, to password: Secret, in session: some LDAPSession) async throws(DirectoryFailure) -> PasswordWriteReport
+    func setActive(_ active: Bool, dn: String, in session: some LDAPSession) async throws(DirectoryFailure)
+    /// What the add itself cannot express, done right after it (the account is removed again on failure).
+    func finishCreate(_ new: NewUser, dn: String, in session: some LDAPSession) async throws(DirectoryFailure)
+}
+
+extension DirectoryDialect {
+    func finishCreate(_ new: NewUser, dn: String, in session: some LDAPSession) async throws(DirectoryFailure) {}
+
+    /// The `attr` entries of an add, skipping empty values.
+    static func attr(_ name: String, _ value: String?) -> [LDAPModification] {
+        guard let value, !value.isEmpty else { return [] }
+        return [LDAPModification(.add, name, [.string(value)])]
+    }
+}

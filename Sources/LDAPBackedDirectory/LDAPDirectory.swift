@@ -1,0 +1,182 @@
+import Directory
+import LDAP
+import LDAPSyntax
+import Logging
+import Secrets
+
+/// `Directory` over LDAP: searches, pooling and failover here; everything that differs between
+/// Active Directory and OpenLDAP in its `DirectoryDialect`.
+public final class LDAPDirectory: Directory, LDAPSession {
+    public let configuration: LDAPDirectoryConfiguration
+    let dialect: any DirectoryDialect
+    let pool: ConnectionPool
+    let logger: Logger
+    let rootDSE = RootDSECache()
+
+    public var idAttribute: String { dialect.idAttribute }
+    public var searchBase: String { configuration.userBase }
+    public var creationBase: String? { configuration.creationBase }
+
+    public init(_ configuration: LDAPDirectoryConfiguration, logger: Logger = Logger(label: "pwsync.directory")) {
+        self.configuration = configuration
+        self.logger = logger
+        self.dialect = Self.dialect(for: configuration)
+        self.pool = ConnectionPool(servers: configuration.servers, bindDN: configuration.bindDN,
+                                   bindPassword: configuration.bindPassword, maxSize: configuration.poolSize)
+    }
+
+    /// The one place that turns the configured kind into behaviour.
+    static func dialect(for configuration: LDAPDirectoryConfiguration) -> any DirectoryDialect {
+        switch configuration.kind {
+        case .activeDirectory:
+            return ActiveDirectoryDialect(userNameAttribute: configuration.userNameAttribute, options: configuration.activeDirectory)
+        case .openLDAP:
+            return OpenLDAPDialect(userNameAttribute: configuration.userNameAttribute)
+        }
+    }
+
+    public func shutdown() async { await pool.closeAll() }
+
+    var serverName: String { configuration.servers.first?.url.description ?? "directory" }
+
+    // MARK: LDAPSession
+
+    func run<T: Sendable>(_ action: DirectoryAction = .read,
+                          _ body: @Sendable (LDAPConnection) async throws -> T) async throws(DirectoryFailure) -> T {
+        do {
+            return try await pool.withConnection(body)
+        } catch let f as DirectoryFailure {
+            throw f
+        } catch let e as LDAPError {
+            let failure = LDAPResultMapping.failure(e, dialect: dialect, server: serverName, action: action)
+            logger.warning("directory operation failed", metadata: [
+                "reason": "\(failure.reason.rawValue)", "ldap_error": "\(e)",
+            ])
+            throw failure
+        } catch {
+            throw DirectoryFailure(.directoryError, "Unexpected error talking to the directory.")
+        }
+    }
+
+    func supportedControls() async throws(DirectoryFailure) -> Set<String> {
+        if let cached = await rootDSE.controls { return cached }
+        let entries = try await run { c in
+            try await c.search(base: "", scope: .base, filter: "(objectClass=*)", attributes: ["supportedControl"])
+        }
+        let controls = Set(entries.first?.values("supportedControl").map { String(decoding: $0, as: UTF8.self) } ?? [])
+        await rootDSE.store(controls)
+        return controls
+    }
+
+    // MARK: Directory
+
+    public func findUsers(_ filter: UserFilter?) async throws(DirectoryFailure) -> [DirectoryUser] {
+        // No account name contains a control character, and Samba cuts an assertion value at an
+        // escaped NUL (`carol\00` matches carol): answer "no such user" without asking.
+        if let filter, Self.hasControlCharacters(filter) { return [] }
+        let ldapFilter = "(&\(dialect.userObjectFilter)\(filter.map(render) ?? ""))"
+        let base = configuration.userBase
+        let attrs = dialect.userAttributes
+        let entries = try await run { c in
+            try await c.search(base: base, scope: .subtree, filter: ldapFilter, attributes: attrs)
+        }
+        return entries.compactMap(dialect.user(from:)).sorted { $0.dn.lowercased() < $1.dn.lowercased() }
+    }
+
+    public func user(id: String) async throws(DirectoryFailure) -> DirectoryUser? {
+        guard let idFilter = dialect.idFilter(id) else { return nil }
+        let base = configuration.userBase
+        let attrs = dialect.userAttributes
+        let filter = "(&\(dialect.userObjectFilter)\(idFilter))"
+        let entries = try await run { c in
+            try await c.search(base: base, scope: .subtree, filter: filter, attributes: attrs, sizeLimit: 2)
+        }
+        let users = entries.compactMap(dialect.user(from:))
+        guard users.count <= 1 else { throw DirectoryFailure(.ambiguousUser, "More than one directory entry has this id.") }
+        return users.first
+    }
+
+    public func setPassword(of user: DirectoryUser, to password: Secret) async throws(DirectoryFailure) -> PasswordWriteReport {
+        try await dialect.setPassword(of: user, to: password, in: self)
+    }
+
+    public func setActive(_ active: Bool, of user: DirectoryUser) async throws(DirectoryFailure) -> DirectoryUser {
+        try await dialect.setActive(active, dn: user.dn, in: self)
+        guard let now = try await entry(dn: user.dn) else {
+            throw DirectoryFailure(.userNotFound, "The user no longer exists in the directory.")
+        }
+        return now
+    }
+
+    /// The password goes in the add itself, so the directory applies its policy to it and an
+    /// account never exists without one.
+    public func createUser(_ new: NewUser, password: Secret) async throws(DirectoryFailure) -> DirectoryUser {
+        guard let base = configuration.creationBase else {
+            throw DirectoryFailure(.directoryError, "Account creation is not configured.")
+        }
+        let (dn, attributes) = try dialect.addRequest(new, password: password, base: base)
+        try await run(.create) { c in try await c.add(dn: dn, attributes) }
+        do {
+            try await dialect.finishCreate(new, dn: dn, in: self)
+        } catch {
+            // Never leave behind an account other than the one asked for.
+            _ = try? await run(.create) { c in try await c.delete(dn: dn) }
+            throw error
+        }
+        guard let created = try await entry(dn: dn) else {
+            throw DirectoryFailure(.directoryError, "The account was created at \(dn) but cannot be read back; check the service account's read access.")
+        }
+        return created
+    }
+
+    /// One entry by DN, as a user (nil when it is gone or not a user).
+    func entry(dn: String) async throws(DirectoryFailure) -> DirectoryUser? {
+        let attrs = dialect.userAttributes
+        let filter = "(&\(dialect.userObjectFilter))"
+        do {
+            let entries = try await run { c in
+                try await c.search(base: dn, scope: .base, filter: filter, attributes: attrs)
+            }
+            return entries.compactMap(dialect.user(from:)).first
+        } catch let f where f.resultCode == 32 {
+            return nil
+        }
+    }
+
+    // MARK: Filters
+
+    static func hasControlCharacters(_ f: UserFilter) -> Bool {
+        switch f {
+        case .equals(_, let v): return v.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }
+        case .and(let fs), .or(let fs): return fs.contains(where: hasControlCharacters)
+        }
+    }
+
+    func ldapAttribute(_ a: UserAttribute) -> String {
+        switch a {
+        case .id: return dialect.idAttribute
+        case .displayName: return "displayName"
+        case .userName: return configuration.userNameAttribute
+        case .email: return "mail"
+        case .givenName: return "givenName"
+        case .familyName: return "sn"
+        }
+    }
+
+    /// Renders a validated filter with every value RFC 4515-escaped.
+    func render(_ f: UserFilter) -> String {
+        switch f {
+        // An id that is not a UUID matches nothing, without being sent as a raw value.
+        case .equals(.id, let v): return dialect.idFilter(v) ?? "(!(objectClass=*))"
+        case .equals(let a, let v): return "(\(ldapAttribute(a))=\(LDAPFilter.escape(v)))"
+        case .and(let fs): return "(&" + fs.map(render).joined() + ")"
+        case .or(let fs): return "(|" + fs.map(render).joined() + ")"
+        }
+    }
+}
+
+/// What the server's root DSE says it supports, read once per process.
+actor RootDSECache {
+    private(set) var controls: Set<String>?
+    func store(_ c: Set<String>) { controls = c }
+}

@@ -1,0 +1,53 @@
+import Directory
+import LDAP
+
+/// Reduces an LDAP error to a `DirectoryFailure`: transport problems and the result codes every
+/// directory shares here, the rest by the dialect. The server's diagnostic text never passes.
+enum LDAPResultMapping {
+    static func failure(_ error: LDAPError, dialect: any DirectoryDialect, server: String,
+                        action: DirectoryAction = .setPassword) -> DirectoryFailure {
+        let rc = error.resultCode
+        switch error.kind {
+        case .insecureConnection:
+            return .init(.insecureConnection,
+                         "pwsync refused to send a password to \(server): the connection is not encrypted. Use ldaps:// or StartTLS.")
+        case .invalidArgument:
+            return .init(.directoryError, "Internal error preparing the directory request.")
+        case .result(let code):
+            if error.isTransient {
+                let what: String
+                switch code {
+                case -5: what = "did not answer in time"
+                case 51, 52: what = "is busy or unavailable"
+                default: what = "could not be reached, or the TLS handshake failed (check the CA file and that the certificate names the host as written in the URL)"
+                }
+                return .init(.unavailable, "Directory server \(server) \(what). The push will be retried.", resultCode: code, isTransient: true)
+            }
+            switch code {
+            case 32:
+                return .init(.userNotFound, "The user no longer exists in the directory.", resultCode: rc)
+            case 50:
+                return .init(.insufficientRights,
+                             "pwsync's service account lacks the right to \(dialect.missingRight(for: action)). Protected accounts (AdminSDHolder) cannot be changed by a delegated account.",
+                             resultCode: rc)
+            case 68:
+                return .init(.alreadyExists, "An entry with this name already exists in the directory.", resultCode: rc)
+            default:
+                break
+            }
+            if let own = dialect.failure(for: error, code: code) { return own }
+            switch code {
+            case 13, 8:
+                return .init(.insecureConnection, "Directory requires an encrypted connection for this operation (LDAPS or StartTLS).", resultCode: rc)
+            case 19:
+                return .init(.policyViolation, "Directory refused the new password: it violates a constraint or the password policy.", resultCode: rc)
+            case 49:
+                return .init(.serviceBindFailed,
+                             "pwsync could not bind to \(server) with its service account: check bind_dn and the bind password file.",
+                             resultCode: rc, isTransient: true)
+            default:
+                return .init(.directoryError, "Directory refused the operation: \(error.resultName) (LDAP rc \(code)).", resultCode: rc)
+            }
+        }
+    }
+}

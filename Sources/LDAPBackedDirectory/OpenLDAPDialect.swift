@@ -1,0 +1,99 @@
+import Directory
+import LDAP
+import LDAPSyntax
+import Secrets
+
+/// OpenLDAP with ppolicy: `entryUUID` ids, `pwdAccountLockedTime` for a disabled account, RFC 3062
+/// Password Modify (slapd hashes with its `password-hash` and applies ppolicy, for a service account
+/// with `write`, not `manage`, access), ppolicy error codes in refusals.
+struct OpenLDAPDialect: DirectoryDialect {
+    /// ppolicy's "locked until an administrator unlocks it" value.
+    static let permanentLock = "000001010000Z"
+
+    let userNameAttribute: String
+
+    var idAttribute: String { "entryUUID" }
+    var userObjectFilter: String { "(objectClass=inetOrgPerson)" }
+    var userAttributes: [String] { [userNameAttribute, "givenName", "sn", "displayName", "mail", "entryUUID", "cn", "pwdAccountLockedTime"] }
+
+    func idFilter(_ id: String) -> String? {
+        guard let bytes = ObjectGUID.parseUUID(id) else { return nil }
+        return "(entryUUID=\(ObjectGUID.uuidString(bytes)))"
+    }
+
+    func user(from e: LDAPEntry) -> DirectoryUser? {
+        guard let userName = e.string(userNameAttribute), let id = e.string("entryUUID")?.lowercased() else { return nil }
+        return DirectoryUser(id: id, dn: e.dn, userName: userName, givenName: e.string("givenName"),
+                             familyName: e.string("sn"), displayName: e.string("displayName") ?? e.string("cn"),
+                             email: e.string("mail"), active: e.first("pwdAccountLockedTime") == nil)
+    }
+
+    func addRequest(_ new: NewUser, password: Secret, base: String) throws(DirectoryFailure) -> (dn: String, attributes: [LDAPModification]) {
+        guard password.isValidUTF8 else { throw DirectoryFailure(.invalidPassword, "The password is not valid UTF-8 text.") }
+        let name = new.userName
+        let localPart = name.split(separator: "@", maxSplits: 1).first.map(String.init) ?? name
+        let dn = "\(userNameAttribute)=\(LDAPDN.escapeValue(name)),\(base)"
+        let display = new.displayName ?? [new.givenName, new.familyName].compactMap { $0 }.joined(separator: " ")
+        var mods = [LDAPModification(.add, "objectClass", ["top", "person", "organizationalPerson", "inetOrgPerson"].map { .string($0) })]
+        mods += Self.attr("uid", userNameAttribute == "uid" ? name : localPart)
+        mods += Self.attr("cn", display.isEmpty ? name : display) + Self.attr("sn", new.familyName ?? name)
+        mods += Self.attr("givenName", new.givenName) + Self.attr("displayName", new.displayName)
+        mods += Self.attr("mail", userNameAttribute == "mail" ? name : new.email)
+        // slapd hashes it (password-hash) and checks it against ppolicy, as for RFC 3062.
+        mods.append(LDAPModification(.add, "userPassword", [.secret(password)]))
+        return (dn, mods)
+    }
+
+    func setPassword(of user: DirectoryUser, to password: Secret, in session: some LDAPSession) async throws(DirectoryFailure) -> PasswordWriteReport {
+        guard password.isValidUTF8 else {
+            throw DirectoryFailure(.invalidPassword, "The password is not valid UTF-8 text.")
+        }
+        let dn = user.dn
+        try await session.run(.setPassword) { c in
+            try await c.passwordModify(userDN: dn, newPassword: password, controls: [.passwordPolicyRequest])
+        }
+        // ppolicy applies history to every write by a non-manage account.
+        return PasswordWriteReport(historyEnforced: true)
+    }
+
+    /// The modification that locks (or unlocks) an account.
+    static func lockModification(locked: Bool) -> LDAPModification {
+        locked ? LDAPModification(.replace, "pwdAccountLockedTime", [.string(permanentLock)])
+               : LDAPModification(.delete, "pwdAccountLockedTime", [])
+    }
+
+    func setActive(_ active: Bool, dn: String, in session: some LDAPSession) async throws(DirectoryFailure) {
+        let mod = Self.lockModification(locked: !active)
+        do {
+            try await session.run(.setActive) { c in try await c.modify(dn: dn, [mod]) }
+        } catch let f where active && f.resultCode == 16 {
+            return  // not locked: already active
+        }
+    }
+
+    /// An add cannot carry the operational `pwdAccountLockedTime`: an inactive account is locked next.
+    func finishCreate(_ new: NewUser, dn: String, in session: some LDAPSession) async throws(DirectoryFailure) {
+        if !new.active { try await setActive(false, dn: dn, in: session) }
+    }
+
+    func failure(for error: LDAPError, code: Int32) -> DirectoryFailure? {
+        guard let pp = error.passwordPolicyError, (5...9).contains(pp) else { return nil }
+        let why: String
+        switch pp {
+        case 6: why = "it is too short"
+        case 7: why = "the current password is too young to change"
+        case 8: why = "it is in the password history (or equals the current password)"
+        case 9: why = "it is too long"
+        default: why = "it fails the quality check"
+        }
+        return .init(.policyViolation, "Directory refused the new password: \(why) (OpenLDAP password policy).", resultCode: error.resultCode)
+    }
+
+    func missingRight(for action: DirectoryAction) -> String {
+        switch action {
+        case .setActive: return "enable or disable this account (write access to pwdAccountLockedTime)"
+        case .create: return "create accounts in the configured OU (write access to the OU's children and the new entry's attributes)"
+        case .read, .setPassword: return "reset this user's password (write access to userPassword)"
+        }
+    }
+}

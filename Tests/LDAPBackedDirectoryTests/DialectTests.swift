@@ -1,0 +1,155 @@
+import Directory
+import LDAP
+@testable import LDAPBackedDirectory
+import LDAPSyntax
+import Secrets
+import XCTest
+
+/// Each dialect's pure parts, without a server: account-status reading, attribute encoding and
+/// result mapping. The live suite proves the same dialects against slapd and Samba.
+final class ActiveDirectoryDialectTests: XCTestCase {
+    let ad = ActiveDirectoryDialect(userNameAttribute: "userPrincipalName", options: .init())
+    /// `0f4e9a1c-…` as AD stores it: the first three fields little-endian.
+    let guidBytes: [UInt8] = [0x1c, 0x9a, 0x4e, 0x0f, 0x34, 0x12, 0x78, 0x56, 0x9a, 0xbc, 0xde, 0xf0, 0x11, 0x22, 0x33, 0x44]
+    let guid = "0f4e9a1c-1234-5678-9abc-def011223344"
+
+    func entry(uac: String) -> LDAPEntry {
+        LDAPEntry(dn: "CN=Jane,OU=Synced,DC=x", attributes: [
+            "userprincipalname": [Array("jane@x.test".utf8)], "objectguid": [guidBytes],
+            "useraccountcontrol": [Array(uac.utf8)], "displayname": [Array("Jane D".utf8)],
+        ])
+    }
+
+    func testAccountStatusIsTheDisableBitOnly() throws {
+        let enabled = try XCTUnwrap(ad.user(from: entry(uac: "512")))
+        XCTAssertTrue(enabled.active)
+        XCTAssertEqual(enabled.id, guid)
+        XCTAssertEqual(enabled.userName, "jane@x.test")
+        XCTAssertFalse(try XCTUnwrap(ad.user(from: entry(uac: "514"))).active)
+        XCTAssertTrue(try XCTUnwrap(ad.user(from: entry(uac: String(0x10200)))).active, "DONT_EXPIRE_PASSWORD is not disabled")
+        XCTAssertNil(ad.user(from: LDAPEntry(dn: "CN=x", attributes: ["userprincipalname": [Array("x".utf8)]])), "no objectGUID: not a user")
+        XCTAssertEqual(ActiveDirectoryDialect.accountControl(0x10200, enabled: false), 0x10202)
+        XCTAssertEqual(ActiveDirectoryDialect.accountControl(0x10202, enabled: true), 0x10200)
+    }
+
+    func testIdFilterIsTheEscapedBinaryGUID() {
+        XCTAssertEqual(ad.idFilter(guid), #"(objectGUID=\1c\9a\4e\0f\34\12\78\56\9a\bc\de\f0\11\22\33\44)"#)
+        XCTAssertNil(ad.idFilter("*)(objectClass=*"))
+    }
+
+    func testAddRequestCarriesQuotedUTF16PasswordAndDisabledFlag() throws {
+        let new = NewUser(userName: "Jane.Doe+x@corp.test", givenName: "Jane", familyName: "Doe", active: false)
+        let (dn, mods) = try ad.addRequest(new, password: Secret("Pä1"), base: "OU=New,DC=corp")
+        XCTAssertEqual(dn, #"CN=Jane.Doe\+x@corp.test,OU=New,DC=corp"#)
+        func value(_ name: String) -> [UInt8]? {
+            guard case .bytes(let b)? = mods.first(where: { $0.attribute == name })?.values.first else { return nil }
+            return b
+        }
+        XCTAssertEqual(value("sAMAccountName").map { String(decoding: $0, as: UTF8.self) }, "Jane.Doex", "UPN local part without + ")
+        XCTAssertEqual(value("userPrincipalName").map { String(decoding: $0, as: UTF8.self) }, new.userName)
+        XCTAssertEqual(value("userAccountControl").map { String(decoding: $0, as: UTF8.self) }, "514")
+        guard case .secret(let pwd)? = mods.first(where: { $0.attribute == "unicodePwd" })?.values.first else { return XCTFail("no unicodePwd") }
+        XCTAssertEqual(pwd.withUnsafeBytes { Array($0) }, [0x22, 0, 0x50, 0, 0xe4, 0, 0x31, 0, 0x22, 0])
+    }
+
+    func testSamAccountNameUserNamesAreCheckedNotCut() {
+        let sam = ActiveDirectoryDialect(userNameAttribute: "sAMAccountName", options: .init())
+        XCTAssertEqual(try sam.samAccountName(for: "jdoe"), "jdoe")
+        XCTAssertThrowsError(try sam.samAccountName(for: "jane.doe@corp.test")) { XCTAssertEqual(($0 as? DirectoryFailure)?.reason, .invalidAttribute) }
+        XCTAssertThrowsError(try sam.samAccountName(for: String(repeating: "a", count: 21)))
+    }
+
+    func testResetModifyAndPolicyHints() throws {
+        let mods = ad.passwordModifications(Secret("x"))
+        XCTAssertEqual(mods.map(\.attribute), ["unicodePwd", "pwdLastSet"])
+        XCTAssertEqual(mods.map(\.operation), [.replace, .replace])
+        let leave = ActiveDirectoryDialect(userNameAttribute: "sAMAccountName", options: .init(pwdLastSet: .leave))
+        XCTAssertEqual(leave.passwordModifications(Secret("x")).map(\.attribute), ["unicodePwd"])
+
+        XCTAssertEqual(try ad.policyHints(supported: [ActiveDirectoryDialect.policyHintsOID])?.oid, ActiveDirectoryDialect.policyHintsOID)
+        XCTAssertEqual(try ad.policyHints(supported: [ActiveDirectoryDialect.policyHintsDeprecatedOID])?.critical, true)
+        XCTAssertNil(try ad.policyHints(supported: []), "best effort: reset without history")
+        let strict = ActiveDirectoryDialect(userNameAttribute: "sAMAccountName", options: .init(history: .require))
+        XCTAssertThrowsError(try strict.policyHints(supported: [])) { XCTAssertEqual(($0 as? DirectoryFailure)?.reason, .historyNotEnforceable) }
+    }
+
+    func testResultMapping() {
+        func map(_ code: Int32, _ diag: String? = nil, _ action: DirectoryAction = .setPassword) -> DirectoryFailure {
+            LDAPResultMapping.failure(LDAPError(kind: .result(code), operation: "modify", diagnostic: diag), dialect: ad,
+                                      server: "ldaps://dc1:636", action: action)
+        }
+        XCTAssertEqual(map(19, "0000052D: Constraint violation - check_password_restrictions").reason, .policyViolation)
+        XCTAssertEqual(map(53, "0000052D: x").reason, .policyViolation)
+        XCTAssertEqual(map(19, "00000524: x").reason, .alreadyExists)
+        XCTAssertEqual(map(53, "0000001F: SvcErr").reason, .insecureConnection)
+        XCTAssertEqual(map(12).reason, .historyNotEnforceable)
+        XCTAssertEqual(map(32).reason, .userNotFound)
+        let rights = map(50, nil, .setActive)
+        XCTAssertEqual(rights.reason, .insufficientRights)
+        XCTAssertTrue(rights.detail.contains("userAccountControl"), rights.detail)
+        XCTAssertFalse(rights.detail.contains("pwdAccountLockedTime"), "no OpenLDAP advice on AD")
+        let down = map(-1)
+        XCTAssertTrue(down.isTransient)
+        XCTAssertTrue(down.detail.contains("ldaps://dc1:636"))
+        XCTAssertFalse(map(53, "0000001F: secret diagnostic text").detail.contains("secret"), "the server's text never passes")
+    }
+}
+
+final class OpenLDAPDialectTests: XCTestCase {
+    let ol = OpenLDAPDialect(userNameAttribute: "uid")
+
+    func testAccountStatusIsTheLock() throws {
+        var attrs: [String: [[UInt8]]] = ["uid": [Array("carol".utf8)], "entryuuid": [Array("AB0C1D2E-0000-4000-8000-000000000001".utf8)],
+                                          "cn": [Array("Carol C".utf8)]]
+        let open = try XCTUnwrap(ol.user(from: LDAPEntry(dn: "uid=carol,ou=people", attributes: attrs)))
+        XCTAssertTrue(open.active)
+        XCTAssertEqual(open.id, "ab0c1d2e-0000-4000-8000-000000000001")
+        XCTAssertEqual(open.displayName, "Carol C", "cn stands in for a missing displayName")
+        attrs["pwdaccountlockedtime"] = [Array(OpenLDAPDialect.permanentLock.utf8)]
+        XCTAssertFalse(try XCTUnwrap(ol.user(from: LDAPEntry(dn: "uid=carol,ou=people", attributes: attrs))).active)
+        XCTAssertEqual(OpenLDAPDialect.lockModification(locked: true).operation, .replace)
+        XCTAssertEqual(OpenLDAPDialect.lockModification(locked: false).operation, .delete)
+    }
+
+    func testIdFilterIsCanonicalAndRefusesNonUUIDs() {
+        XCTAssertEqual(ol.idFilter("AB0C1D2E-0000-4000-8000-000000000001"), "(entryUUID=ab0c1d2e-0000-4000-8000-000000000001)")
+        XCTAssertNil(ol.idFilter("*"))
+    }
+
+    func testAddRequestWithMailAsUserName() throws {
+        let mail = OpenLDAPDialect(userNameAttribute: "mail")
+        let (dn, mods) = try mail.addRequest(NewUser(userName: "dan@x.test", familyName: "Dee"), password: Secret("pw"), base: "ou=people,dc=x")
+        XCTAssertEqual(dn, "mail=dan@x.test,ou=people,dc=x")
+        XCTAssertEqual(mods.map(\.attribute), ["objectClass", "uid", "cn", "sn", "mail", "userPassword"])
+        guard case .bytes(let uid)? = mods[1].values.first else { return XCTFail() }
+        XCTAssertEqual(String(decoding: uid, as: UTF8.self), "dan")
+        XCTAssertThrowsError(try ol.addRequest(NewUser(userName: "x"), password: Secret(bytes: [0xff]), base: "ou=p")) {
+            XCTAssertEqual(($0 as? DirectoryFailure)?.reason, .invalidPassword)
+        }
+    }
+
+    func testResultMappingReadsPPolicyCodes() {
+        func map(_ code: Int32, pp: Int32?) -> DirectoryFailure {
+            LDAPResultMapping.failure(LDAPError(kind: .result(code), operation: "password modify", passwordPolicyError: pp),
+                                      dialect: ol, server: "ldaps://ldap:636")
+        }
+        XCTAssertTrue(map(19, pp: 8).detail.contains("history"))
+        XCTAssertTrue(map(19, pp: 6).detail.contains("too short"))
+        XCTAssertEqual(map(19, pp: nil).reason, .policyViolation)
+        XCTAssertEqual(map(49, pp: nil).reason, .serviceBindFailed)
+        XCTAssertTrue(map(49, pp: nil).isTransient)
+        let rights = LDAPResultMapping.failure(LDAPError(kind: .result(50), operation: "x"), dialect: ol, server: "s", action: .setPassword)
+        XCTAssertTrue(rights.detail.contains("userPassword"), rights.detail)
+        XCTAssertEqual(LDAPResultMapping.failure(LDAPError(kind: .insecureConnection, operation: "x"), dialect: ol, server: "s").reason,
+                       .insecureConnection)
+    }
+
+    func testTheConfiguredKindPicksTheDialect() {
+        func dialect(_ kind: DirectoryKind) -> any DirectoryDialect {
+            LDAPDirectory.dialect(for: LDAPDirectoryConfiguration(kind: kind, servers: [], bindDN: "", bindPassword: Secret("x"),
+                                                                  userBase: "", userNameAttribute: "uid"))
+        }
+        XCTAssertTrue(dialect(.activeDirectory) is ActiveDirectoryDialect)
+        XCTAssertTrue(dialect(.openLDAP) is OpenLDAPDialect)
+    }
+}
