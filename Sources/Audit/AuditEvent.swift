@@ -12,6 +12,12 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         case rejected
         case deferred
         case authFailed = "auth_failed"
+        /// Closes a sealing epoch: the last record sealed with that epoch's key.
+        case seal
+        /// Sealing stopped (key lost or unwritable); records after it are chained but not sealed.
+        case sealingStopped = "sealing_stopped"
+        /// Size rotation deleted the oldest file; `dropped` says what it held.
+        case rotatedAway = "rotated_away"
     }
 
     /// How the decision ended.
@@ -66,6 +72,32 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         case accountDisablingOff = "account_disabling_off"
         case missingCredentials = "missing_credentials"
         case invalidCredentials = "invalid_credentials"
+        case sealKeyUnavailable = "seal_key_unavailable"
+    }
+
+    /// The records a size rotation deleted, so their loss is on record.
+    public struct DroppedRecords: Sendable, Equatable, Codable {
+        public var firstSeq: UInt64
+        public var lastSeq: UInt64
+        /// Hash of the last deleted line: the next surviving record's `prev`.
+        public var headHash: String
+        public var from: String?
+        public var until: String?
+
+        public init(firstSeq: UInt64, lastSeq: UInt64, headHash: String, from: String?, until: String?) {
+            self.firstSeq = firstSeq
+            self.lastSeq = lastSeq
+            self.headHash = headHash
+            self.from = from
+            self.until = until
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case from, until
+            case firstSeq = "first_seq"
+            case lastSeq = "last_seq"
+            case headHash = "head_hash"
+        }
     }
 
     public var event: Kind
@@ -86,18 +118,23 @@ public struct AuditEvent: Sendable, Equatable, Codable {
     public var resultCode: Int32?
     public var historyEnforced: Bool?
     public var latencyMs: Int?
+    public var dropped: DroppedRecords?
     /// Set by the writer: UTC RFC 3339 with milliseconds.
     public var time: String?
     /// Set by the writer: position in the chain, from 1.
     public var seq: UInt64?
     /// Set by the writer: SHA-256 (hex) of the previous record's line, or `AuditLog.genesis`.
     public var prev: String?
+    /// Set by the writer when sealing: the epoch whose key sealed this record.
+    public var epoch: UInt64?
+    /// Set by the writer when sealing: HMAC-SHA256 (hex) of the line without this field.
+    public var mac: String?
 
     public init(_ event: Kind, requestID: String? = nil, client: String? = nil, principal: String? = nil,
                 operation: String? = nil, form: Form? = nil, action: Action? = nil, placeholder: Placeholder? = nil,
                 userName: String? = nil, userID: String? = nil, dn: String? = nil, mode: Mode? = nil,
                 outcome: Outcome? = nil, reason: Reason? = nil, resultCode: Int32? = nil, historyEnforced: Bool? = nil,
-                latencyMs: Int? = nil) {
+                latencyMs: Int? = nil, dropped: DroppedRecords? = nil) {
         self.event = event
         self.requestID = requestID
         self.client = client
@@ -115,10 +152,12 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         self.resultCode = resultCode
         self.historyEnforced = historyEnforced
         self.latencyMs = latencyMs
+        self.dropped = dropped
     }
 
     enum CodingKeys: String, CodingKey {
         case event, client, principal, operation, form, action, placeholder, dn, mode, outcome, reason, time, seq, prev
+        case epoch, mac, dropped
         case requestID = "request_id"
         case userName = "user_name"
         case userID = "user_id"

@@ -43,6 +43,22 @@ public actor AuditLog: AuditSink {
     /// A one-line view of each record, for the system journal.
     public typealias Summary = @Sendable (_ event: AuditEvent, _ seq: UInt64, _ hash: String) -> Void
 
+    /// Forward-secure sealing: each record carries a MAC under the current epoch's key, which
+    /// evolves (on disk and in memory) when the epoch ends. See docs/audit-sealing.md.
+    public struct Sealing: Sendable {
+        public var key: SealKey
+        public var keyFile: String
+        /// Called with each closed epoch's seal (epoch, seq and hash of its `seal` record), to be
+        /// shipped off the host (the journal).
+        public var anchor: (@Sendable (_ epoch: UInt64, _ seq: UInt64, _ hash: String) -> Void)?
+
+        public init(key: SealKey, keyFile: String, anchor: (@Sendable (UInt64, UInt64, String) -> Void)? = nil) {
+            self.key = key
+            self.keyFile = keyFile
+            self.anchor = anchor
+        }
+    }
+
     public nonisolated let path: String
     let options: Options
     private var fd: Int32
@@ -55,18 +71,20 @@ public actor AuditLog: AuditSink {
     private let summary: Summary?
     /// `fsync`, replaceable so tests can make it fail.
     private let syncFile: @Sendable (Int32) -> Int32
+    private var sealing: Sealing?
 
     public init(path: String, options: Options = .init(), clock: @escaping @Sendable () -> Date = { Date() },
-                summary: Summary? = nil) throws {
-        try self.init(path: path, options: options, clock: clock, summary: summary, syncFile: { fsync($0) })
+                summary: Summary? = nil, sealing: Sealing? = nil) throws {
+        try self.init(path: path, options: options, clock: clock, summary: summary, sealing: sealing, syncFile: { fsync($0) })
     }
 
-    init(path: String, options: Options, clock: @escaping @Sendable () -> Date, summary: Summary?,
+    init(path: String, options: Options, clock: @escaping @Sendable () -> Date, summary: Summary?, sealing: Sealing? = nil,
          syncFile: @escaping @Sendable (Int32) -> Int32) throws {
         self.path = path
         self.options = options
         self.clock = clock
         self.summary = summary
+        self.sealing = sealing
         self.syncFile = syncFile
         (fd, size) = try Self.open(path)
         // Continue the chain: from this file, or from the newest rotated one when this one is new.
@@ -86,19 +104,63 @@ public actor AuditLog: AuditSink {
     }
 
     public func record(_ event: AuditEvent) throws {
+        let now = clock()
+        try closeEpochIfDue(at: now)
+        try append(event, at: now)
+    }
+
+    /// True while records are sealed.
+    public var isSealing: Bool { sealing != nil }
+
+    /// Closes the current epoch if the clock has left it: a `seal` record under the ending
+    /// epoch's key, its anchor, then the key evolves and the old one is overwritten on disk.
+    /// Run periodically too, so an idle log still gets one seal per epoch.
+    public func closeEpochIfDue() throws {
+        try closeEpochIfDue(at: clock())
+    }
+
+    private func closeEpochIfDue(at now: Date) throws {
+        guard var s = sealing else { return }
+        let target = s.key.epoch(at: now)
+        guard target > s.key.epoch else { return }
+        try append(AuditEvent(.seal, outcome: .success), at: now)
+        s.anchor?(s.key.epoch, seq, prev)
+        s.key.evolve(to: target)
+        sealing = s
+        do {
+            try SealKeyFile.store(s.keyFile, s.key)
+        } catch {
+            // A key that cannot be overwritten must not be used any further.
+            try stopSealing()
+        }
+    }
+
+    /// Stops sealing and says so in a last sealed record; records go on, chained.
+    public func stopSealing() throws {
+        guard sealing != nil else { return }
+        defer { sealing = nil }
+        try append(AuditEvent(.sealingStopped, outcome: .failure, reason: .sealKeyUnavailable), at: clock())
+    }
+
+    private func append(_ event: AuditEvent, at now: Date) throws {
         var record = event
-        record.time = RFC3339.string(clock())
+        record.time = RFC3339.string(now)
         record.seq = seq + 1
         record.prev = prev
-        let line = try AuditCoding.line(record)
+        record.epoch = sealing?.key.epoch
+        let payload = try AuditCoding.payload(record)
+        let line = sealing.map { AuditCoding.sealed(payload, mac: $0.key.mac(payload)) } ?? payload
         var bytes = line
         bytes.append(0x0a)
-        if let max = options.maxBytes, size > 0, size + bytes.count > max { try rotate() }
+        if let max = options.maxBytes, size > 0, size + bytes.count > max {
+            if let dropped = try rotate() { try append(AuditEvent(.rotatedAway, dropped: dropped), at: now) }
+            return try append(event, at: now)
+        }
         // Whatever fails below, the file is cut back to the last whole record, so the chain stays
         // verifiable and the next record reuses this seq.
         let before = size
         do {
-            try append(bytes)
+            try writeAll(bytes)
             unsynced += 1
             try syncIfDue()
         } catch {
@@ -112,7 +174,7 @@ public actor AuditLog: AuditSink {
         summary?(record, seq, prev)
     }
 
-    private func append(_ bytes: [UInt8]) throws {
+    private func writeAll(_ bytes: [UInt8]) throws {
         var written = 0
         while written < bytes.count {
             let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
@@ -151,11 +213,14 @@ public actor AuditLog: AuditSink {
         size = newSize
     }
 
-    /// Size rotation: audit.jsonl → .1 → .2 …, dropping the oldest beyond `keep`.
-    private func rotate() throws {
+    /// Size rotation: audit.jsonl → .1 → .2 …, dropping the oldest beyond `keep`. Returns what
+    /// the dropped file held, to be recorded in the new file.
+    private func rotate() throws -> AuditEvent.DroppedRecords? {
         try sync()
         let fm = FileManager.default
-        try? fm.removeItem(atPath: "\(path).\(options.keep)")
+        let oldest = "\(path).\(options.keep)"
+        let dropped = fm.fileExists(atPath: oldest) ? Self.summary(of: oldest) : nil
+        try? fm.removeItem(atPath: oldest)
         if options.keep > 1 {
             for i in stride(from: options.keep - 1, through: 1, by: -1) where fm.fileExists(atPath: "\(path).\(i)") {
                 guard rename("\(path).\(i)", "\(path).\(i + 1)") == 0 else {
@@ -167,6 +232,25 @@ public actor AuditLog: AuditSink {
             throw Failure(description: "cannot rotate audit log \(path): \(String(cString: strerror(errno)))")
         }
         try reopen()
+        return dropped
+    }
+
+    /// What a file about to be deleted held: its first and last record, widened by the
+    /// `rotated_away` record it carries, so each one accounts for everything deleted before it.
+    static func summary(of file: String) -> AuditEvent.DroppedRecords? {
+        guard let data = FileManager.default.contents(atPath: file) else { return nil }
+        let lines = data.split(separator: 0x0a)
+        guard let firstLine = lines.first, let lastLine = lines.last,
+              let first = AuditCoding.record(firstLine), let last = AuditCoding.record(lastLine),
+              let firstSeq = first.seq, let lastSeq = last.seq else { return nil }
+        var summary = AuditEvent.DroppedRecords(firstSeq: firstSeq, lastSeq: lastSeq, headHash: AuditCoding.hash(lastLine),
+                                                from: first.time, until: last.time)
+        if let earlier = lines.lazy.compactMap({ AuditCoding.record($0) }).first(where: { $0.event == .rotatedAway })?.dropped,
+           earlier.firstSeq < summary.firstSeq {
+            summary.firstSeq = earlier.firstSeq
+            summary.from = earlier.from
+        }
+        return summary
     }
 
     /// Continues the chain of an existing file: the last record's `seq` and hash. Reads backwards

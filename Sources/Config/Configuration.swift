@@ -55,6 +55,8 @@ public struct Configuration: Sendable {
         public var sync: AuditLog.SyncPolicy
         public var maxBytes: Int?
         public var keep: Int
+        /// The forward-secure sealing key (`pwsync audit keygen`); nil = records are chained, not sealed.
+        public var sealKeyFile: String?
     }
 
     public var server: Server

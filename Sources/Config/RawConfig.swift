@@ -62,6 +62,7 @@ struct RawAudit: Decodable {
     var fsync_interval_ms: Int?
     var max_bytes: Int?
     var keep: Int?
+    var seal_key_file: String?
 }
 
 struct RawLog: Decodable {

@@ -183,7 +183,14 @@ struct Validator {
         case .everyRecord: sync = .everyRecord
         case .batched: sync = .batched(records: batchRecords, interval: .milliseconds(batchMs))
         }
-        return Configuration.Audit(path: a.path, sync: sync, maxBytes: a.max_bytes, keep: keep)
+        if let key = a.seal_key_file {
+            // Only its presence here: `serve` checks owner and mode as the user it runs as, and
+            // keeps recording (unsealed, audited) if the key is lost.
+            if key.isEmpty || !FileManager.default.fileExists(atPath: key) {
+                error("audit.seal_key_file", "file \(key) does not exist; create it with `pwsync audit keygen --key-file \(key.isEmpty ? "PATH" : key)`")
+            }
+        }
+        return Configuration.Audit(path: a.path, sync: sync, maxBytes: a.max_bytes, keep: keep, sealKeyFile: a.seal_key_file)
     }
 
     // MARK: Helpers

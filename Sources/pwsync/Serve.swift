@@ -32,9 +32,10 @@ struct Serve: AsyncParsableCommand {
         }
         let audit: AuditLog
         let journal = Logger(label: "pwsync.audit")
+        let (sealing, sealProblem) = Self.sealing(config.audit, journal)
         do {
             audit = try AuditLog(path: config.audit.path, options: .init(sync: config.audit.sync, maxBytes: config.audit.maxBytes, keep: config.audit.keep),
-                                 summary: { event, seq, hash in Self.summarize(journal, event, seq, hash) })
+                                 summary: { event, seq, hash in Self.summarize(journal, event, seq, hash) }, sealing: sealing)
         } catch {
             logger.critical("cannot open the audit log", metadata: ["error": "\(error)"])
             throw ExitCode(73)
@@ -51,12 +52,17 @@ struct Serve: AsyncParsableCommand {
                            privateKeyPath: config.server.privateKeyPath, maxBodyBytes: config.server.maxBodyBytes,
                            retryAfterSeconds: config.server.retryAfterSeconds),
             service: service, authenticator: authenticator, audit: audit, logger: logger,
-            services: Self.auditServices(audit, config.audit, logger),
+            services: Self.auditServices(audit, config.audit, sealInterval: sealing.map { .seconds($0.key.interval) }, logger),
             onRunning: { port in
                 logger.notice("pwsync listening", metadata: ["url": "https://\(config.server.host):\(port)/scim/v2",
                                                              "directory": "\(d.kind.rawValue)"])
             })
         try await audit.record(AuditEvent(.start, outcome: .success))
+        if let sealProblem {
+            // A lost key stops sealing, never recording: say so in the log itself.
+            logger.critical("audit sealing is off: the sealing key cannot be used", metadata: ["error": "\(sealProblem)"])
+            try await audit.record(AuditEvent(.sealingStopped, outcome: .failure, reason: .sealKeyUnavailable))
+        }
         do {
             try await app.runService()
         } catch {
@@ -72,7 +78,7 @@ struct Serve: AsyncParsableCommand {
     /// Run by the application's service group, so they stop in order with it: the reopen on SIGHUP
     /// (logrotate's postrotate, `systemctl reload`), and under the batched policy a flush that keeps
     /// nothing unsynced longer than the interval, even when idle.
-    static func auditServices(_ audit: AuditLog, _ settings: Configuration.Audit, _ logger: Logger) -> [any Service] {
+    static func auditServices(_ audit: AuditLog, _ settings: Configuration.Audit, sealInterval: Duration?, _ logger: Logger) -> [any Service] {
         var services: [any Service] = [ReloadOnHangupService {
             do {
                 try await audit.reopen()
@@ -82,12 +88,29 @@ struct Serve: AsyncParsableCommand {
                 logger.critical("cannot reopen the audit log; password writes stop until it can be written", metadata: ["error": "\(error)"])
             }
         }]
+        if let sealInterval {
+            // An idle log still closes every epoch, so its head is never older than one epoch.
+            services.append(PeriodicService(every: min(sealInterval, .seconds(60))) {
+                do { try await audit.closeEpochIfDue() } catch { logger.error("cannot seal the audit epoch", metadata: ["error": "\(error)"]) }
+            })
+        }
         if case .batched(_, let interval) = settings.sync {
             services.append(PeriodicService(every: interval) {
                 do { try await audit.sync() } catch { logger.error("audit log fsync failed", metadata: ["error": "\(error)"]) }
             })
         }
         return services
+    }
+
+    /// The sealing key named by the config, or why it cannot be used.
+    static func sealing(_ settings: Configuration.Audit, _ journal: Logger) -> (AuditLog.Sealing?, String?) {
+        guard let path = settings.sealKeyFile else { return (nil, nil) }
+        do {
+            let anchor = JournalAnchor(logger: journal)
+            return (AuditLog.Sealing(key: try SealKeyFile.load(path), keyFile: path, anchor: { anchor.send(epoch: $0, seq: $1, hash: $2) }), nil)
+        } catch {
+            return (nil, "\(error)")
+        }
     }
 
     /// The journal's one-line view of an audit record; `seq` and `hash` let a reviewer check the

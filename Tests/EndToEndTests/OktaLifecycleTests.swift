@@ -18,8 +18,9 @@ final class OktaLifecycleTests: XCTestCase, @unchecked Sendable {
 
     /// A pwsync with account creation on, and (on AD) userName mapped to userPrincipalName so
     /// Okta's `name@domain` userNames fit.
-    func start(_ f: Fixture) async throws -> PwsyncProcess {
+    func start(_ f: Fixture, sealed: Bool = false) async throws -> PwsyncProcess {
         let p = try PwsyncProcess(fixture: f, logLevel: "debug")
+        if sealed { p.verificationKey = try p.enableSealing() }
         if f.kind == "active_directory" {
             try p.editConfig(replacing: "user_name_attribute = \"sAMAccountName\"", with: "user_name_attribute = \"userPrincipalName\"")
         }
@@ -38,7 +39,7 @@ final class OktaLifecycleTests: XCTestCase, @unchecked Sendable {
 
     func run(_ name: Fixture.Name) async throws {
         let f = try Fixture.load(name)
-        let p = try await start(f)
+        let p = try await start(f, sealed: true)
         var pushed: [String] = []
         do {
             try await specSteps(p)
@@ -51,6 +52,13 @@ final class OktaLifecycleTests: XCTestCase, @unchecked Sendable {
         }
         try await p.stop()
         XCTAssertEqual(Canary.scan(files: Canary.files(under: p.state).filter { !$0.hasSuffix(".key") }, for: pushed), [])
+        // Sealing was on for the whole flow: every record verifies with the key printed at keygen.
+        let vk = try XCTUnwrap(p.verificationKey)
+        let verify = try PwsyncProcess.run(PwsyncProcess.binary, ["audit", "verify", "--log", p.auditPath, "--key", vk])
+        XCTAssertEqual(verify.status, 0, verify.output)
+        XCTAssertTrue(verify.output.contains("records verified with the key"), verify.output)
+        let records = try String(contentsOfFile: p.auditPath, encoding: .utf8).split(separator: "\n")
+        XCTAssertTrue(records.allSatisfy { $0.contains("\"mac\":\"") }, "every record is sealed")
     }
 
     func assertError(_ r: PwsyncProcess.Reply, _ status: Int, _ what: String, file: StaticString = #filePath, line: UInt = #line) {

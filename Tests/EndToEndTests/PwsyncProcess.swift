@@ -22,6 +22,8 @@ final class PwsyncProcess: @unchecked Sendable {
     var stderrPath: String { "\(state)/stderr.log" }
     var configPath: String { "\(state)/pwsync.toml" }
     var auditPath: String { "\(state)/audit.jsonl" }
+    /// Set by `enableSealing`'s caller: what `audit verify --key` needs.
+    var verificationKey: String?
 
     init(fixture: Fixture, logLevel: String = "info") throws {
         self.fixture = fixture
@@ -143,6 +145,18 @@ final class PwsyncProcess: @unchecked Sendable {
         let text = try String(contentsOfFile: configPath, encoding: .utf8)
         precondition(text.contains(old), "config has no \(old)")
         try text.replacingOccurrences(of: old, with: new).write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Creates a sealing key with `pwsync audit keygen`, points the config at it, and returns the
+    /// verification key it printed.
+    func enableSealing(intervalMinutes: Int = 1) throws -> String {
+        let key = "\(state)/seal.key"
+        let out = try Self.run(Self.binary, ["audit", "keygen", "--key-file", key, "--interval-minutes", String(intervalMinutes)])
+        guard out.status == 0, let vk = out.output.split(whereSeparator: { $0 == " " || $0 == "\n" }).first(where: { $0.hasPrefix("pwsync-vk1:") }) else {
+            throw Fixture.Missing(description: "audit keygen failed: \(out.output)")
+        }
+        try editConfig(replacing: "path = \"\(auditPath)\"", with: "path = \"\(auditPath)\"\nseal_key_file = \"\(key)\"")
+        return String(vk)
     }
 
     /// Adds TOML at the end of the generated config (new tables, e.g. `[provisioning]`).
