@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "PasswordSync", dependencies: ["SCIM", "Directory", "Audit", "Secrets", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Redaction", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "Config", dependencies: [
-            "Secrets", "LDAPSyntax", "Directory", "Audit", "PasswordSync",
+            "Secrets", "LDAPSyntax", "Directory", "Audit", "PasswordSync", "SCIM",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),

@@ -32,6 +32,7 @@ public struct AuditEvent: Sendable, Equatable, Codable {
     /// What was asked of the directory.
     public enum Action: String, Sendable, Codable, CaseIterable {
         case setPassword = "set_password", deactivate, reactivate, create
+        case updateProfile = "update_profile"
     }
 
     /// How the password arrived, so a reviewer can tell the request forms apart.
@@ -73,6 +74,8 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         case missingCredentials = "missing_credentials"
         case invalidCredentials = "invalid_credentials"
         case sealKeyUnavailable = "seal_key_unavailable"
+        /// Profile attributes in the request that no mapping writes.
+        case profileIgnored = "profile_ignored"
     }
 
     /// The records a size rotation deleted, so their loss is on record.
@@ -119,6 +122,12 @@ public struct AuditEvent: Sendable, Equatable, Codable {
     public var historyEnforced: Bool?
     public var latencyMs: Int?
     public var dropped: DroppedRecords?
+    /// Profile attributes (SCIM paths or directory attributes) the decision is about.
+    public var attributes: [String]?
+    /// AD's sAMAccountName given to a created account (it may differ from the userName).
+    public var accountName: String?
+    /// A password pushed to a disabled account left it disabled.
+    public var keptDisabled: Bool?
     /// Set by the writer: UTC RFC 3339 with milliseconds.
     public var time: String?
     /// Set by the writer: position in the chain, from 1.
@@ -157,7 +166,9 @@ public struct AuditEvent: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case event, client, principal, operation, form, action, placeholder, dn, mode, outcome, reason, time, seq, prev
-        case epoch, mac, dropped
+        case epoch, mac, dropped, attributes
+        case accountName = "account_name"
+        case keptDisabled = "kept_disabled"
         case requestID = "request_id"
         case userName = "user_name"
         case userID = "user_id"

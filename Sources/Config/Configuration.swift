@@ -19,6 +19,8 @@ public struct Configuration: Sendable {
         public var maxBodyBytes: Int
         public var retryAfterSeconds: Int
         public var tokens: [Credential]
+        /// `https://host[:port]` Okta uses, for absolute `meta.location`; nil = from the request's Host.
+        public var publicURL: String?
     }
 
     public struct Credential: Sendable {
@@ -34,6 +36,8 @@ public struct Configuration: Sendable {
         public var createBase: String?
         /// The placeholder and account-disabling choices.
         public var policy: SyncPolicy
+        /// Profile attributes written to the directory: canonical SCIM path → directory attribute.
+        public var attributes: [String: String]
     }
 
     public struct Directory: Sendable {
@@ -44,7 +48,8 @@ public struct Configuration: Sendable {
         public var bindDN: String
         public var bindPasswordFile: String
         public var userBase: String
-        public var userNameAttribute: String
+        /// Matched in order; a user's userName is the first of them it has.
+        public var userNameAttributes: [String]
         public var connectTimeout: Double
         public var operationTimeout: Double
         public var poolSize: Int
@@ -69,6 +74,16 @@ public struct Configuration: Sendable {
     static let userNameAttributes: [DirectoryKind: [String]] = [
         .activeDirectory: ["sAMAccountName", "userPrincipalName", "mail"],
         .openLDAP: ["uid", "mail"],
+    ]
+    /// Email-shaped userNames (what Okta and most tenants send) match out of the box.
+    static let defaultUserNameAttributes: [DirectoryKind: [String]] = [
+        .activeDirectory: ["userPrincipalName", "sAMAccountName"],
+        .openLDAP: ["uid", "mail"],
+    ]
+    /// Directory attributes a profile mapping may never write: secrets, ids, account state, names.
+    static let unmappable: Set<String> = [
+        "userpassword", "unicodepwd", "objectclass", "objectguid", "entryuuid", "useraccountcontrol", "pwdaccountlockedtime",
+        "samaccountname", "userprincipalname", "uid", "cn", "pwdlastset", "memberof", "member", "distinguishedname",
     ]
 
     /// Reads and validates `path`. Throws `ConfigErrors` listing every problem with its line.

@@ -16,6 +16,7 @@ struct RawServer: Decodable {
     var retry_after_seconds: Int?
     var tokens: [RawToken]?
     var basic_auth: [RawBasic]?
+    var public_url: String?
 }
 
 struct RawBasic: Decodable {
@@ -29,6 +30,7 @@ struct RawProvisioning: Decodable {
     var create_base: String?
     var post_password: String?
     var disable_accounts: Bool?
+    var attributes: [String: String]?
 }
 
 struct RawToken: Decodable {
@@ -44,7 +46,7 @@ struct RawDirectory: Decodable {
     var bind_dn: String
     var bind_password_file: String
     var user_base: String
-    var user_name_attribute: String?
+    var user_name_attribute: StringOrList?
     var connect_timeout_seconds: Number?
     var operation_timeout_seconds: Number?
     var pool_size: Int?
@@ -69,6 +71,15 @@ struct RawLog: Decodable {
     var level: String?
 }
 
+/// `"uid"` or `["uid", "mail"]`.
+struct StringOrList: Decodable {
+    var values: [String]
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let s = try? c.decode(String.self) { values = [s] } else { values = try c.decode([String].self) }
+    }
+}
+
 /// A TOML number written either as `5` or `5.0` (TOMLKit will not read an integer as a Double).
 struct Number: Decodable {
     var value: Double
@@ -86,6 +97,8 @@ extension RawConfig {
         case "max_body_bytes", "retry_after_seconds", "pool_size", "fsync_batch_records", "fsync_interval_ms", "max_bytes", "keep": return "an integer"
         case "connect_timeout_seconds", "operation_timeout_seconds": return "a number of seconds"
         case "urls": return "an array of strings, e.g. [\"ldaps://dc1.example.com\"]"
+        case "user_name_attribute": return "a string or an array of strings, e.g. [\"userPrincipalName\", \"sAMAccountName\"]"
+        case "attributes": return "a [provisioning.attributes] table of \"SCIM path\" = \"directoryAttribute\""
         case "tokens": return "[[server.tokens]] tables"
         case "basic_auth": return "[[server.basic_auth]] tables"
         case "server", "directory", "active_directory", "provisioning", "audit", "log": return "a [\(key)] table"

@@ -4,6 +4,7 @@ import Foundation
 import LDAPSyntax
 import Logging
 import PasswordSync
+import SCIM
 import Secrets
 
 /// The checks that turn a `RawConfig` into a `Configuration`, one section at a time. Collects every
@@ -50,8 +51,18 @@ struct Validator {
         let retryAfter = s.retry_after_seconds ?? 30
         if !(1...3600).contains(retryAfter) { error("server.retry_after_seconds", "must be between 1 and 3600") }
         let tokens = credentials(s)
+        var publicURL: String?
+        if let u = s.public_url {
+            var t = u
+            while t.hasSuffix("/") { t.removeLast() }
+            let host = t.hasPrefix("https://") ? t.dropFirst(8) : ""
+            if host.isEmpty || host.contains("/") || host.contains(where: { $0.isWhitespace || $0 == "_" || $0 == "?" || $0 == "#" || $0 == "@" }) {
+                error("server.public_url", "must be https://host[:port] as Okta reaches pwsync (no path, no '_'), e.g. \"https://pwsync.example.com:8443\"")
+            }
+            publicURL = t
+        }
         return Configuration.Server(host: host, port: port, certificatePath: s.tls_certificate, privateKeyPath: s.tls_private_key,
-                                    maxBodyBytes: maxBody, retryAfterSeconds: retryAfter, tokens: tokens)
+                                    maxBodyBytes: maxBody, retryAfterSeconds: retryAfter, tokens: tokens, publicURL: publicURL)
     }
 
     mutating func credentials(_ s: RawServer) -> [Configuration.Credential] {
@@ -98,9 +109,11 @@ struct Validator {
         if d.bind_dn.isEmpty { error("directory.bind_dn", "must name the service account") }
         do { try SecretFile.checkPermissions(d.bind_password_file) } catch { self.error("directory.bind_password_file", "\(error)") }
         if d.user_base.isEmpty { error("directory.user_base", "must be the DN under which users are searched") }
-        let attribute = d.user_name_attribute ?? (kind == .activeDirectory ? "sAMAccountName" : "uid")
-        if let kind, let allowed = Configuration.userNameAttributes[kind], !allowed.contains(attribute) {
-            error("directory.user_name_attribute", "for \(kind.rawValue) must be one of \(allowed.joined(separator: ", "))")
+        let attributes = d.user_name_attribute?.values ?? Configuration.defaultUserNameAttributes[kind ?? .openLDAP] ?? ["uid"]
+        if let kind, let allowed = Configuration.userNameAttributes[kind] {
+            if attributes.isEmpty || attributes.contains(where: { !allowed.contains($0) }) || Set(attributes).count != attributes.count {
+                error("directory.user_name_attribute", "for \(kind.rawValue) must be one or more of \(allowed.joined(separator: ", ")), each once, in the order to match")
+            }
         }
         let connectTimeout = d.connect_timeout_seconds?.value ?? 5
         let opTimeout = d.operation_timeout_seconds?.value ?? 10
@@ -115,7 +128,7 @@ struct Validator {
         if !(1...64).contains(pool) { error("directory.pool_size", "must be between 1 and 64") }
         guard let kind else { return nil }
         return Configuration.Directory(kind: kind, urls: urls, startTLS: startTLS, caFile: d.ca_file, bindDN: d.bind_dn,
-                                       bindPasswordFile: d.bind_password_file, userBase: d.user_base, userNameAttribute: attribute,
+                                       bindPasswordFile: d.bind_password_file, userBase: d.user_base, userNameAttributes: attributes,
                                        connectTimeout: connectTimeout, operationTimeout: opTimeout, poolSize: pool)
     }
 
@@ -156,9 +169,34 @@ struct Validator {
         if !createUsers, p?.create_base != nil {
             error("provisioning.create_base", "only used with create_users = true; remove it or turn creation on")
         }
+        let attributes = profileMapping(p?.attributes ?? [:])
         guard let placeholder = choice("provisioning.post_password", p?.post_password, default: SyncPolicy.Placeholder.ignore) else { return nil }
         return Configuration.Provisioning(createBase: createUsers ? p?.create_base : nil,
-                                          policy: SyncPolicy(placeholder: placeholder, disableAccounts: p?.disable_accounts ?? true))
+                                          policy: SyncPolicy(placeholder: placeholder, disableAccounts: p?.disable_accounts ?? true),
+                                          attributes: attributes)
+    }
+
+    /// `"SCIM path" = "directoryAttribute"`, keyed by the canonical path.
+    mutating func profileMapping(_ raw: [String: String]) -> [String: String] {
+        var out: [String: String] = [:]
+        for (path, attr) in raw.sorted(by: { $0.key < $1.key }) {
+            let key = "provisioning.attributes.\(path)"
+            guard let c = ProfilePath.canonical(path) else {
+                error(key, "not a SCIM attribute path pwsync can map; use e.g. \"displayName\", \"name.givenName\", \"title\", \"emails[primary].value\" or \"phoneNumbers[type eq \\\"work\\\"].value\"")
+                continue
+            }
+            guard let f = attr.first, f.isLetter, attr.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+                error(key, "\"\(attr)\" is not a directory attribute name")
+                continue
+            }
+            if Configuration.unmappable.contains(attr.lowercased()) {
+                error(key, "\(attr) holds a secret, an id, the account state or a name pwsync matches on; it cannot be written from a profile")
+                continue
+            }
+            if out[c] != nil { error(key, "maps the same SCIM attribute as another key (\(c))") }
+            out[c] = attr
+        }
+        return out
     }
 
     enum FsyncMode: String, CaseIterable { case everyRecord = "every_record", batched }

@@ -11,9 +11,20 @@ public struct DirectoryUser: Sendable, Equatable {
     public var displayName: String?
     public var email: String?
     public var active: Bool
+    /// The directory's own record of the last password change (AD `pwdLastSet`, OpenLDAP
+    /// `pwdChangedTime`), compared as an opaque stamp; nil when the directory keeps none.
+    public var passwordChanged: String?
+    /// RFC 3339 times of creation and last change, from the directory.
+    public var created: String?
+    public var lastModified: String?
+    /// AD's `sAMAccountName` (the pre-Windows 2000 logon name); nil elsewhere.
+    public var accountName: String?
+    /// Values of the mapped profile attributes, by canonical SCIM path.
+    public var profile: [String: String]
 
     public init(id: String, dn: String, userName: String, givenName: String? = nil, familyName: String? = nil,
-                displayName: String? = nil, email: String? = nil, active: Bool = true) {
+                displayName: String? = nil, email: String? = nil, active: Bool = true, passwordChanged: String? = nil,
+                created: String? = nil, lastModified: String? = nil, accountName: String? = nil, profile: [String: String] = [:]) {
         self.id = id
         self.dn = dn
         self.userName = userName
@@ -22,6 +33,11 @@ public struct DirectoryUser: Sendable, Equatable {
         self.displayName = displayName
         self.email = email
         self.active = active
+        self.passwordChanged = passwordChanged
+        self.created = created
+        self.lastModified = lastModified
+        self.accountName = accountName
+        self.profile = profile
     }
 }
 
@@ -61,9 +77,13 @@ public indirect enum UserFilter: Sendable, Equatable {
 public struct PasswordWriteReport: Sendable, Equatable {
     /// True when the directory was asked to enforce password history on this reset.
     public var historyEnforced: Bool
+    /// The account was disabled and the directory's own reaction to a password change (ppolicy
+    /// clears the lock) was undone in the same logical change: it is still disabled.
+    public var keptDisabled: Bool
 
-    public init(historyEnforced: Bool) {
+    public init(historyEnforced: Bool, keptDisabled: Bool = false) {
         self.historyEnforced = historyEnforced
+        self.keptDisabled = keptDisabled
     }
 }
 
@@ -89,6 +109,11 @@ public protocol Directory: Sendable {
     /// Creates an account under `creationBase` with `password` set in the same add, so a half-made
     /// account never exists. Only called when creation is configured.
     func createUser(_ user: NewUser, password: Secret) async throws(DirectoryFailure) -> DirectoryUser
+    /// Writes profile values (canonical SCIM path → value, nil = clear) in one modify of their own;
+    /// only paths in `profileAttributes` are given. Returns the directory attributes it changed.
+    func updateProfile(_ values: [String: String?], of user: DirectoryUser) async throws(DirectoryFailure) -> [String]
+    /// The SCIM profile paths this directory is configured to write; empty = profile push off.
+    var profileAttributes: Set<String> { get }
     /// Where users are searched, for messages that tell the admin where pwsync looked.
     var searchBase: String { get }
     /// Where new accounts go; nil when account creation is off.

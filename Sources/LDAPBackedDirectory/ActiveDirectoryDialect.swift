@@ -15,12 +15,15 @@ struct ActiveDirectoryDialect: DirectoryDialect {
     /// Characters AD refuses in sAMAccountName.
     static let samForbidden = Set("\"/\\[]:;|=,+*?<>@")
 
-    let userNameAttribute: String
+    let userNameAttributes: [String]
     let options: ActiveDirectoryOptions
 
     var idAttribute: String { "objectGUID" }
     var userObjectFilter: String { "(objectClass=user)(objectCategory=person)" }
-    var userAttributes: [String] { [userNameAttribute, "givenName", "sn", "displayName", "mail", "objectGUID", "userAccountControl"] }
+    var userAttributes: [String] {
+        Self.unique(userNameAttributes + ["givenName", "sn", "displayName", "mail", "objectGUID", "userAccountControl",
+                                          "sAMAccountName", "pwdLastSet", "whenCreated", "whenChanged"])
+    }
 
     func idFilter(_ id: String) -> String? {
         guard let bytes = ObjectGUID.bytes(fromString: id) else { return nil }
@@ -28,28 +31,38 @@ struct ActiveDirectoryDialect: DirectoryDialect {
     }
 
     func user(from e: LDAPEntry) -> DirectoryUser? {
-        guard let userName = e.string(userNameAttribute),
+        guard let userName = userName(in: e),
               let id = e.first("objectGUID").flatMap(ObjectGUID.string(fromBytes:)) else { return nil }
         let uac = e.string("userAccountControl").flatMap { Int($0) } ?? 0
         return DirectoryUser(id: id, dn: e.dn, userName: userName, givenName: e.string("givenName"),
                              familyName: e.string("sn"), displayName: e.string("displayName"),
-                             email: e.string("mail"), active: uac & Self.accountDisable == 0)
+                             email: e.string("mail"), active: uac & Self.accountDisable == 0,
+                             passwordChanged: e.string("pwdLastSet"),
+                             created: e.string("whenCreated").flatMap(GeneralizedTime.rfc3339),
+                             lastModified: e.string("whenChanged").flatMap(GeneralizedTime.rfc3339),
+                             accountName: e.string("sAMAccountName"))
     }
 
-    func addRequest(_ new: NewUser, password: Secret, base: String) throws(DirectoryFailure) -> (dn: String, attributes: [LDAPModification]) {
+    /// Names already taken are tried again with a numeric suffix (`jdoe2`, `CN=… 2`), in order,
+    /// so the same request always picks the same free name.
+    static let maxNameAttempts = 20
+
+    func addRequest(_ new: NewUser, password: Secret, base: String, attempt: Int) throws(DirectoryFailure) -> (dn: String, attributes: [LDAPModification])? {
         guard let unicodePwd = password.activeDirectoryUnicodePwd() else {
             throw DirectoryFailure(.invalidPassword, "The password is not valid UTF-8 text.")
         }
         let name = new.userName
-        let sam = try samAccountName(for: name)
         guard name.count <= 64 else {
             throw DirectoryFailure(.invalidAttribute, "userName '\(name)' is longer than the 64 characters an AD cn allows.")
         }
-        let dn = "CN=\(LDAPDN.escapeValue(name)),\(base)"
+        guard attempt < Self.maxNameAttempts, let sam = try samAccountName(for: name, attempt: attempt) else { return nil }
+        let suffix = attempt == 0 ? "" : " \(attempt + 1)"
+        let cn = String(name.prefix(64 - suffix.count)) + suffix
+        let dn = "CN=\(LDAPDN.escapeValue(cn)),\(base)"
         var mods = [LDAPModification(.add, "objectClass", ["top", "person", "organizationalPerson", "user"].map { .string($0) })]
-        mods += Self.attr("cn", name) + Self.attr("sAMAccountName", sam)
-        if userNameAttribute == "userPrincipalName" { mods += Self.attr("userPrincipalName", name) }
-        let mail = userNameAttribute == "mail" ? name : new.email
+        mods += Self.attr("cn", cn) + Self.attr("sAMAccountName", sam)
+        if userNameAttributes.contains("userPrincipalName") && name.contains("@") { mods += Self.attr("userPrincipalName", name) }
+        let mail = userNameAttributes.first == "mail" ? name : new.email
         mods += Self.attr("givenName", new.givenName) + Self.attr("sn", new.familyName) + Self.attr("displayName", new.displayName)
             + Self.attr("mail", mail)
         // NORMAL_ACCOUNT, plus ACCOUNTDISABLE for an inactive ("pending") user.
@@ -58,18 +71,33 @@ struct ActiveDirectoryDialect: DirectoryDialect {
         return (dn, mods)
     }
 
-    /// The userName itself when it is the account name, else a cleaned-up UPN local part.
-    func samAccountName(for name: String) throws(DirectoryFailure) -> String {
-        if userNameAttribute == "sAMAccountName" {
-            guard name.count <= 20, !name.contains(where: { Self.samForbidden.contains($0) || $0.isWhitespace && $0 != " " }) else {
+    static func isValidSAM(_ name: String) -> Bool {
+        name.count <= 20 && !name.isEmpty && !name.contains(where: { samForbidden.contains($0) || $0.isWhitespace && $0 != " " })
+    }
+
+    /// The account name for attempt `attempt`: the userName itself when it is a valid one, else
+    /// the UPN's local part cleaned up; shortened to make room for a numeric suffix after attempt 0.
+    /// When sAMAccountName is the only userName attribute, the userName must be valid as it is,
+    /// and there is no second choice.
+    func samAccountName(for name: String, attempt: Int = 0) throws(DirectoryFailure) -> String? {
+        if userNameAttributes == ["sAMAccountName"] {
+            guard Self.isValidSAM(name) else {
                 throw DirectoryFailure(.invalidAttribute,
-                                       "userName '\(name)' cannot be an AD sAMAccountName (at most 20 characters, none of \" / \\ [ ] : ; | = , + * ? < > @). Map Okta's userName to a shorter value, or set directory.user_name_attribute = \"userPrincipalName\".")
+                                       "userName '\(name)' cannot be an AD sAMAccountName (at most 20 characters, none of \" / \\ [ ] : ; | = , + * ? < > @). Map Okta's userName to a shorter value, or add \"userPrincipalName\" to directory.user_name_attribute.")
             }
-            return name
+            return attempt == 0 ? name : nil
         }
-        let localPart = name.split(separator: "@", maxSplits: 1).first.map(String.init) ?? name
-        let cleaned = String(localPart.filter { !Self.samForbidden.contains($0) && !$0.isWhitespace }.prefix(20))
-        return cleaned.isEmpty ? "user" : cleaned
+        let base: String
+        if Self.isValidSAM(name) {
+            base = name
+        } else {
+            let localPart = name.split(separator: "@", maxSplits: 1).first.map(String.init) ?? name
+            let cleaned = String(localPart.filter { !Self.samForbidden.contains($0) && !$0.isWhitespace }.prefix(20))
+            base = cleaned.isEmpty ? "user" : cleaned
+        }
+        guard attempt > 0 else { return base }
+        let suffix = String(attempt + 1)
+        return String(base.prefix(20 - suffix.count)) + suffix
     }
 
     /// The modify of a reset: REPLACE `unicodePwd` (and `pwdLastSet` when configured), so the reset and
@@ -167,6 +195,7 @@ struct ActiveDirectoryDialect: DirectoryDialect {
     func missingRight(for action: DirectoryAction) -> String {
         switch action {
         case .setActive: return "enable or disable this account (write access to userAccountControl)"
+        case .setProfile: return "write the mapped profile attributes (Write Property on them)"
         case .create: return "create accounts in the configured OU (Create User objects)"
         case .read, .setPassword: return "reset this user's password (the Reset Password right)"
         }

@@ -4,7 +4,7 @@ import Secrets
 
 /// What pwsync was doing when the directory refused, so a refusal names the right permission.
 public enum DirectoryAction: Sendable {
-    case read, setPassword, setActive, create
+    case read, setPassword, setActive, create, setProfile
 }
 
 /// Pooled, bound connections to one directory, as a dialect uses them for its writes.
@@ -30,8 +30,11 @@ protocol DirectoryDialect: Sendable {
     func idFilter(_ id: String) -> String?
     /// Reads a user, including whether the account may log in; nil when the entry is not one.
     func user(from entry: LDAPEntry) -> DirectoryUser?
-    /// The DN and attributes of a new account, its password included.
-    func addRequest(_ new: NewUser, password: Secret, base: String) throws(DirectoryFailure) -> (dn: String, attributes: [LDAPModification])
+    /// The attributes SCIM `userName` is matched against, in order.
+    var userNameAttributes: [String] { get }
+    /// The DN and attributes of a new account, its password included. `attempt` counts names
+    /// already taken (0 first); nil when the dialect has no further name to try.
+    func addRequest(_ new: NewUser, password: Secret, base: String, attempt: Int) throws(DirectoryFailure) -> (dn: String, attributes: [LDAPModification])?
     /// A refusal this dialect explains better than the generic mapping; nil = not one of its own.
     func failure(for error: LDAPError, code: Int32) -> DirectoryFailure?
     /// The right the service account lacks when the directory answers insufficientAccessRights.
@@ -45,6 +48,17 @@ protocol DirectoryDialect: Sendable {
 
 extension DirectoryDialect {
     func finishCreate(_ new: NewUser, dn: String, in session: some LDAPSession) async throws(DirectoryFailure) {}
+
+    /// A user's userName: the first of the configured attributes it has.
+    func userName(in e: LDAPEntry) -> String? {
+        userNameAttributes.lazy.compactMap { e.string($0) }.first
+    }
+
+    /// `attrs` without repeats (attribute names are case-insensitive), in order.
+    static func unique(_ attrs: [String]) -> [String] {
+        var seen = Set<String>()
+        return attrs.filter { seen.insert($0.lowercased()).inserted }
+    }
 
     /// The `attr` entries of an add, skipping empty values.
     static func attr(_ name: String, _ value: String?) -> [LDAPModification] {

@@ -14,6 +14,12 @@ public final class LDAPDirectory: Directory, LDAPSession {
     let rootDSE = RootDSECache()
 
     public var idAttribute: String { dialect.idAttribute }
+    public var profileAttributes: Set<String> { Set(configuration.profileMapping.keys) }
+    /// What every user search reads: the dialect's attributes and the mapped profile attributes.
+    var userAttributes: [String] {
+        var seen = Set(dialect.userAttributes.map { $0.lowercased() })
+        return dialect.userAttributes + configuration.profileMapping.values.sorted().filter { seen.insert($0.lowercased()).inserted }
+    }
     public var searchBase: String { configuration.userBase }
     public var creationBase: String? { configuration.creationBase }
 
@@ -29,9 +35,9 @@ public final class LDAPDirectory: Directory, LDAPSession {
     static func dialect(for configuration: LDAPDirectoryConfiguration) -> any DirectoryDialect {
         switch configuration.kind {
         case .activeDirectory:
-            return ActiveDirectoryDialect(userNameAttribute: configuration.userNameAttribute, options: configuration.activeDirectory)
+            return ActiveDirectoryDialect(userNameAttributes: configuration.userNameAttributes, options: configuration.activeDirectory)
         case .openLDAP:
-            return OpenLDAPDialect(userNameAttribute: configuration.userNameAttribute)
+            return OpenLDAPDialect(userNameAttributes: configuration.userNameAttributes)
         }
     }
 
@@ -76,22 +82,60 @@ public final class LDAPDirectory: Directory, LDAPSession {
         if let filter, Self.hasControlCharacters(filter) { return [] }
         let ldapFilter = "(&\(dialect.userObjectFilter)\(filter.map(render) ?? ""))"
         let base = configuration.userBase
-        let attrs = dialect.userAttributes
+        let attrs = userAttributes
         let entries = try await run { c in
             try await c.search(base: base, scope: .subtree, filter: ldapFilter, attributes: attrs)
         }
-        return entries.compactMap(dialect.user(from:)).sorted { $0.dn.lowercased() < $1.dn.lowercased() }
+        if case .equals(.userName, let name)? = filter { try requireOneOwner(of: name, entries) }
+        return entries.compactMap(user(from:)).sorted { $0.dn.lowercased() < $1.dn.lowercased() }
+    }
+
+    /// A userName that two entries answer to (one by each attribute, say a UPN and another
+    /// account's sAMAccountName) names no one for sure: refuse rather than guess.
+    func requireOneOwner(of name: String, _ entries: [LDAPEntry]) throws(DirectoryFailure) {
+        guard entries.count > 1 else { return }
+        let owners = entries.prefix(2).map { e -> String in
+            let by = configuration.userNameAttributes.first { e.string($0)?.lowercased() == name.lowercased() } ?? "userName"
+            return "\(e.dn) (by \(by))"
+        }
+        throw DirectoryFailure(.ambiguousUser,
+                               "userName '\(name)' matches more than one directory entry: \(owners.joined(separator: " and ")). Make it unique in the directory, or narrow directory.user_name_attribute.")
+    }
+
+    /// A user from an entry: the dialect's reading plus the mapped profile values.
+    func user(from e: LDAPEntry) -> DirectoryUser? {
+        guard var u = dialect.user(from: e) else { return nil }
+        for (path, attr) in configuration.profileMapping {
+            if let v = e.string(attr) { u.profile[path] = v }
+        }
+        return u
+    }
+
+    public func updateProfile(_ values: [String: String?], of user: DirectoryUser) async throws(DirectoryFailure) -> [String] {
+        var byAttribute: [String: LDAPModification] = [:]
+        for (path, value) in values.sorted(by: { $0.key < $1.key }) {
+            guard let attr = configuration.profileMapping[path] else { continue }
+            let new = value.flatMap { $0.isEmpty ? nil : $0 }
+            if new == user.profile[path] { continue }
+            // REPLACE with no value removes the attribute, and is no error when it is absent.
+            byAttribute[attr.lowercased()] = LDAPModification(.replace, attr, new.map { [.string($0)] } ?? [])
+        }
+        let mods = byAttribute.values.sorted { $0.attribute < $1.attribute }
+        guard !mods.isEmpty else { return [] }
+        let dn = user.dn
+        try await run(.setProfile) { c in try await c.modify(dn: dn, mods) }
+        return mods.map(\.attribute)
     }
 
     public func user(id: String) async throws(DirectoryFailure) -> DirectoryUser? {
         guard let idFilter = dialect.idFilter(id) else { return nil }
         let base = configuration.userBase
-        let attrs = dialect.userAttributes
+        let attrs = userAttributes
         let filter = "(&\(dialect.userObjectFilter)\(idFilter))"
         let entries = try await run { c in
             try await c.search(base: base, scope: .subtree, filter: filter, attributes: attrs, sizeLimit: 2)
         }
-        let users = entries.compactMap(dialect.user(from:))
+        let users = entries.compactMap(user(from:))
         guard users.count <= 1 else { throw DirectoryFailure(.ambiguousUser, "More than one directory entry has this id.") }
         return users.first
     }
@@ -114,8 +158,22 @@ public final class LDAPDirectory: Directory, LDAPSession {
         guard let base = configuration.creationBase else {
             throw DirectoryFailure(.directoryError, "Account creation is not configured.")
         }
-        let (dn, attributes) = try dialect.addRequest(new, password: password, base: base)
-        try await run(.create) { c in try await c.add(dn: dn, attributes) }
+        var attempt = 0
+        var added = ""
+        while true {
+            guard let (candidate, attributes) = try dialect.addRequest(new, password: password, base: base, attempt: attempt) else {
+                throw DirectoryFailure(.alreadyExists,
+                                       "Every account name pwsync tried for '\(new.userName)' is taken in the directory (\(attempt) tried).")
+            }
+            do {
+                try await run(.create) { c in try await c.add(dn: candidate, attributes) }
+                added = candidate
+                break
+            } catch where error.reason == .alreadyExists {
+                attempt += 1  // a name (sAMAccountName or CN) taken by another account: the next one
+            }
+        }
+        let dn = added
         do {
             try await dialect.finishCreate(new, dn: dn, in: self)
         } catch {
@@ -131,13 +189,13 @@ public final class LDAPDirectory: Directory, LDAPSession {
 
     /// One entry by DN, as a user (nil when it is gone or not a user).
     func entry(dn: String) async throws(DirectoryFailure) -> DirectoryUser? {
-        let attrs = dialect.userAttributes
+        let attrs = userAttributes
         let filter = "(&\(dialect.userObjectFilter))"
         do {
             let entries = try await run { c in
                 try await c.search(base: dn, scope: .base, filter: filter, attributes: attrs)
             }
-            return entries.compactMap(dialect.user(from:)).first
+            return entries.compactMap(user(from:)).first
         } catch let f where f.resultCode == 32 {
             return nil
         }
@@ -156,7 +214,7 @@ public final class LDAPDirectory: Directory, LDAPSession {
         switch a {
         case .id: return dialect.idAttribute
         case .displayName: return "displayName"
-        case .userName: return configuration.userNameAttribute
+        case .userName: return configuration.userNameAttributes.first ?? "uid"
         case .email: return "mail"
         case .givenName: return "givenName"
         case .familyName: return "sn"
@@ -168,6 +226,8 @@ public final class LDAPDirectory: Directory, LDAPSession {
         switch f {
         // An id that is not a UUID matches nothing, without being sent as a raw value.
         case .equals(.id, let v): return dialect.idFilter(v) ?? "(!(objectClass=*))"
+        case .equals(.userName, let v) where configuration.userNameAttributes.count > 1:
+            return "(|" + configuration.userNameAttributes.map { "(\($0)=\(LDAPFilter.escape(v)))" }.joined() + ")"
         case .equals(let a, let v): return "(\(ldapAttribute(a))=\(LDAPFilter.escape(v)))"
         case .and(let fs): return "(&" + fs.map(render).joined() + ")"
         case .or(let fs): return "(|" + fs.map(render).joined() + ")"

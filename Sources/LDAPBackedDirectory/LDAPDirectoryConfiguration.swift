@@ -10,22 +10,26 @@ public struct LDAPDirectoryConfiguration: Sendable {
     public var bindDN: String
     public var bindPassword: Secret
     public var userBase: String
-    /// The LDAP attribute SCIM `userName` maps to (`sAMAccountName`, `userPrincipalName`, `uid`, `mail`).
-    public var userNameAttribute: String
+    /// The LDAP attributes SCIM `userName` maps to, matched in order (`userPrincipalName`,
+    /// `sAMAccountName`, `uid`, `mail`); a user's userName is the first one it has.
+    public var userNameAttributes: [String]
+    /// Profile values written to the directory: canonical SCIM path → LDAP attribute. Empty = off.
+    public var profileMapping: [String: String]
     public var poolSize: Int
     public var activeDirectory: ActiveDirectoryOptions
     /// The OU new accounts are created in; nil = pwsync never creates accounts.
     public var creationBase: String?
 
     public init(kind: DirectoryKind, servers: [LDAPConnectionOptions], bindDN: String, bindPassword: Secret,
-                userBase: String, userNameAttribute: String, poolSize: Int = 4,
-                activeDirectory: ActiveDirectoryOptions = .init(), creationBase: String? = nil) {
+                userBase: String, userNameAttributes: [String], poolSize: Int = 4,
+                activeDirectory: ActiveDirectoryOptions = .init(), creationBase: String? = nil, profileMapping: [String: String] = [:]) {
         self.kind = kind
         self.servers = servers
         self.bindDN = bindDN
         self.bindPassword = bindPassword
         self.userBase = userBase
-        self.userNameAttribute = userNameAttribute
+        self.userNameAttributes = userNameAttributes
+        self.profileMapping = profileMapping
         self.poolSize = poolSize
         self.activeDirectory = activeDirectory
         self.creationBase = creationBase

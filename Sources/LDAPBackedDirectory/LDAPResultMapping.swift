@@ -35,6 +35,12 @@ enum LDAPResultMapping {
             default:
                 break
             }
+            // Attribute values the directory will not take: a profile problem, not a password one.
+            if action == .setProfile, [16, 17, 19, 21, 65, 69].contains(code) {
+                return .init(.invalidAttribute,
+                             "Directory refused the profile change: \(error.resultName) (LDAP rc \(code)). Check the attribute mapping in [provisioning.attributes] and the value sent.",
+                             resultCode: rc)
+            }
             if let own = dialect.failure(for: error, code: code) { return own }
             switch code {
             case 13, 8:

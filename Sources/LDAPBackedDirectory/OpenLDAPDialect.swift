@@ -10,11 +10,14 @@ struct OpenLDAPDialect: DirectoryDialect {
     /// ppolicy's "locked until an administrator unlocks it" value.
     static let permanentLock = "000001010000Z"
 
-    let userNameAttribute: String
+    let userNameAttributes: [String]
 
     var idAttribute: String { "entryUUID" }
     var userObjectFilter: String { "(objectClass=inetOrgPerson)" }
-    var userAttributes: [String] { [userNameAttribute, "givenName", "sn", "displayName", "mail", "entryUUID", "cn", "pwdAccountLockedTime"] }
+    var userAttributes: [String] {
+        Self.unique(userNameAttributes + ["givenName", "sn", "displayName", "mail", "entryUUID", "cn", "pwdAccountLockedTime",
+                                          "pwdChangedTime", "createTimestamp", "modifyTimestamp"])
+    }
 
     func idFilter(_ id: String) -> String? {
         guard let bytes = ObjectGUID.parseUUID(id) else { return nil }
@@ -22,14 +25,20 @@ struct OpenLDAPDialect: DirectoryDialect {
     }
 
     func user(from e: LDAPEntry) -> DirectoryUser? {
-        guard let userName = e.string(userNameAttribute), let id = e.string("entryUUID")?.lowercased() else { return nil }
+        guard let userName = userName(in: e), let id = e.string("entryUUID")?.lowercased() else { return nil }
         return DirectoryUser(id: id, dn: e.dn, userName: userName, givenName: e.string("givenName"),
                              familyName: e.string("sn"), displayName: e.string("displayName") ?? e.string("cn"),
-                             email: e.string("mail"), active: e.first("pwdAccountLockedTime") == nil)
+                             email: e.string("mail"), active: e.first("pwdAccountLockedTime") == nil,
+                             passwordChanged: e.string("pwdChangedTime"),
+                             created: e.string("createTimestamp").flatMap(GeneralizedTime.rfc3339),
+                             lastModified: e.string("modifyTimestamp").flatMap(GeneralizedTime.rfc3339))
     }
 
-    func addRequest(_ new: NewUser, password: Secret, base: String) throws(DirectoryFailure) -> (dn: String, attributes: [LDAPModification]) {
+    /// The RDN is the userName itself, so a taken name is a taken userName: no second choice.
+    func addRequest(_ new: NewUser, password: Secret, base: String, attempt: Int) throws(DirectoryFailure) -> (dn: String, attributes: [LDAPModification])? {
         guard password.isValidUTF8 else { throw DirectoryFailure(.invalidPassword, "The password is not valid UTF-8 text.") }
+        guard attempt == 0 else { return nil }
+        let userNameAttribute = userNameAttributes.first ?? "uid"
         let name = new.userName
         let localPart = name.split(separator: "@", maxSplits: 1).first.map(String.init) ?? name
         let dn = "\(userNameAttribute)=\(LDAPDN.escapeValue(name)),\(base)"
@@ -52,8 +61,19 @@ struct OpenLDAPDialect: DirectoryDialect {
         try await session.run(.setPassword) { c in
             try await c.passwordModify(userDN: dn, newPassword: password, controls: [.passwordPolicyRequest])
         }
+        // ppolicy clears pwdAccountLockedTime when the password changes: a disabled account must
+        // not come back to life because a password was pushed, so it is locked again at once.
+        if !user.active {
+            do {
+                try await setActive(false, dn: dn, in: session)
+            } catch {
+                throw DirectoryFailure(.directoryError,
+                                       "The password was set, but the disabled account could not be locked again (\(error.reason.rawValue)); lock it by hand (pwdAccountLockedTime) and check pwsync's rights.",
+                                       resultCode: error.resultCode)
+            }
+        }
         // ppolicy applies history to every write by a non-manage account.
-        return PasswordWriteReport(historyEnforced: true)
+        return PasswordWriteReport(historyEnforced: true, keptDisabled: !user.active)
     }
 
     /// The modification that locks (or unlocks) an account.
@@ -92,6 +112,7 @@ struct OpenLDAPDialect: DirectoryDialect {
     func missingRight(for action: DirectoryAction) -> String {
         switch action {
         case .setActive: return "enable or disable this account (write access to pwdAccountLockedTime)"
+        case .setProfile: return "write the mapped profile attributes"
         case .create: return "create accounts in the configured OU (write access to the OU's children and the new entry's attributes)"
         case .read, .setPassword: return "reset this user's password (write access to userPassword)"
         }

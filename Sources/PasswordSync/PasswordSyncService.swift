@@ -24,6 +24,12 @@ public final class PasswordSyncService: Sendable {
         self.logger = logger
     }
 
+    /// What this configuration lets pwsync do, for the discovery endpoints.
+    public var capabilities: Discovery.Capabilities {
+        Discovery.Capabilities(createUsers: directory.creationBase != nil, disableAccounts: policy.disableAccounts,
+                               profileAttributes: directory.profileAttributes)
+    }
+
     // MARK: Reads
 
     public func listUsers(filter: SCIMFilter?, page: Pagination) async throws(SyncError) -> ListResponse {
@@ -42,7 +48,8 @@ public final class PasswordSyncService: Sendable {
     /// One directory write with its audit trail: `push_received` first (if that cannot be written,
     /// nothing is written), then `applied`, `rejected` or `deferred`.
     func audited<T: Sendable>(_ template: AuditEvent, started: ContinuousClock.Instant,
-                              _ write: () async throws(DirectoryFailure) -> (T, PasswordWriteReport?)) async throws(SyncError) -> T {
+                              _ write: () async throws(DirectoryFailure) -> (T, PasswordWriteReport?),
+                              report annotate: (inout AuditEvent, T, PasswordWriteReport?) -> Void = { _, _, _ in }) async throws(SyncError) -> T {
         var event = template
         event.event = .pushReceived
         do {
@@ -58,6 +65,7 @@ public final class PasswordSyncService: Sendable {
             event.outcome = .success
             event.resultCode = 0
             event.historyEnforced = report?.historyEnforced
+            annotate(&event, value, report)
             event.latencyMs = Self.ms(since: started)
             await recordAfterWrite(event)
             logger.info("directory updated", metadata: ["request_id": "\(event.requestID ?? "")", "user": "\(event.userName ?? "")",
@@ -115,7 +123,8 @@ public final class PasswordSyncService: Sendable {
 
     static func resource(_ u: DirectoryUser) -> UserResource {
         UserResource(id: u.id, userName: u.userName, active: u.active, givenName: u.givenName,
-                     familyName: u.familyName, displayName: u.displayName, email: u.email)
+                     familyName: u.familyName, displayName: u.displayName, email: u.email, profile: u.profile,
+                     created: u.created, lastModified: u.lastModified)
     }
 
     static func ms(since start: ContinuousClock.Instant) -> Int {

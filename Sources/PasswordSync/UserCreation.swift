@@ -37,13 +37,16 @@ extension PasswordSyncService {
         template.dn = base
         template.form = doc.password == nil ? nil : .postPlaceholder
         let created = try await locks.withLock("create:" + doc.userName.lowercased()) { () async throws(SyncError) -> DirectoryUser in
-            if let placeholder = doc.password, policy.placeholder == .apply {
+            if let placeholder = doc.password, policy.placeholder == .apply, !placeholder.containsControlCharacter {
                 var event = template
                 event.mode = .sync
                 event.placeholder = .applied
                 do throws(SyncError) {
                     return try await audited(event, started: started) { () async throws(DirectoryFailure) in
                         (try await directory.createUser(new, password: placeholder), nil)
+                    } report: { event, user, _ in
+                        event.dn = user.dn
+                        event.accountName = user.accountName
                     }
                 } catch where error.isRefusedValue {
                     // Never fail a create because Okta's placeholder is weak: fall through to random.
@@ -57,6 +60,9 @@ extension PasswordSyncService {
             let random = generator.generate()
             return try await audited(event, started: started) { () async throws(DirectoryFailure) in
                 (try await directory.createUser(new, password: random), nil)
+            } report: { event, user, _ in
+                event.dn = user.dn
+                event.accountName = user.accountName
             }
         }
         return Self.resource(created)

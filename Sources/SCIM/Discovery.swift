@@ -8,7 +8,34 @@ public enum Discovery {
     public static let schemaSchema = "urn:ietf:params:scim:schemas:core:2.0:Schema"
     public static let oktaProviderConfig = "urn:okta:schemas:scim:providerconfig:1.0"
 
-    public static func serviceProviderConfig(_ version: SCIMVersion, basePath: String, basicAuth: Bool) -> Data {
+    /// What this configuration lets pwsync do, so discovery never claims more.
+    public struct Capabilities: Sendable, Equatable {
+        public var createUsers: Bool
+        public var disableAccounts: Bool
+        /// Profile attributes written to the directory (canonical paths); empty = profile push off.
+        public var profileAttributes: Set<String>
+        public var basicAuth: Bool
+
+        public init(createUsers: Bool = false, disableAccounts: Bool = true, profileAttributes: Set<String> = [], basicAuth: Bool = false) {
+            self.createUsers = createUsers
+            self.disableAccounts = disableAccounts
+            self.profileAttributes = profileAttributes
+            self.basicAuth = basicAuth
+        }
+
+        /// Okta's 1.1 `userManagementCapabilities`.
+        var oktaCapabilities: [String] {
+            var c: [String] = []
+            if createUsers { c.append("PUSH_NEW_USERS") }
+            c.append("PUSH_PASSWORD_UPDATES")
+            if !profileAttributes.isEmpty { c.append("PUSH_PROFILE_UPDATES") }
+            if disableAccounts { c += ["PUSH_USER_DEACTIVATION", "REACTIVATE_USERS"] }
+            return c
+        }
+    }
+
+    public static func serviceProviderConfig(_ version: SCIMVersion, basePath: String, capabilities: Capabilities) -> Data {
+        let basicAuth = capabilities.basicAuth
         var schemes: [[String: Any]] = [[
             "type": "oauthbearertoken", "name": "OAuth Bearer Token",
             "description": "A static bearer token (Authorization: Bearer <token>), stored by pwsync as a salted hash.",
@@ -33,9 +60,7 @@ public enum Discovery {
             o["meta"] = ["resourceType": "ServiceProviderConfig", "location": "\(basePath)/ServiceProviderConfig"]
         case .v1:
             o["schemas"] = [SCIMSchema.userV1, oktaProviderConfig]
-            o[oktaProviderConfig] = ["userManagementCapabilities": [
-                "PUSH_NEW_USERS", "PUSH_PASSWORD_UPDATES", "PUSH_PROFILE_UPDATES", "PUSH_USER_DEACTIVATION", "REACTIVATE_USERS",
-            ]]
+            o[oktaProviderConfig] = ["userManagementCapabilities": capabilities.oktaCapabilities]
         }
         return JSON.encode(o)
     }
@@ -83,25 +108,31 @@ public enum Discovery {
         return a
     }
 
-    static func userSchema(_ version: SCIMVersion, basePath: String) -> [String: Any] {
+    static func userSchema(_ version: SCIMVersion, basePath: String, capabilities: Capabilities) -> [String: Any] {
         let id = version == .v2 ? SCIMSchema.user : SCIMSchema.userV1
+        // Profile attributes pwsync does not write are read-only here: a PUT carrying them changes nothing.
+        func mutability(_ paths: String...) -> String {
+            paths.contains(where: capabilities.profileAttributes.contains) ? "readWrite" : "readOnly"
+        }
         return [
             "schemas": [version == .v2 ? schemaSchema : SCIMSchema.userV1],
             "id": id, "name": "User", "description": "A directory user account",
             "attributes": [
                 attribute("userName", required: true, uniqueness: "server",
                           description: "The account name: the directory attribute pwsync is configured to match."),
-                attribute("name", type: "complex", description: "The user's name.", sub: [
-                    attribute("givenName", description: "Given name (directory givenName)."),
-                    attribute("familyName", description: "Family name (directory sn)."),
+                attribute("name", type: "complex", mutability: mutability("name.givenname", "name.familyname"), description: "The user's name.", sub: [
+                    attribute("givenName", mutability: mutability("name.givenname"), description: "Given name (directory givenName)."),
+                    attribute("familyName", mutability: mutability("name.familyname"), description: "Family name (directory sn)."),
                 ]),
-                attribute("displayName", description: "Display name."),
-                attribute("emails", type: "complex", multiValued: true, description: "E-mail address (directory mail).", sub: [
+                attribute("displayName", mutability: mutability("displayname"), description: "Display name."),
+                attribute("emails", type: "complex", mutability: mutability("emails[primary].value", "emails[type eq \"work\"].value"), multiValued: true,
+                          description: "E-mail address (directory mail).", sub: [
                     attribute("value", description: "The address."),
                     attribute("type", description: "Always 'work'."),
                     attribute("primary", type: "boolean", description: "Always true."),
                 ]),
-                attribute("active", type: "boolean", description: "False when the account is disabled (AD) or locked (OpenLDAP)."),
+                attribute("active", type: "boolean", mutability: capabilities.disableAccounts ? "readWrite" : "readOnly",
+                          description: "False when the account is disabled (AD) or locked (OpenLDAP)."),
                 attribute("password", mutability: "writeOnly", returned: "never",
                           description: "Written to the directory; never stored by pwsync and never returned."),
             ],
@@ -118,14 +149,19 @@ public enum Discovery {
         ]
     }
 
-    public static func schemas(_ version: SCIMVersion, basePath: String) -> Data {
-        list([userSchema(version, basePath: basePath), groupSchema(version, basePath: basePath)], version)
+    /// 2.0 lists the User and Group schemas; 1.1 has no Group schema of its own, so only User.
+    public static func schemas(_ version: SCIMVersion, basePath: String, capabilities: Capabilities) -> Data {
+        let user = userSchema(version, basePath: basePath, capabilities: capabilities)
+        switch version {
+        case .v2: return list([user, groupSchema(version, basePath: basePath)], version)
+        case .v1: return JSON.encode(["schemas": [SCIMSchema.listResponseV1], "totalResults": 1, "startIndex": 1, "itemsPerPage": 1, "Resources": [user]])
+        }
     }
 
-    public static func schema(_ id: String, _ version: SCIMVersion, basePath: String) -> Data? {
-        let user = userSchema(version, basePath: basePath)
+    public static func schema(_ id: String, _ version: SCIMVersion, basePath: String, capabilities: Capabilities) -> Data? {
+        let user = userSchema(version, basePath: basePath, capabilities: capabilities)
         if id.lowercased() == (user["id"] as? String)?.lowercased() { return JSON.encode(user) }
-        if id.lowercased() == SCIMSchema.group.lowercased() { return JSON.encode(groupSchema(version, basePath: basePath)) }
+        if version == .v2, id.lowercased() == SCIMSchema.group.lowercased() { return JSON.encode(groupSchema(version, basePath: basePath)) }
         return nil
     }
 

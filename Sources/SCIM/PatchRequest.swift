@@ -35,7 +35,8 @@ public enum PatchRequest {
             if verb == "remove" {
                 if let path, isPassword(path) { throw .invalidValue("A password cannot be removed, only replaced.") }
                 if let path, isActive(path) { throw .invalidValue("\"active\" cannot be removed; set it to true or false.") }
-                continue  // removing profile attributes pwsync does not manage: nothing to do.
+                if let path { change.profile.merge(ProfilePath.values(at: path, .null)) { $1 } }
+                continue
             }
             guard let value = op.value("value") else { throw .invalidSyntax("Operation \(n + 1) has no \"value\".") }
             if let path {
@@ -44,6 +45,8 @@ public enum PatchRequest {
                     change.form = .patchPath
                 } else if isActive(path) {
                     change.active = try active(value)
+                } else {
+                    change.profile.merge(ProfilePath.values(at: path, value)) { $1 }
                 }
             } else {
                 guard let object = value.object else {
@@ -57,6 +60,7 @@ public enum PatchRequest {
                         change.active = try active(v)
                     }
                 }
+                change.profile.merge(ProfilePath.flatten(object)) { $1 }
             }
         }
         return change
@@ -78,6 +82,7 @@ public enum PatchRequest {
         }
         if let p = root.value("password") { change.password = try password(p) }
         if let a = root.value("active") { change.active = try active(a) }
+        change.profile = ProfilePath.flatten(root)
         return change
     }
 

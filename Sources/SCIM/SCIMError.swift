@@ -40,7 +40,8 @@ public struct SCIMError: Error, Sendable, Equatable, CustomStringConvertible {
             if let scimType { o["scimType"] = scimType }
             object = o
         case .v1:
-            object = ["Errors": [["description": detail, "code": status]]]
+            // Okta's 1.1 SPEC test reads a top-level `detail` (a required step) besides the 1.1 array.
+            object = ["Errors": [["description": detail, "code": status]], "detail": detail, "status": String(status)]
         }
         return JSON.encode(object)
     }
@@ -64,6 +65,7 @@ public enum SCIMSchema {
     public static let patchOp = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
     public static let error = "urn:ietf:params:scim:api:messages:2.0:Error"
     public static let userV1 = "urn:scim:schemas:core:1.0"
+    public static let listResponseV1 = "urn:scim:schemas:core:1.0:ListResponse"
     public static let group = "urn:ietf:params:scim:schemas:core:2.0:Group"
 }
 

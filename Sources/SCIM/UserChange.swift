@@ -1,16 +1,19 @@
 import Secrets
 
-/// What a SCIM write asks of pwsync, reduced to what pwsync manages. Profile attributes other than
-/// these are the directory's business and are not written.
+/// What a SCIM write asks of pwsync: the password, the account state, and profile values (written
+/// only where the admin mapped them to directory attributes).
 public struct UserChange: Sendable {
     public var password: Secret?
     public var active: Bool?
     public var form: PushForm
+    /// Profile values by canonical path (`ProfilePath`); nil = cleared.
+    public var profile: [String: String?]
 
-    public init(password: Secret? = nil, active: Bool? = nil, form: PushForm) {
+    public init(password: Secret? = nil, active: Bool? = nil, form: PushForm, profile: [String: String?] = [:]) {
         self.password = password
         self.active = active
         self.form = form
+        self.profile = profile
     }
 }
 

@@ -14,6 +14,8 @@ public struct UserDocument: Sendable {
     public var active: Bool?
     /// Absent means "leave the password alone"; a PUT never clears a password.
     public var password: Secret?
+    /// Every profile value in the document, by canonical path.
+    public var profile: [String: String?] = [:]
 
     /// Parses and checks the body. An empty `password` is an error except on POST, where Okta's
     /// meaningless placeholder may be anything and is treated as absent.
@@ -50,6 +52,7 @@ public struct UserDocument: Sendable {
             doc.email = primary ?? first
         }
         if let a = root.value("active") { doc.active = try PatchRequest.active(a) }
+        doc.profile = ProfilePath.flatten(root)
         if let p = root.value("password") {
             if emptyPasswordIsAbsent, p.string == "" || p == .null {
                 doc.password = nil
@@ -61,7 +64,7 @@ public struct UserDocument: Sendable {
     }
 
     /// What a PUT asks pwsync to change.
-    public var change: UserChange { UserChange(password: password, active: active, form: .put) }
+    public var change: UserChange { UserChange(password: password, active: active, form: .put, profile: profile) }
 }
 
 extension Dictionary where Key == String, Value == JSONValue {

@@ -1,5 +1,25 @@
 import Foundation
 
+/// Where and how a response is rendered: the dialect, the absolute base URL for `meta.location`,
+/// and the attributes the client asked for.
+public struct ResponseContext: Sendable {
+    public var version: SCIMVersion
+    /// `https://host[:port]`, from `[server] public_url` or the request's Host; nil = relative.
+    public var origin: String?
+    /// `/scim/v2` or `/scim/v1`.
+    public var basePath: String
+    public var selection: AttributeSelection
+
+    public init(version: SCIMVersion, origin: String? = nil, basePath: String, selection: AttributeSelection = .all) {
+        self.version = version
+        self.origin = origin
+        self.basePath = basePath
+        self.selection = selection
+    }
+
+    public var baseURL: String { (origin ?? "") + basePath }
+}
+
 /// A User as returned to SCIM clients. There is deliberately no password field: RFC 7643 makes it
 /// `returned: never`, and whatever a GET returns comes back in Okta's next PUT.
 public struct UserResource: Sendable, Equatable {
@@ -10,9 +30,15 @@ public struct UserResource: Sendable, Equatable {
     public var familyName: String?
     public var displayName: String?
     public var email: String?
+    /// Mapped profile values by canonical path (`ProfilePath`).
+    public var profile: [String: String]
+    /// RFC 3339 times from the directory.
+    public var created: String?
+    public var lastModified: String?
 
     public init(id: String, userName: String, active: Bool, givenName: String? = nil, familyName: String? = nil,
-                displayName: String? = nil, email: String? = nil) {
+                displayName: String? = nil, email: String? = nil, profile: [String: String] = [:],
+                created: String? = nil, lastModified: String? = nil) {
         self.id = id
         self.userName = userName
         self.active = active
@@ -20,11 +46,17 @@ public struct UserResource: Sendable, Equatable {
         self.familyName = familyName
         self.displayName = displayName
         self.email = email
+        self.profile = profile
+        self.created = created
+        self.lastModified = lastModified
     }
 
-    public func jsonObject(_ version: SCIMVersion, basePath: String) -> [String: Any] {
+    /// Paths the fixed fields already render.
+    static let fixedPaths: Set<String> = ["name.givenname", "name.familyname", "displayname", "emails[type eq \"work\"].value", "emails[primary].value"]
+
+    public func jsonObject(_ ctx: ResponseContext) -> [String: Any] {
         var o: [String: Any] = [
-            "schemas": [version == .v2 ? SCIMSchema.user : SCIMSchema.userV1],
+            "schemas": [ctx.version == .v2 ? SCIMSchema.user : SCIMSchema.userV1],
             "id": id,
             "userName": userName,
             "active": active,
@@ -35,12 +67,18 @@ public struct UserResource: Sendable, Equatable {
         if !name.isEmpty { o["name"] = name }
         if let displayName { o["displayName"] = displayName }
         if let email { o["emails"] = [["value": email, "type": "work", "primary": true]] }
-        o["meta"] = ["resourceType": "User", "location": "\(basePath)/Users/\(id)"]
-        return o
+        for (path, value) in profile.sorted(by: { $0.key < $1.key }) where !Self.fixedPaths.contains(path) {
+            ProfilePath.render(path, value, into: &o, names: ProfilePath.spellings)
+        }
+        var meta: [String: Any] = ["resourceType": "User", "location": "\(ctx.baseURL)/Users/\(id)"]
+        if let created { meta["created"] = created }
+        if let lastModified { meta["lastModified"] = lastModified }
+        o["meta"] = meta
+        return ctx.selection.apply(o)
     }
 
-    public func body(_ version: SCIMVersion, basePath: String) -> Data {
-        JSON.encode(jsonObject(version, basePath: basePath))
+    public func body(_ ctx: ResponseContext) -> Data {
+        JSON.encode(jsonObject(ctx))
     }
 }
 
@@ -56,13 +94,13 @@ public struct ListResponse: Sendable {
         self.resources = resources
     }
 
-    public func body(_ version: SCIMVersion, basePath: String) -> Data {
+    public func body(_ ctx: ResponseContext) -> Data {
         JSON.encode([
-            "schemas": [version == .v2 ? SCIMSchema.listResponse : SCIMSchema.userV1],
+            "schemas": [ctx.version == .v2 ? SCIMSchema.listResponse : SCIMSchema.userV1],
             "totalResults": totalResults,
             "startIndex": startIndex,
             "itemsPerPage": resources.count,
-            "Resources": resources.map { $0.jsonObject(version, basePath: basePath) },
+            "Resources": resources.map { $0.jsonObject(ctx) },
         ])
     }
 }

@@ -70,6 +70,18 @@ public final class Secret: @unchecked Sendable {
     }
 
     /// True when the bytes are well-formed UTF-8 (what a directory can store as a password).
+    /// True when the value holds a control character (C0, DEL or C1 in UTF-8): nothing anyone
+    /// can type at a login prompt, so never a password worth writing.
+    public var containsControlCharacter: Bool {
+        withUnsafeBytes { raw in
+            for (i, b) in raw.enumerated() {
+                if b < 0x20 || b == 0x7f { return true }
+                if b == 0xc2, i + 1 < raw.count, (0x80...0x9f).contains(raw[i + 1]) { return true }
+            }
+            return false
+        }
+    }
+
     public var isValidUTF8: Bool {
         withUnsafeBytes { raw in
             var it = raw.bindMemory(to: UInt8.self).makeIterator()

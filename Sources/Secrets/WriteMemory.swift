@@ -8,7 +8,7 @@ import Crypto
 /// against guesses.
 public actor WriteMemory {
     private let key = SymmetricKey(size: .bits256)
-    private var last: [String: [UInt8]] = [:]
+    private var last: [String: (fingerprint: [UInt8], stamp: String?)] = [:]
     private let capacity: Int
 
     public init(capacity: Int = 100_000) { self.capacity = capacity }
@@ -20,19 +20,22 @@ public actor WriteMemory {
         return Array(mac.finalize())
     }
 
-    public func remember(_ password: Secret, for user: String) {
+    /// `stamp` is the directory's own record of the change just made (pwdLastSet, pwdChangedTime).
+    public func remember(_ password: Secret, for user: String, stamp: String?) {
         if last.count >= capacity { last.removeAll() }
-        last[user] = fingerprint(user, password)
+        last[user] = (fingerprint(user, password), stamp)
     }
 
     public func forget(_ user: String) { last[user] = nil }
 
-    /// True when `password` is what pwsync itself last wrote for `user` in this process.
-    public func isLastWritten(_ password: Secret, for user: String) -> Bool {
-        guard let known = last[user] else { return false }
+    /// True when `password` is what pwsync itself last wrote for `user` in this process, and the
+    /// directory's record of the last change is still the one seen right after that write (so no
+    /// one reset the password since). Without a stamp, nothing can be known: false.
+    public func isLastWritten(_ password: Secret, for user: String, stamp: String?) -> Bool {
+        guard let known = last[user], let stamp, known.stamp == stamp else { return false }
         let candidate = fingerprint(user, password)
         var diff: UInt8 = 0
-        for (a, b) in zip(known, candidate) { diff |= a ^ b }
+        for (a, b) in zip(known.fingerprint, candidate) { diff |= a ^ b }
         return diff == 0
     }
 }

@@ -17,21 +17,24 @@ public enum PwsyncServer {
         public var maxBodyBytes: Int
         /// Seconds in `Retry-After` on every 429.
         public var retryAfterSeconds: Int
+        /// The URL Okta uses (`https://host[:port]`), for absolute `meta.location`; nil = from Host.
+        public var publicURL: String?
 
         public init(host: String, port: Int, certificatePath: String, privateKeyPath: String, maxBodyBytes: Int,
-                    retryAfterSeconds: Int = 30) {
+                    retryAfterSeconds: Int = 30, publicURL: String? = nil) {
             self.host = host
             self.port = port
             self.certificatePath = certificatePath
             self.privateKeyPath = privateKeyPath
             self.maxBodyBytes = maxBodyBytes
             self.retryAfterSeconds = retryAfterSeconds
+            self.publicURL = publicURL
         }
     }
 
     /// The router alone: what tests drive without sockets.
     public static func router(service: PasswordSyncService, authenticator: Authenticator, audit: any AuditSink,
-                              maxBodyBytes: Int, retryAfterSeconds: Int = 30) -> Router<SCIMRequestContext> {
+                              maxBodyBytes: Int, retryAfterSeconds: Int = 30, publicURL: String? = nil) -> Router<SCIMRequestContext> {
         let router = Router(context: SCIMRequestContext.self)
         router.add(middleware: SCIMErrorMiddleware(mapping: SCIMErrorMapping(retryAfter: retryAfterSeconds)))
         router.add(middleware: BodyLimitMiddleware(maxBytes: maxBodyBytes))
@@ -39,7 +42,7 @@ public enum PwsyncServer {
         for version in [SCIMVersion.v2, .v1] {
             let scim = router.group(RouterPath("scim/\(version.rawValue)"))
                 .add(middleware: AuthMiddleware(authenticator: authenticator, audit: audit))
-            SCIMRoutes(service: service, version: version, basicAuth: authenticator.acceptsBasic)
+            SCIMRoutes(service: service, version: version, basicAuth: authenticator.acceptsBasic, publicURL: publicURL)
                 .register(scim)
         }
         return router
@@ -69,7 +72,7 @@ public enum PwsyncServer {
         let tls = try tlsConfiguration(certificatePath: options.certificatePath, privateKeyPath: options.privateKeyPath)
         return Application(
             router: router(service: service, authenticator: authenticator, audit: audit, maxBodyBytes: options.maxBodyBytes,
-                           retryAfterSeconds: options.retryAfterSeconds),
+                           retryAfterSeconds: options.retryAfterSeconds, publicURL: options.publicURL),
             server: try .tls(.http1(), tlsConfiguration: tls),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             services: services,

@@ -9,7 +9,29 @@ struct SCIMRoutes {
     let service: PasswordSyncService
     let version: SCIMVersion
     let basicAuth: Bool
+    /// `[server] public_url`; nil = locations are built from the request's Host.
+    let publicURL: String?
     var basePath: String { "/scim/\(version.rawValue)" }
+    var capabilities: Discovery.Capabilities {
+        var c = service.capabilities
+        c.basicAuth = basicAuth
+        return c
+    }
+
+    /// How to render this request's answer: absolute locations, and the attributes it asked for.
+    func rendering(_ request: Request, _ params: [String: String]? = nil) throws -> ResponseContext {
+        let params = try params ?? QueryString.parse(Substring(request.uri.query ?? ""))
+        return ResponseContext(version: version, origin: origin(request), basePath: basePath,
+                               selection: AttributeSelection(attributes: params["attributes"], excludedAttributes: params["excludedAttributes"]))
+    }
+
+    /// `https://` + the Host the client used, when it is a plain host[:port].
+    func origin(_ request: Request) -> String? {
+        if let publicURL { return publicURL }
+        guard let host = request.head.authority, !host.isEmpty, host.count <= 255,
+              host.allSatisfy({ $0.isLetter || $0.isNumber || ".-:[]".contains($0) }) else { return nil }
+        return "https://\(host)"
+    }
 
     func register(_ group: RouterGroup<SCIMRequestContext>) {
         group.get("Users", use: list)
@@ -38,7 +60,7 @@ struct SCIMRoutes {
         // Both spellings in both dialects: 2.0 names it singular, Okta's 1.1 agent plural.
         for path in ["ServiceProviderConfig", "ServiceProviderConfigs"] {
             group.get(RouterPath(path)) { _, _ in
-                Responses.json(Discovery.serviceProviderConfig(version, basePath: basePath, basicAuth: basicAuth), version)
+                Responses.json(Discovery.serviceProviderConfig(version, basePath: basePath, capabilities: capabilities), version)
             }
             notAllowed(group, path, allow: "GET", [.post, .put, .patch, .delete], detail: "This endpoint is read-only.")
         }
@@ -50,10 +72,10 @@ struct SCIMRoutes {
             }
             return Responses.json(body, version)
         }
-        group.get("Schemas") { _, _ in Responses.json(Discovery.schemas(version, basePath: basePath), version) }
+        group.get("Schemas") { _, _ in Responses.json(Discovery.schemas(version, basePath: basePath, capabilities: capabilities), version) }
         group.get("Schemas/:id") { _, context -> Response in
             let id = try context.parameters.require("id")
-            guard let body = Discovery.schema(id, version, basePath: basePath) else {
+            guard let body = Discovery.schema(id, version, basePath: basePath, capabilities: capabilities) else {
                 throw SCIMError.notFound("No schema '\(id)'.")
             }
             return Responses.json(body, version)
@@ -81,20 +103,20 @@ struct SCIMRoutes {
         let page = try Pagination(startIndex: params["startIndex"], count: params["count"])
         let filter = try params["filter"].map { f throws(SCIMError) in try SCIMFilter.parse(f) }
         let result = try await service.listUsers(filter: filter, page: page)
-        return Responses.json(result.body(version, basePath: basePath), version)
+        return Responses.json(result.body(try rendering(request, params)), version)
     }
 
     @Sendable func get(_ request: Request, context: SCIMRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let user = try await service.getUser(id: id)
-        return Responses.json(user.body(version, basePath: basePath), version)
+        return Responses.json(user.body(try rendering(request)), version)
     }
 
     @Sendable func patch(_ request: Request, context: SCIMRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let change = try PatchRequest.parse(try await readBody(request, context), version: version)
         let user = try await service.updateUser(id: id, change: change, request: info(context), operation: .patchUser)
-        return Responses.json(user.body(version, basePath: basePath), version)
+        return Responses.json(user.body(try rendering(request)), version)
     }
 
     @Sendable func put(_ request: Request, context: SCIMRequestContext) async throws -> Response {
@@ -104,14 +126,15 @@ struct SCIMRoutes {
             throw SCIMError.mutability("The body's \"id\" (\(bodyID)) differs from the id in the URL; ids cannot be changed.")
         }
         let user = try await service.updateUser(id: id, change: doc.change, request: info(context), operation: .replaceUser)
-        return Responses.json(user.body(version, basePath: basePath), version)
+        return Responses.json(user.body(try rendering(request)), version)
     }
 
     @Sendable func create(_ request: Request, context: SCIMRequestContext) async throws -> Response {
         let doc = try UserDocument.parse(try await readBody(request, context), version: version, emptyPasswordIsAbsent: true)
         let user = try await service.createUser(doc, request: info(context))
-        var response = Responses.json(user.body(version, basePath: basePath), status: .created, version)
-        response.headers[.location] = "\(basePath)/Users/\(user.id)"
+        let rendering = try self.rendering(request)
+        var response = Responses.json(user.body(rendering), status: .created, version)
+        response.headers[.location] = "\(rendering.baseURL)/Users/\(user.id)"
         return response
     }
 

@@ -22,7 +22,7 @@ struct CheckConfig: AsyncParsableCommand {
         print("\(options.config): OK")
         print("  listen      https://\(config.server.host):\(config.server.port)/scim/v2")
         print("  directory   \(config.directory.kind.rawValue) \(config.directory.urls.map(\.description).joined(separator: ", "))\(config.directory.startTLS ? " (StartTLS)" : "")")
-        print("  users       \(config.directory.userNameAttribute) under \(config.directory.userBase)")
+        print("  users       userName = \(config.directory.userNameAttributes.joined(separator: " or ")) under \(config.directory.userBase)")
         print("  credentials \(config.server.tokens.map(\.name).joined(separator: ", "))")
         print("  audit log   \(config.audit.path)")
         guard connect else { return }

@@ -13,8 +13,9 @@ extension Configuration {
             kind: d.kind,
             servers: d.urls.map { LDAPConnectionOptions(url: $0, startTLS: d.startTLS, caFile: d.caFile,
                                                         connectTimeout: d.connectTimeout, operationTimeout: d.operationTimeout) },
-            bindDN: d.bindDN, bindPassword: bindPassword, userBase: d.userBase, userNameAttribute: d.userNameAttribute,
-            poolSize: d.poolSize, activeDirectory: activeDirectory, creationBase: provisioning.createBase),
+            bindDN: d.bindDN, bindPassword: bindPassword, userBase: d.userBase, userNameAttributes: d.userNameAttributes,
+            poolSize: d.poolSize, activeDirectory: activeDirectory, creationBase: provisioning.createBase,
+            profileMapping: provisioning.attributes),
             logger: logger)
     }
 }

@@ -50,7 +50,7 @@ struct Serve: AsyncParsableCommand {
         let app = try PwsyncServer.application(
             options: .init(host: config.server.host, port: config.server.port, certificatePath: config.server.certificatePath,
                            privateKeyPath: config.server.privateKeyPath, maxBodyBytes: config.server.maxBodyBytes,
-                           retryAfterSeconds: config.server.retryAfterSeconds),
+                           retryAfterSeconds: config.server.retryAfterSeconds, publicURL: config.server.publicURL),
             service: service, authenticator: authenticator, audit: audit, logger: logger,
             services: Self.auditServices(audit, config.audit, sealInterval: sealing.map { .seconds($0.key.interval) }, logger),
             onRunning: { port in

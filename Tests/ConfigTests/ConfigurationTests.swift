@@ -59,7 +59,7 @@ final class ConfigurationTests: XCTestCase {
         let c = try Configuration.parse(config(), file: "pwsync.toml")
         XCTAssertEqual(c.server.port, 8443)
         XCTAssertEqual(c.directory.kind, .activeDirectory)
-        XCTAssertEqual(c.directory.userNameAttribute, "sAMAccountName")
+        XCTAssertEqual(c.directory.userNameAttributes, ["userPrincipalName", "sAMAccountName"], "email-shaped userNames match by default")
         XCTAssertEqual(c.directory.urls.first?.description, "ldaps://dc1.example.test:636")
         XCTAssertEqual(c.server.tokens.first?.name, "okta")
         XCTAssertTrue(c.server.tokens.first!.hash.matches(Secret("tok")))

@@ -10,6 +10,7 @@ public actor FakeDirectoryState {
     public var writes: [(id: String, password: [UInt8])] = []
     public var created: [(user: NewUser, password: [UInt8])] = []
     public var activeChanges: [(id: String, active: Bool)] = []
+    public var profileWrites: [(id: String, values: [String: String?])] = []
     var failures: [DirectoryFailure] = []
 
     public init(users: [DirectoryUser]) { self.users = users }
@@ -18,12 +19,27 @@ public actor FakeDirectoryState {
         if let f { failures.append(f) } else { failures = [] }
     }
     func takeFailure() -> DirectoryFailure? { failures.isEmpty ? nil : failures.removeFirst() }
-    func record(_ id: String, _ pw: [UInt8]) { writes.append((id, pw)) }
+    func record(_ id: String, _ pw: [UInt8]) {
+        writes.append((id, pw))
+        stamp(id)
+    }
+    /// What the directory's own record of a password change does on every change.
+    public func stamp(_ id: String) {
+        changes += 1
+        if let i = users.firstIndex(where: { $0.id == id }) { users[i].passwordChanged = "change-\(changes)" }
+    }
+    var changes = 0
     func setActive(_ id: String, _ active: Bool) -> DirectoryUser? {
         guard let i = users.firstIndex(where: { $0.id == id }) else { return nil }
         users[i].active = active
         activeChanges.append((id, active))
         return users[i]
+    }
+    func setProfile(_ id: String, _ values: [String: String?]) -> [String] {
+        guard let i = users.firstIndex(where: { $0.id == id }) else { return [] }
+        for (k, v) in values { users[i].profile[k] = v }
+        profileWrites.append((id, values))
+        return values.keys.sorted()
     }
     func add(_ new: NewUser, _ pw: [UInt8], base: String) -> DirectoryUser {
         let u = DirectoryUser(id: UUID().uuidString.lowercased(), dn: "uid=\(new.userName),\(base)", userName: new.userName,
@@ -38,12 +54,19 @@ public actor FakeDirectoryState {
 public struct FakeDirectory: Directory {
     public let state: FakeDirectoryState
     public let creationBase: String?
+    public let profileAttributes: Set<String>
     public var idAttribute: String { "entryUUID" }
     public var searchBase: String { "ou=people,dc=test" }
 
-    public init(state: FakeDirectoryState, creationBase: String? = nil) {
+    public init(state: FakeDirectoryState, creationBase: String? = nil, profileAttributes: Set<String> = []) {
         self.state = state
         self.creationBase = creationBase
+        self.profileAttributes = profileAttributes
+    }
+
+    public func updateProfile(_ values: [String: String?], of user: DirectoryUser) async throws(DirectoryFailure) -> [String] {
+        if let f = await state.takeFailure() { throw f }
+        return await state.setProfile(user.id, values)
     }
 
     public func findUsers(_ filter: UserFilter?) async throws(DirectoryFailure) -> [DirectoryUser] {

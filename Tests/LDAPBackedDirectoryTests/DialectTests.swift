@@ -8,7 +8,7 @@ import XCTest
 /// Each dialect's pure parts, without a server: account-status reading, attribute encoding and
 /// result mapping. The live suite proves the same dialects against slapd and Samba.
 final class ActiveDirectoryDialectTests: XCTestCase {
-    let ad = ActiveDirectoryDialect(userNameAttribute: "userPrincipalName", options: .init())
+    let ad = ActiveDirectoryDialect(userNameAttributes: ["userPrincipalName", "sAMAccountName"], options: .init())
     /// `0f4e9a1c-…` as AD stores it: the first three fields little-endian.
     let guidBytes: [UInt8] = [0x1c, 0x9a, 0x4e, 0x0f, 0x34, 0x12, 0x78, 0x56, 0x9a, 0xbc, 0xde, 0xf0, 0x11, 0x22, 0x33, 0x44]
     let guid = "0f4e9a1c-1234-5678-9abc-def011223344"
@@ -39,7 +39,7 @@ final class ActiveDirectoryDialectTests: XCTestCase {
 
     func testAddRequestCarriesQuotedUTF16PasswordAndDisabledFlag() throws {
         let new = NewUser(userName: "Jane.Doe+x@corp.test", givenName: "Jane", familyName: "Doe", active: false)
-        let (dn, mods) = try ad.addRequest(new, password: Secret("Pä1"), base: "OU=New,DC=corp")
+        let (dn, mods) = try XCTUnwrap(try ad.addRequest(new, password: Secret("Pä1"), base: "OU=New,DC=corp", attempt: 0))
         XCTAssertEqual(dn, #"CN=Jane.Doe\+x@corp.test,OU=New,DC=corp"#)
         func value(_ name: String) -> [UInt8]? {
             guard case .bytes(let b)? = mods.first(where: { $0.attribute == name })?.values.first else { return nil }
@@ -53,23 +53,36 @@ final class ActiveDirectoryDialectTests: XCTestCase {
     }
 
     func testSamAccountNameUserNamesAreCheckedNotCut() {
-        let sam = ActiveDirectoryDialect(userNameAttribute: "sAMAccountName", options: .init())
+        let sam = ActiveDirectoryDialect(userNameAttributes: ["sAMAccountName"], options: .init())
         XCTAssertEqual(try sam.samAccountName(for: "jdoe"), "jdoe")
         XCTAssertThrowsError(try sam.samAccountName(for: "jane.doe@corp.test")) { XCTAssertEqual(($0 as? DirectoryFailure)?.reason, .invalidAttribute) }
         XCTAssertThrowsError(try sam.samAccountName(for: String(repeating: "a", count: 21)))
+        XCTAssertNil(try sam.samAccountName(for: "jdoe", attempt: 1), "no second choice when the userName is the account name")
+    }
+
+    /// Okta's SPEC users: two long email userNames whose local parts share their first 20 characters.
+    func testTakenNamesGetADeterministicSuffix() throws {
+        XCTAssertEqual(try ad.samAccountName(for: "Runscope496Djhhgppri999@atko.com"), "Runscope496Djhhgppri")
+        XCTAssertEqual(try ad.samAccountName(for: "Runscope496Djhhgppri999@atko.com", attempt: 1), "Runscope496Djhhgppr2")
+        XCTAssertEqual(try ad.samAccountName(for: "Runscope496Djhhgppri999@atko.com", attempt: 11), "Runscope496Djhhgpp12")
+        XCTAssertEqual(try ad.samAccountName(for: "jdoe"), "jdoe", "a valid account name is used as it is")
+        let new = NewUser(userName: "Runscope496Djhhgppri999@atko.com")
+        let second = try XCTUnwrap(try ad.addRequest(new, password: Secret("x"), base: "OU=S,DC=x", attempt: 1))
+        XCTAssertEqual(second.dn, "CN=Runscope496Djhhgppri999@atko.com 2,OU=S,DC=x")
+        XCTAssertNil(try ad.addRequest(new, password: Secret("x"), base: "OU=S,DC=x", attempt: ActiveDirectoryDialect.maxNameAttempts))
     }
 
     func testResetModifyAndPolicyHints() throws {
         let mods = ad.passwordModifications(Secret("x"))
         XCTAssertEqual(mods.map(\.attribute), ["unicodePwd", "pwdLastSet"])
         XCTAssertEqual(mods.map(\.operation), [.replace, .replace])
-        let leave = ActiveDirectoryDialect(userNameAttribute: "sAMAccountName", options: .init(pwdLastSet: .leave))
+        let leave = ActiveDirectoryDialect(userNameAttributes: ["sAMAccountName"], options: .init(pwdLastSet: .leave))
         XCTAssertEqual(leave.passwordModifications(Secret("x")).map(\.attribute), ["unicodePwd"])
 
         XCTAssertEqual(try ad.policyHints(supported: [ActiveDirectoryDialect.policyHintsOID])?.oid, ActiveDirectoryDialect.policyHintsOID)
         XCTAssertEqual(try ad.policyHints(supported: [ActiveDirectoryDialect.policyHintsDeprecatedOID])?.critical, true)
         XCTAssertNil(try ad.policyHints(supported: []), "best effort: reset without history")
-        let strict = ActiveDirectoryDialect(userNameAttribute: "sAMAccountName", options: .init(history: .require))
+        let strict = ActiveDirectoryDialect(userNameAttributes: ["sAMAccountName"], options: .init(history: .require))
         XCTAssertThrowsError(try strict.policyHints(supported: [])) { XCTAssertEqual(($0 as? DirectoryFailure)?.reason, .historyNotEnforceable) }
     }
 
@@ -96,7 +109,7 @@ final class ActiveDirectoryDialectTests: XCTestCase {
 }
 
 final class OpenLDAPDialectTests: XCTestCase {
-    let ol = OpenLDAPDialect(userNameAttribute: "uid")
+    let ol = OpenLDAPDialect(userNameAttributes: ["uid"])
 
     func testAccountStatusIsTheLock() throws {
         var attrs: [String: [[UInt8]]] = ["uid": [Array("carol".utf8)], "entryuuid": [Array("AB0C1D2E-0000-4000-8000-000000000001".utf8)],
@@ -117,13 +130,14 @@ final class OpenLDAPDialectTests: XCTestCase {
     }
 
     func testAddRequestWithMailAsUserName() throws {
-        let mail = OpenLDAPDialect(userNameAttribute: "mail")
-        let (dn, mods) = try mail.addRequest(NewUser(userName: "dan@x.test", familyName: "Dee"), password: Secret("pw"), base: "ou=people,dc=x")
+        let mail = OpenLDAPDialect(userNameAttributes: ["mail"])
+        let (dn, mods) = try XCTUnwrap(try mail.addRequest(NewUser(userName: "dan@x.test", familyName: "Dee"), password: Secret("pw"), base: "ou=people,dc=x", attempt: 0))
+        XCTAssertNil(try mail.addRequest(NewUser(userName: "dan@x.test"), password: Secret("pw"), base: "ou=people,dc=x", attempt: 1))
         XCTAssertEqual(dn, "mail=dan@x.test,ou=people,dc=x")
         XCTAssertEqual(mods.map(\.attribute), ["objectClass", "uid", "cn", "sn", "mail", "userPassword"])
         guard case .bytes(let uid)? = mods[1].values.first else { return XCTFail() }
         XCTAssertEqual(String(decoding: uid, as: UTF8.self), "dan")
-        XCTAssertThrowsError(try ol.addRequest(NewUser(userName: "x"), password: Secret(bytes: [0xff]), base: "ou=p")) {
+        XCTAssertThrowsError(try ol.addRequest(NewUser(userName: "x"), password: Secret(bytes: [0xff]), base: "ou=p", attempt: 0)) {
             XCTAssertEqual(($0 as? DirectoryFailure)?.reason, .invalidPassword)
         }
     }
@@ -147,7 +161,7 @@ final class OpenLDAPDialectTests: XCTestCase {
     func testTheConfiguredKindPicksTheDialect() {
         func dialect(_ kind: DirectoryKind) -> any DirectoryDialect {
             LDAPDirectory.dialect(for: LDAPDirectoryConfiguration(kind: kind, servers: [], bindDN: "", bindPassword: Secret("x"),
-                                                                  userBase: "", userNameAttribute: "uid"))
+                                                                  userBase: "", userNameAttributes: ["uid"]))
         }
         XCTAssertTrue(dialect(.activeDirectory) is ActiveDirectoryDialect)
         XCTAssertTrue(dialect(.openLDAP) is OpenLDAPDialect)

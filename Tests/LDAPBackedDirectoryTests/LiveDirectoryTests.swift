@@ -15,7 +15,7 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
         LDAPDirectory(LDAPDirectoryConfiguration(
             kind: f.kind == "openldap" ? .openLDAP : .activeDirectory, servers: servers ?? [f.options()],
             bindDN: f.bindDN, bindPassword: try bindPassword ?? f.bindPassword(), userBase: f.userBase,
-            userNameAttribute: f.userNameAttribute, poolSize: 2))
+            userNameAttributes: [f.userNameAttribute], poolSize: 2))
     }
 
     func testLookupIdsAndEscaping() async throws {
@@ -170,7 +170,7 @@ final class ConnectionPoolRestartTests: XCTestCase, @unchecked Sendable {
         let f = try Fixture.load(.openldap)
         let d = LDAPDirectory(LDAPDirectoryConfiguration(kind: .openLDAP, servers: [f.options()], bindDN: f.bindDN,
                                                          bindPassword: try f.bindPassword(), userBase: f.userBase,
-                                                         userNameAttribute: f.userNameAttribute, poolSize: 2))
+                                                         userNameAttributes: [f.userNameAttribute], poolSize: 2))
         let bob = try await XCTUnwrapAsync(try await d.findUsers(.equals(.userName, "bob")).first)  // warms the pool
         try restartSlapd(f)
         let pw = Canary.make("restart")

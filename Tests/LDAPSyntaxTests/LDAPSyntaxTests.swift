@@ -34,3 +34,13 @@ final class LDAPFilterEscapeTests: XCTestCase {
     }
 }
 
+
+final class GeneralizedTimeTests: XCTestCase {
+    func testDirectoryTimesBecomeRFC3339() {
+        XCTAssertEqual(GeneralizedTime.rfc3339("20261130144500Z"), "2026-11-30T14:45:00Z")
+        XCTAssertEqual(GeneralizedTime.rfc3339("20261130144500.0Z"), "2026-11-30T14:45:00Z")
+        XCTAssertNil(GeneralizedTime.rfc3339("202611301445Z"), "no seconds")
+        XCTAssertNil(GeneralizedTime.rfc3339("20261130144500+0100"), "not UTC")
+        XCTAssertNil(GeneralizedTime.rfc3339("2026113014450xZ"))
+    }
+}

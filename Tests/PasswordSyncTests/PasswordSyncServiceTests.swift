@@ -250,4 +250,78 @@ final class PasswordSyncServiceTests: XCTestCase, @unchecked Sendable {
             XCTAssertEqual(events[pair + 1].event, .applied)
         }
     }
+
+    func testControlCharactersAreRefusedWithoutAWrite() async throws {
+        for bad in ["abc\u{0}def", "line\nbreak", "tab\there", "c1\u{85}x"] {
+            do {
+                _ = try await service.updateUser(id: alice.id, change: change(bad), request: info, operation: .patchUser)
+                XCTFail("expected a refusal for \(bad.debugDescription)")
+            } catch {
+                XCTAssertEqual(error.reason, .directory(.invalidPassword))
+                XCTAssertTrue(error.detail.contains("control character"), error.detail)
+            }
+        }
+        let writes = await state.writes
+        XCTAssertTrue(writes.isEmpty)
+        let events = await audit.events
+        XCTAssertEqual(events.map(\.event), [.rejected, .rejected, .rejected, .rejected])
+        XCTAssertEqual(Set(events.map(\.reason)), [.invalidPassword])
+    }
+
+    func testRepeatedPutIsSkippedOnlyWhileNoOneElseChangedThePassword() async throws {
+        let put = UserChange(password: Secret("Same!pass1"), form: .put)
+        _ = try await service.updateUser(id: alice.id, change: put, request: info, operation: .replaceUser)
+        _ = try await service.updateUser(id: alice.id, change: put, request: info, operation: .replaceUser)
+        var writes = await state.writes
+        XCTAssertEqual(writes.count, 1, "the repeat is not rewritten")
+        // A helpdesk reset in the directory: the stamp moves on, so Okta's next PUT is written again.
+        await state.stamp(alice.id)
+        _ = try await service.updateUser(id: alice.id, change: put, request: info, operation: .replaceUser)
+        writes = await state.writes
+        XCTAssertEqual(writes.count, 2)
+        let events = await audit.events
+        XCTAssertEqual(events.map(\.outcome), [nil, .success, .unchanged, nil, .success])
+    }
+
+    func testProfileValuesAreIgnoredAndAuditedWhenNotMapped() async throws {
+        var c = UserChange(form: .put)
+        c.profile = ["displayname": "Alice A", "name.givenname": "Alice", "title": "CFO"]  // givenName unchanged
+        let user = try await service.updateUser(id: alice.id, change: c, request: info, operation: .replaceUser)
+        XCTAssertNil(user.displayName, "nothing written")
+        let writes = await state.profileWrites
+        XCTAssertTrue(writes.isEmpty)
+        let events = await audit.events
+        XCTAssertEqual(events.count, 1)
+        XCTAssertEqual(events.first?.reason, .profileIgnored)
+        XCTAssertEqual(events.first?.outcome, .skipped)
+        XCTAssertEqual(events.first?.attributes, ["displayname", "title"], "only real changes, by name")
+    }
+
+    func testMappedProfileValuesAreWrittenInAModifyOfTheirOwn() async throws {
+        service = PasswordSyncService(directory: FakeDirectory(state: state, profileAttributes: ["title"]), audit: audit)
+        var c = UserChange(password: Secret("N3w!pass"), form: .patchValue)
+        c.profile = ["title": "CFO", "nickname": "Al"]
+        let user = try await service.updateUser(id: alice.id, change: c, request: info, operation: .patchUser)
+        XCTAssertEqual(user.profile["title"], "CFO")
+        let writes = await state.profileWrites
+        XCTAssertEqual(writes.map(\.values), [["title": "CFO"]])
+        let events = await audit.events
+        XCTAssertEqual(events.map(\.action), [.setPassword, .setPassword, .updateProfile, .updateProfile, .updateProfile])
+        XCTAssertEqual(events[3].attributes, ["title"])
+        XCTAssertEqual(events[4].reason, .profileIgnored)
+        XCTAssertEqual(events[4].attributes, ["nickname"])
+    }
+
+    /// Each queued push reads the account when its turn comes: 20 deactivations write once.
+    func testTheUserIsReadInsideTheLock() async throws {
+        let svc = service!, id = alice.id, info = self.info
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<20 {
+                group.addTask { _ = try await svc.updateUser(id: id, change: UserChange(active: false, form: .patchValue), request: info, operation: .patchUser) }
+            }
+            try await group.waitForAll()
+        }
+        let changes = await state.activeChanges
+        XCTAssertEqual(changes.count, 1)
+    }
 }

@@ -87,7 +87,7 @@ final class ResponseBodyTests: XCTestCase {
 
     func testListResponseShapeAndIntegers() throws {
         let users = (1...3).map { UserResource(id: "id\($0)", userName: "u\($0)", active: true) }
-        let body = try json(ListResponse(totalResults: 3, startIndex: 2, resources: Array(users[1...])).body(.v2, basePath: "/scim/v2"))
+        let body = try json(ListResponse(totalResults: 3, startIndex: 2, resources: Array(users[1...])).body(ResponseContext(version: .v2, basePath: "/scim/v2")))
         XCTAssertEqual(body["schemas"] as? [String], ["urn:ietf:params:scim:api:messages:2.0:ListResponse"])
         XCTAssertEqual(body["totalResults"] as? Int, 3)
         XCTAssertEqual(body["startIndex"] as? Int, 2)
@@ -97,7 +97,7 @@ final class ResponseBodyTests: XCTestCase {
 
     func testUserResourceHasNoPasswordAndTheSPECFields() throws {
         let u = UserResource(id: "x", userName: "jdoe@example.com", active: false, givenName: "J", familyName: "Doe", email: "jdoe@example.com")
-        let body = try json(u.body(.v2, basePath: "/scim/v2"))
+        let body = try json(u.body(ResponseContext(version: .v2, basePath: "/scim/v2")))
         XCTAssertNil(body["password"])
         XCTAssertEqual(body["active"] as? Bool, false)
         XCTAssertEqual((body["name"] as? [String: Any])?["familyName"] as? String, "Doe")

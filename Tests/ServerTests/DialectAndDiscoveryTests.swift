@@ -151,7 +151,9 @@ final class DialectAndDiscoveryTests: XCTestCase, @unchecked Sendable {
                 XCTAssertFalse(id.isEmpty)
                 XCTAssertEqual(json["active"] as? Bool, true)
                 XCTAssertEqual((json["name"] as? [String: Any])?["familyName"] as? String, "Doe")
-                XCTAssertEqual($0.headers[.location], "/scim/v2/Users/\(id)")
+                // Absolute, from the Host the client used (RFC 7644 §3.1: Location and meta.location agree).
+                XCTAssertEqual($0.headers[.location], "https://localhost/scim/v2/Users/\(id)")
+                XCTAssertEqual((json["meta"] as? [String: Any])?["location"] as? String, $0.headers[.location])
             }
             try await client.execute(uri: "/scim/v2/Users/\(id)", method: .get, headers: self.bearer) { XCTAssertEqual($0.status, .ok) }
             try await client.execute(uri: "/scim/v2/Users", method: .post, headers: self.bearer, body: ByteBuffer(string: body)) {
