@@ -9,11 +9,16 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "pwsync", targets: ["pwsync"]),
+        // For the libFuzzer targets in Fuzz/ (a package of their own, built with the sanitizers).
+        .library(name: "PwsyncParsers", targets: ["SCIM", "Config"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -34,6 +39,8 @@ let package = Package(
         /// The libldap client.
         .target(name: "LDAP", dependencies: ["CLDAP", "LDAPSyntax", "Secrets"]),
         .target(name: "SCIM", dependencies: ["Secrets"]),
+        /// Who may connect: client networks (CIDR) from `[server] allow`.
+        .target(name: "Access"),
         /// The directory core: protocol, models, failure reasons. No C.
         .target(name: "Directory", dependencies: ["Secrets"]),
         /// `Directory` over LDAP: pool, failover, one dialect type each for AD and OpenLDAP.
@@ -44,18 +51,23 @@ let package = Package(
         .target(name: "PasswordSync", dependencies: ["SCIM", "Directory", "Audit", "Secrets", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Redaction", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "Config", dependencies: [
-            "Secrets", "LDAPSyntax", "Directory", "Audit", "PasswordSync", "SCIM",
+            "Secrets", "LDAPSyntax", "Directory", "Audit", "PasswordSync", "SCIM", "Access",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .target(
             name: "Server",
             dependencies: [
-                "PasswordSync", "SCIM", "Secrets", "Audit",
+                "PasswordSync", "SCIM", "Secrets", "Audit", "Access",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -70,12 +82,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
 
         .testTarget(name: "SecretsTests", dependencies: ["Secrets"]),
         .testTarget(name: "SCIMTests", dependencies: ["SCIM", "Secrets"]),
         .testTarget(name: "LDAPSyntaxTests", dependencies: ["LDAPSyntax"]),
+        .testTarget(name: "AccessTests", dependencies: ["Access"]),
         .testTarget(name: "LDAPTests", dependencies: ["LDAP", "Secrets"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Directory", "Audit", "PasswordSync", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "PasswordSync", "Fakes", "Directory", "SCIM", "Secrets"]),

@@ -76,6 +76,10 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         case sealKeyUnavailable = "seal_key_unavailable"
         /// Profile attributes in the request that no mapping writes.
         case profileIgnored = "profile_ignored"
+        /// Too many failed authentications from this address: refused without checking.
+        case authThrottled = "auth_throttled"
+        /// The request names nothing pwsync manages: recorded, nothing changed.
+        case nothingToChange = "nothing_to_change"
     }
 
     /// The records a size rotation deleted, so their loss is on record.
@@ -128,6 +132,8 @@ public struct AuditEvent: Sendable, Equatable, Codable {
     public var accountName: String?
     /// A password pushed to a disabled account left it disabled.
     public var keptDisabled: Bool?
+    /// A summary record: how many more decisions like this one were made in its interval.
+    public var count: Int?
     /// Set by the writer: UTC RFC 3339 with milliseconds.
     public var time: String?
     /// Set by the writer: position in the chain, from 1.
@@ -166,7 +172,7 @@ public struct AuditEvent: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case event, client, principal, operation, form, action, placeholder, dn, mode, outcome, reason, time, seq, prev
-        case epoch, mac, dropped, attributes
+        case epoch, mac, dropped, attributes, count
         case accountName = "account_name"
         case keptDisabled = "kept_disabled"
         case requestID = "request_id"
@@ -175,6 +181,24 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         case resultCode = "result_code"
         case historyEnforced = "history_enforced"
         case latencyMs = "latency_ms"
+    }
+}
+
+extension AuditEvent {
+    /// Longest text a field may hold: whatever a client sends, a record stays small.
+    public static let maxFieldLength = 256
+
+    /// The record with every client-influenced text cut to `maxFieldLength` characters.
+    public func bounded() -> AuditEvent {
+        func cut(_ s: String?) -> String? {
+            guard let s, s.count > Self.maxFieldLength else { return s }
+            return String(s.prefix(Self.maxFieldLength - 1)) + "…"
+        }
+        var e = self
+        e.requestID = cut(requestID); e.client = cut(client); e.principal = cut(principal); e.operation = cut(operation)
+        e.userName = cut(userName); e.userID = cut(userID); e.dn = cut(dn); e.accountName = cut(accountName)
+        e.attributes = attributes.map { Array($0.prefix(32)).map { cut($0) ?? "" } }
+        return e
     }
 }
 

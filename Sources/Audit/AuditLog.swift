@@ -143,7 +143,7 @@ public actor AuditLog: AuditSink {
     }
 
     private func append(_ event: AuditEvent, at now: Date) throws {
-        var record = event
+        var record = event.bounded()
         record.time = RFC3339.string(now)
         record.seq = seq + 1
         record.prev = prev

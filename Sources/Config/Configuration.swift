@@ -1,3 +1,4 @@
+import Access
 import Audit
 import Directory
 import Foundation
@@ -21,6 +22,15 @@ public struct Configuration: Sendable {
         public var tokens: [Credential]
         /// `https://host[:port]` Okta uses, for absolute `meta.location`; nil = from the request's Host.
         public var publicURL: String?
+        /// Client networks allowed to connect (empty = all).
+        public var allow: ClientAllowlist
+        public var maxConnections: Int
+        public var maxConnectionsPerClient: Int
+        /// Seconds: TLS handshake, request head, request body, idle keep-alive.
+        public var handshakeTimeout: Double
+        public var headTimeout: Double
+        public var bodyTimeout: Double
+        public var idleTimeout: Double
     }
 
     public struct Credential: Sendable {
@@ -70,6 +80,10 @@ public struct Configuration: Sendable {
     public var provisioning: Provisioning
     public var audit: Audit
     public var logLevel: Logger.Level
+    /// Where each key was written, for `file:line` messages about values checked after loading.
+    public var file: String = ""
+    var lines: [String: Int] = [:]
+    public func line(of key: String) -> Int { lines[key] ?? lines[String(key.split(separator: ".").first ?? "")] ?? 1 }
 
     static let userNameAttributes: [DirectoryKind: [String]] = [
         .activeDirectory: ["sAMAccountName", "userPrincipalName", "mail"],
@@ -88,6 +102,10 @@ public struct Configuration: Sendable {
 
     /// Reads and validates `path`. Throws `ConfigErrors` listing every problem with its line.
     public static func load(path: String) throws(ConfigErrors) -> Configuration {
+        // Whoever can write the config can add a token hash: like sshd's StrictModes, refuse it.
+        do { try SecretFile.checkNotWritableByOthers(path) } catch {
+            throw ConfigErrors(errors: [ConfigError(file: path, line: 1, key: "", message: "\(error)")])
+        }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ConfigErrors(errors: [ConfigError(file: path, line: 1, key: "", message: "cannot read the config file")])
         }
@@ -130,7 +148,10 @@ public struct Configuration: Sendable {
             throw ConfigErrors(errors: [ConfigError(file: file, line: 1, key: "", message: "cannot decode: \(error)")])
         }
         var validator = Validator(file: file, locator: locator)
-        return try validator.validate(raw)
+        var config = try validator.validate(raw)
+        config.file = file
+        config.lines = locator.lines
+        return config
     }
 
     static func typeName(_ t: Any.Type) -> String {

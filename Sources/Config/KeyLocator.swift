@@ -25,6 +25,8 @@ struct KeyLocator {
         }
     }
 
+    var lines: [String: Int] { index }
+
     func has(_ path: [String]) -> Bool { index[path.joined(separator: ".")] != nil }
 
     /// Line of `path`, else of its nearest enclosing table, else 1.

@@ -17,6 +17,13 @@ struct RawServer: Decodable {
     var tokens: [RawToken]?
     var basic_auth: [RawBasic]?
     var public_url: String?
+    var allow: [String]?
+    var max_connections: Int?
+    var max_connections_per_client: Int?
+    var tls_handshake_timeout_seconds: Number?
+    var request_head_timeout_seconds: Number?
+    var request_body_timeout_seconds: Number?
+    var idle_timeout_seconds: Number?
 }
 
 struct RawBasic: Decodable {
@@ -94,6 +101,9 @@ extension RawConfig {
     static func expectedType(_ key: String) -> String {
         switch key {
         case "starttls", "create_users", "disable_accounts": return "true or false"
+        case "max_connections", "max_connections_per_client": return "an integer"
+        case "tls_handshake_timeout_seconds", "request_head_timeout_seconds", "request_body_timeout_seconds", "idle_timeout_seconds": return "a number of seconds"
+        case "allow": return "an array of networks, e.g. [\"192.0.2.0/24\", \"2001:db8::/32\"]"
         case "max_body_bytes", "retry_after_seconds", "pool_size", "fsync_batch_records", "fsync_interval_ms", "max_bytes", "keep": return "an integer"
         case "connect_timeout_seconds", "operation_timeout_seconds": return "a number of seconds"
         case "urls": return "an array of strings, e.g. [\"ldaps://dc1.example.com\"]"

@@ -1,3 +1,4 @@
+import Access
 import Audit
 import Directory
 import Foundation
@@ -45,7 +46,8 @@ struct Validator {
             error("server.listen", "expected host:port, e.g. \"0.0.0.0:8443\"")
         }
         requireFile("server.tls_certificate", s.tls_certificate)
-        requireFile("server.tls_private_key", s.tls_private_key)
+        do { try SecretFile.checkNotWritableByOthers(s.tls_certificate) } catch { self.error("server.tls_certificate", "\(error)") }
+        do { try SecretFile.checkPermissions(s.tls_private_key) } catch { self.error("server.tls_private_key", "\(error)") }
         let maxBody = s.max_body_bytes ?? 65536
         if !(1024...10_485_760).contains(maxBody) { error("server.max_body_bytes", "must be between 1024 and 10485760") }
         let retryAfter = s.retry_after_seconds ?? 30
@@ -61,8 +63,26 @@ struct Validator {
             }
             publicURL = t
         }
+        var networks: [ClientAllowlist.Network] = []
+        for text in s.allow ?? [] {
+            if let n = ClientAllowlist.Network(text) { networks.append(n) } else { error("server.allow", "\(text) is not an IP network (192.0.2.0/24, 2001:db8::/32 or one address)") }
+        }
+        let maxConnections = s.max_connections ?? 512
+        if !(8...65_536).contains(maxConnections) { error("server.max_connections", "must be between 8 and 65536") }
+        let perClient = s.max_connections_per_client ?? 32
+        if !(1...maxConnections).contains(perClient) { error("server.max_connections_per_client", "must be between 1 and max_connections") }
+        func seconds(_ key: String, _ value: Number?, _ def: Double, _ range: ClosedRange<Double>) -> Double {
+            let v = value?.value ?? def
+            if !range.contains(v) { error("server.\(key)", "must be between \(range.lowerBound) and \(range.upperBound) seconds") }
+            return v
+        }
         return Configuration.Server(host: host, port: port, certificatePath: s.tls_certificate, privateKeyPath: s.tls_private_key,
-                                    maxBodyBytes: maxBody, retryAfterSeconds: retryAfter, tokens: tokens, publicURL: publicURL)
+                                    maxBodyBytes: maxBody, retryAfterSeconds: retryAfter, tokens: tokens, publicURL: publicURL,
+                                    allow: ClientAllowlist(networks), maxConnections: maxConnections, maxConnectionsPerClient: perClient,
+                                    handshakeTimeout: seconds("tls_handshake_timeout_seconds", s.tls_handshake_timeout_seconds, 10, 1...60),
+                                    headTimeout: seconds("request_head_timeout_seconds", s.request_head_timeout_seconds, 10, 1...60),
+                                    bodyTimeout: seconds("request_body_timeout_seconds", s.request_body_timeout_seconds, 30, 1...120),
+                                    idleTimeout: seconds("idle_timeout_seconds", s.idle_timeout_seconds, 60, 1...600))
     }
 
     mutating func credentials(_ s: RawServer) -> [Configuration.Credential] {

@@ -65,19 +65,65 @@ public actor LDAPConnection {
         if rc != LDAP_SUCCESS { throw failure(rc, "bind") }
     }
 
+    /// Entries pwsync reads in one page of a subtree search (RFC 2696 paged results).
+    public static let pageSize: Int32 = 500
+
+    /// A search. A subtree search without a size limit goes page by page (RFC 2696), so a large
+    /// directory is read whole instead of being cut at the server's size limit.
     public func search(base: String, scope: LDAPScope, filter: String, attributes: [String],
                        sizeLimit: Int32 = 0) throws -> [LDAPEntry] {
         let ld = try handle("search")
+        let paged = scope == .subtree && sizeLimit == 0
         return try withCStringArray(attributes) { attrs in
-            var tv = timeval(tv_sec: Int(options.operationTimeout), tv_usec: 0)
-            var res: OpaquePointer?
-            let rc = ldap_search_ext_s(ld, base, scope.rawValue, filter, attrs, 0, nil, nil, &tv, sizeLimit, &res)
-            defer { if res != nil { ldap_msgfree(res) } }
-            guard rc == LDAP_SUCCESS || (rc == LDAP_SIZELIMIT_EXCEEDED && res != nil) else {
-                throw failure(rc, "search", safeToRetry: true)
-            }
-            return readEntries(ld, res)
+            var entries: [LDAPEntry] = []
+            var cookie: [UInt8] = []
+            repeat {
+                var tv = timeval(tv_sec: Int(options.operationTimeout), tv_usec: 0)
+                var res: OpaquePointer?
+                defer { if res != nil { ldap_msgfree(res) } }
+                var pageControl: UnsafeMutablePointer<CLDAP.LDAPControl>?
+                if paged {
+                    let rc = cookie.withUnsafeMutableBytes { raw -> Int32 in
+                        var bv = berval(bv_len: ber_len_t(raw.count), bv_val: raw.baseAddress?.assumingMemoryBound(to: CChar.self))
+                        return ldap_create_page_control(ld, Self.pageSize, &bv, 0, &pageControl)
+                    }
+                    if rc != LDAP_SUCCESS { throw failure(rc, "search", safeToRetry: true) }
+                }
+                defer { if let pageControl { ldap_control_free(pageControl) } }
+                var serverControls: [UnsafeMutablePointer<CLDAP.LDAPControl>?] = [pageControl, nil]
+                let rc = serverControls.withUnsafeMutableBufferPointer { ctrls in
+                    ldap_search_ext_s(ld, base, scope.rawValue, filter, attrs, 0, paged ? ctrls.baseAddress : nil, nil, &tv, sizeLimit, &res)
+                }
+                guard rc == LDAP_SUCCESS || (rc == LDAP_SIZELIMIT_EXCEEDED && res != nil) else {
+                    throw failure(rc, "search", safeToRetry: true)
+                }
+                entries += readEntries(ld, res)
+                cookie = paged ? nextPageCookie(ld, res) : []
+            } while !cookie.isEmpty
+            return entries
         }
+    }
+
+    /// The paged-results cookie of a search result; empty when this was the last page (or the
+    /// server does not page).
+    private func nextPageCookie(_ ld: OpaquePointer, _ res: OpaquePointer?) -> [UInt8] {
+        var controls: UnsafeMutablePointer<UnsafeMutablePointer<CLDAP.LDAPControl>?>?
+        var err: Int32 = 0
+        guard ldap_parse_result(ld, res, &err, nil, nil, nil, &controls, 0) == LDAP_SUCCESS, let controls else { return [] }
+        defer { ldap_controls_free(controls) }
+        var i = 0
+        while let c = controls[i] {
+            if String(cString: c.pointee.ldctl_oid) == "1.2.840.113556.1.4.319" {
+                var count: ber_int_t = 0
+                var cookie = berval(bv_len: 0, bv_val: nil)
+                guard ldap_parse_pageresponse_control(ld, c, &count, &cookie) == LDAP_SUCCESS else { return [] }
+                defer { ber_memfree(cookie.bv_val) }
+                guard let p = cookie.bv_val, cookie.bv_len > 0 else { return [] }
+                return Array(UnsafeRawBufferPointer(start: p, count: Int(cookie.bv_len)))
+            }
+            i += 1
+        }
+        return []
     }
 
     /// Modify with binary values (a `Secret` value is copied into wiped memory for the call only).

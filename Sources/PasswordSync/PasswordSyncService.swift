@@ -15,6 +15,9 @@ public final class PasswordSyncService: Sendable {
     public let policy: SyncPolicy
     let generator = PasswordGenerator()
     let written = WriteMemory()
+    /// Failures before the user is found (directory down): audited, one record per reason and
+    /// interval plus a count, so an outage does not flood the log.
+    let lookupFailures: AuditSummarizer
 
     public init(directory: any Directory, audit: any AuditSink, policy: SyncPolicy = .init(),
                 logger: Logger = Logger(label: "pwsync.sync")) {
@@ -22,7 +25,11 @@ public final class PasswordSyncService: Sendable {
         self.audit = audit
         self.policy = policy
         self.logger = logger
+        self.lookupFailures = AuditSummarizer(sink: audit)
     }
+
+    /// Writes the counts of summarized decisions whose interval ended (run periodically).
+    public func flushSummaries(all: Bool = false) async { await lookupFailures.flush(all: all) }
 
     /// What this configuration lets pwsync do, for the discovery endpoints.
     public var capabilities: Discovery.Capabilities {
@@ -102,7 +109,20 @@ public final class PasswordSyncService: Sendable {
     // MARK: Helpers
 
     func requireUser(_ id: String, request: RequestInfo? = nil, operation: Operation? = nil) async throws(SyncError) -> DirectoryUser {
-        let found = try await directoryCall { () async throws(DirectoryFailure) in try await directory.user(id: id) }
+        let found: DirectoryUser?
+        do {
+            found = try await directory.user(id: id)
+        } catch {
+            if let request, let operation {
+                var event = AuditEvent(error.isTransient ? .deferred : .rejected, request, operation)
+                event.userID = id
+                event.outcome = error.isTransient ? .deferred : .failure
+                event.reason = AuditEvent.Reason(error.reason)
+                event.resultCode = error.resultCode
+                await lookupFailures.record(event, key: "lookup:\(error.reason.rawValue)")
+            }
+            throw SyncError(error)
+        }
         guard let found else {
             if let request, let operation {
                 var event = AuditEvent(.rejected, request, operation)

@@ -15,6 +15,16 @@ extension PasswordSyncService {
             template.userName = current.userName
             template.userID = current.id
             template.dn = current.dn
+            if change.password == nil, change.active == nil, change.profile.isEmpty {
+                // Nothing pwsync manages was named: answered, and on record, never a silent 200.
+                var event = template
+                event.event = .applied
+                event.outcome = .skipped
+                event.reason = .nothingToChange
+                event.form = AuditEvent.Form(change.form)
+                await recordDecision(event)
+                return Self.resource(current)
+            }
             if let password = change.password {
                 current = try await setPassword(password, of: current, change: change, template: template, started: started)
             }

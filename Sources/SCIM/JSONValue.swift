@@ -21,9 +21,14 @@ public enum JSONValue: Sendable, Equatable, Decodable {
     }
 
     public static func parse(_ data: Data) throws(SCIMError) -> JSONValue {
-        do { return try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+        let value: JSONValue
+        do { value = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
             throw .invalidSyntax("The request body is not valid JSON.")
         }
+        if let name = JSONKeyCheck.firstDuplicate(Array(data)) {
+            throw .invalidSyntax("The attribute \"\(name)\" appears twice in one object (SCIM attribute names are case-insensitive); send each attribute once.")
+        }
+        return value
     }
 
     public var string: String? { if case .string(let s) = self { return s } else { return nil } }

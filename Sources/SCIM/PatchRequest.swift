@@ -52,18 +52,31 @@ public enum PatchRequest {
                 guard let object = value.object else {
                     throw .invalidValue("Operation \(n + 1) has no \"path\", so its \"value\" must be an object of attributes.")
                 }
-                for (key, v) in object {
-                    if isPassword(key) {
-                        change.password = try password(v)
-                        change.form = .patchValue
-                    } else if isActive(key) {
-                        change.active = try active(v)
-                    }
-                }
-                change.profile.merge(ProfilePath.flatten(object)) { $1 }
+                try apply(object, to: &change)
             }
         }
         return change
+    }
+
+    /// A value object without a path: password, active and profile values, also when a client
+    /// nests them under the core schema URN (`{"urn:…:core:2.0:User":{"password":"…"}}`).
+    static func apply(_ object: [String: JSONValue], to change: inout UserChange) throws(SCIMError) {
+        for (key, v) in object {
+            if isPassword(key) {
+                change.password = try password(v)
+                change.form = .patchValue
+            } else if isActive(key) {
+                change.active = try active(v)
+            } else if isCoreSchema(key), let nested = v.object {
+                try apply(nested, to: &change)
+            }
+        }
+        change.profile.merge(ProfilePath.flatten(object)) { $1 }
+    }
+
+    static func isCoreSchema(_ name: String) -> Bool {
+        let n = name.lowercased()
+        return n == SCIMSchema.user.lowercased() || n == SCIMSchema.userV1
     }
 
     /// SCIM 1.1 PATCH: the body is the partial resource itself (`{"schemas":["urn:scim:schemas:core:1.0"],

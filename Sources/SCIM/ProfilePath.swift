@@ -49,6 +49,10 @@ public enum ProfilePath {
             var key = k.lowercased()
             for urn in [coreURN, coreURNv1] where key.hasPrefix(urn) { key.removeFirst(urn.count) }
             if prefix.isEmpty && notProfile.contains(key) { continue }
+            if prefix.isEmpty, key + ":" == coreURN || key + ":" == coreURNv1, let nested = v.object {
+                out.merge(flatten(nested)) { $1 }
+                continue
+            }
             if key.hasPrefix("urn:"), let ext = v.object {
                 out.merge(flatten(ext, prefix: key + ":")) { $1 }
                 continue

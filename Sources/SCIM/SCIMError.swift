@@ -12,6 +12,9 @@ public struct SCIMError: Error, Sendable, Equatable, CustomStringConvertible {
     public var allow: String?
     /// For 401: the schemes pwsync accepts.
     public var wwwAuthenticate: String?
+    /// Close the connection after this answer (refused credentials, oversized bodies): nothing
+    /// more is read from a client that is not going to be served.
+    public var closeConnection = false
 
     public init(status: Int, scimType: String? = nil, detail: String, retryAfter: Int? = nil, allow: String? = nil) {
         self.status = status

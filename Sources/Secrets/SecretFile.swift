@@ -11,6 +11,15 @@ public enum SecretFile {
 
     public static let maxSize = 4096
 
+    /// A file whose content others could change (config, certificate): group- or world-writable is refused.
+    public static func checkNotWritableByOthers(_ path: String) throws {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw Failure(description: "file \(path) does not exist or is not readable") }
+        guard st.st_mode & 0o022 == 0 else {
+            throw Failure(description: "\(path) is writable by users other than its owner (mode \(String(st.st_mode & 0o777, radix: 8))); anyone who can write it controls pwsync. Run: chmod go-w \(path)")
+        }
+    }
+
     /// The checks `read` makes before reading, from the file's metadata alone (for config validation).
     public static func checkPermissions(_ path: String) throws {
         guard access(path, R_OK) == 0 else { throw Failure(description: "file \(path) does not exist or is not readable") }
@@ -21,6 +30,9 @@ public enum SecretFile {
     }
 
     private static func check(_ st: stat, _ path: String) throws {
+        guard st.st_mode & 0o022 == 0 else {
+            throw Failure(description: "\(path) is writable by users other than its owner (mode \(String(st.st_mode & 0o777, radix: 8))); run: chmod go-w \(path)")
+        }
         guard st.st_mode & 0o004 == 0 else {
             throw Failure(description: "\(path) is readable by every user on this machine; run: chmod o-rwx \(path)")
         }

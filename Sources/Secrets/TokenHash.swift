@@ -1,9 +1,11 @@
 import Crypto
+import Foundation
 
 /// A bearer token as stored in the config: `pwsync-sha256$<salt hex>$<digest hex>`.
 ///
 /// Tokens are 256-bit random values, so a salted SHA-256 is enough to make a leaked config useless
-/// for authenticating (there is nothing to brute-force). Verification compares digests in constant time.
+/// for authenticating (there is nothing to brute-force). HTTP Basic uses the same hashes, so its
+/// password must be such a generated secret too: `hash-token` refuses anything weaker than 128 bits. Verification compares digests in constant time.
 public struct TokenHash: Sendable, Equatable {
     public static let prefix = "pwsync-sha256"
     public let salt: [UInt8]
@@ -65,6 +67,35 @@ public struct TokenHash: Sendable, Equatable {
                 out[i + 1] = Hex.digits[Int(b & 0x0f)]
             }
             return 64
+        }
+    }
+
+    /// The least a credential must be worth: what `--generate` makes (256 bits) is far above it.
+    public static let minimumStrengthBits = 128
+
+    /// A rough upper bound of the guessing work, in bits: length × log2(the alphabet its character
+    /// classes span). A person's password (`abc`, `Summer2026!`) is far below 128; a generated
+    /// 64-hex-digit token is 256.
+    public static func estimatedStrengthBits(_ secret: Secret) -> Int {
+        secret.withUnsafeBytes { raw in
+            var lower = false, upper = false, digit = false, other = false
+            var distinct = Set<UInt8>()
+            for b in raw {
+                distinct.insert(b)
+                switch b {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"): lower = true
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): upper = true
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = true
+                default: other = true
+                }
+            }
+            // Hex digits only span 16 symbols, however many classes they touch.
+            let isHex = raw.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || (0x41...0x46).contains($0) }
+            var alphabet = (lower ? 26 : 0) + (upper ? 26 : 0) + (digit ? 10 : 0) + (other ? 33 : 0)
+            if isHex { alphabet = 16 }
+            // Repetition (aaaa…) is worth little, whatever the length.
+            alphabet = min(alphabet, max(2, distinct.count * 2))
+            return Int(Double(raw.count) * log2(Double(max(alphabet, 2))))
         }
     }
 }

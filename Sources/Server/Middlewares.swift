@@ -36,20 +36,36 @@ struct SCIMErrorMiddleware: RouterMiddleware {
     }
 }
 
-/// Requires a valid token on everything under /scim; records failures in the audit log.
+/// Requires a valid credential on everything under /scim. Failures are throttled per client
+/// address and audited through a summarizer (the first per address and interval, then a count),
+/// so no one can flood the log or the journal; the connection is closed after each refusal.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = SCIMRequestContext
     let authenticator: Authenticator
-    let audit: any AuditSink
+    let throttle: AuthThrottle
+    let failures: AuditSummarizer
+    let retryAfter: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let client = context.client ?? "?"
+        var event = AuditEvent(.authFailed, requestID: context.requestID, client: client,
+                               operation: "\(request.method) \(request.uri.path)", outcome: .failure)
+        if throttle.isThrottled(client) {
+            event.reason = .authThrottled
+            await failures.record(event, key: "auth:\(client)")
+            var e = SCIMError(status: 429, detail: "Too many failed authentications from this address; try again later.", retryAfter: retryAfter)
+            e.closeConnection = true
+            throw e
+        }
         guard let principal = authenticator.authenticate(authorization: request.headers[.authorization]) else {
-            try? await audit.record(AuditEvent(.authFailed, requestID: context.requestID, client: context.client,
-                                               operation: "\(request.method) \(request.uri.path)", outcome: .failure,
-                                               reason: request.headers[.authorization] == nil ? .missingCredentials : .invalidCredentials))
-            context.logger.notice("authentication failed", metadata: ["request_id": "\(context.requestID)", "client": "\(context.client ?? "-")"])
+            throttle.fail(client)
+            event.reason = request.headers[.authorization] == nil ? .missingCredentials : .invalidCredentials
+            if await failures.record(event, key: "auth:\(client)") {
+                context.logger.notice("authentication failed", metadata: ["request_id": "\(context.requestID)", "client": "\(client)"])
+            }
             var e = SCIMError.unauthorized
             e.wwwAuthenticate = authenticator.acceptsBasic ? "Bearer realm=\"pwsync\", Basic realm=\"pwsync\"" : "Bearer realm=\"pwsync\""
+            e.closeConnection = true
             throw e
         }
         var context = context

@@ -19,6 +19,8 @@ public enum PwsyncServer {
         public var retryAfterSeconds: Int
         /// The URL Okta uses (`https://host[:port]`), for absolute `meta.location`; nil = from Host.
         public var publicURL: String?
+        /// Connection caps, allowlist and per-phase timeouts.
+        public var connections: ConnectionPolicy = .init()
 
         public init(host: String, port: Int, certificatePath: String, privateKeyPath: String, maxBodyBytes: Int,
                     retryAfterSeconds: Int = 30, publicURL: String? = nil) {
@@ -34,14 +36,17 @@ public enum PwsyncServer {
 
     /// The router alone: what tests drive without sockets.
     public static func router(service: PasswordSyncService, authenticator: Authenticator, audit: any AuditSink,
-                              maxBodyBytes: Int, retryAfterSeconds: Int = 30, publicURL: String? = nil) -> Router<SCIMRequestContext> {
+                              maxBodyBytes: Int, retryAfterSeconds: Int = 30, publicURL: String? = nil,
+                              throttle: AuthThrottle = .init(), authFailures: AuditSummarizer? = nil) -> Router<SCIMRequestContext> {
+        let authFailures = authFailures ?? AuditSummarizer(sink: audit)
         let router = Router(context: SCIMRequestContext.self)
         router.add(middleware: SCIMErrorMiddleware(mapping: SCIMErrorMapping(retryAfter: retryAfterSeconds)))
         router.add(middleware: BodyLimitMiddleware(maxBytes: maxBodyBytes))
         router.get("health") { _, _ in "ok\n" }
         for version in [SCIMVersion.v2, .v1] {
             let scim = router.group(RouterPath("scim/\(version.rawValue)"))
-                .add(middleware: AuthMiddleware(authenticator: authenticator, audit: audit))
+                .add(middleware: AuthMiddleware(authenticator: authenticator, throttle: throttle, failures: authFailures,
+                                                retryAfter: retryAfterSeconds))
             SCIMRoutes(service: service, version: version, basicAuth: authenticator.acceptsBasic, publicURL: publicURL)
                 .register(scim)
         }
@@ -63,17 +68,23 @@ public enum PwsyncServer {
         tls.minimumTLSVersion = .tlsv12
         // TLS 1.2: forward-secret AEAD suites only (Mozilla "intermediate"); no CBC, no RSA key exchange.
         tls.cipherSuites = tls12CipherSuites
+        // When pwsync closes a connection it does not wait long for the client's close_notify: a
+        // refused client must not hold a socket (and its place under the caps) for seconds.
+        tls.shutdownTimeout = .milliseconds(250)
         return tls
     }
 
     public static func application(options: Options, service: PasswordSyncService, authenticator: Authenticator,
                                    audit: any AuditSink, logger: Logger, services: [any Service] = [],
+                                   authFailures: AuditSummarizer? = nil, counter: ConnectionCounter = .init(),
                                    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
         let tls = try tlsConfiguration(certificatePath: options.certificatePath, privateKeyPath: options.privateKeyPath)
         return Application(
             router: router(service: service, authenticator: authenticator, audit: audit, maxBodyBytes: options.maxBodyBytes,
-                           retryAfterSeconds: options.retryAfterSeconds, publicURL: options.publicURL),
-            server: try .tls(.http1(), tlsConfiguration: tls),
+                           retryAfterSeconds: options.retryAfterSeconds, publicURL: options.publicURL, authFailures: authFailures),
+            server: try .tls(.http1(configuration: .init(
+                additionalChannelHandlers: [ConnectionGuard(policy: options.connections, counter: counter)],
+                idleTimeout: options.connections.idleTimeout)), tlsConfiguration: tls),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             services: services,
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },

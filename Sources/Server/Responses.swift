@@ -15,6 +15,7 @@ enum Responses {
         if let retry = e.retryAfter { r.headers[.retryAfter] = String(retry) }
         if let allow = e.allow { r.headers[.allow] = allow }
         if e.status == 401 { r.headers[.wwwAuthenticate] = e.wwwAuthenticate ?? "Bearer realm=\"pwsync\"" }
+        if e.closeConnection || e.status == 413 { r.headers[.connection] = "close" }
         r.headers[.init("X-Request-Id")!] = requestID
         return r
     }

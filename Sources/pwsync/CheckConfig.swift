@@ -4,6 +4,7 @@ import Directory
 import Foundation
 import Logging
 import Secrets
+import Server
 
 struct CheckConfig: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,6 +20,9 @@ struct CheckConfig: AsyncParsableCommand {
 
     func run() async throws {
         let config = try loadConfiguration(options.config)
+        let tls = TLSFiles.check(certificatePath: config.server.certificatePath, privateKeyPath: config.server.privateKeyPath)
+        for f in tls { FileHandle.standardError.write(Data("\(config.file):\(config.line(of: f.key)): \(f.level == .warning ? "warning: " : "")\(f)\n".utf8)) }
+        if tls.contains(where: { $0.level == .error }) { throw ExitCode(78) }
         print("\(options.config): OK")
         print("  listen      https://\(config.server.host):\(config.server.port)/scim/v2")
         print("  directory   \(config.directory.kind.rawValue) \(config.directory.urls.map(\.description).joined(separator: ", "))\(config.directory.startTLS ? " (StartTLS)" : "")")

@@ -5,7 +5,7 @@ import Secrets
 struct HashToken: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hash-token",
-        abstract: "Print the config hash of a bearer token.",
+        abstract: "Print the config hash of a bearer token or Basic password.",
         discussion: """
         With --generate, makes a new random token and prints it (give it to Okta) and its hash (put it in
         [[server.tokens]]). Without it, reads the token from standard input: never pass a token as an argument.
@@ -31,6 +31,11 @@ struct HashToken: ParsableCommand {
             }
             token = Secret(bytes: bytes)
             for i in bytes.indices { bytes[i] = 0 }
+            let bits = TokenHash.estimatedStrengthBits(token)
+            guard bits >= TokenHash.minimumStrengthBits else {
+                FileHandle.standardError.write(Data("hash-token: this secret is too weak (about \(bits) bits; at least \(TokenHash.minimumStrengthBits) needed). Tokens and Basic passwords are stored as fast salted hashes, so they must be generated secrets: use `pwsync hash-token --generate`.\n".utf8))
+                throw ExitCode(65)
+            }
             print(TokenHash(hashing: token).encoded)
         }
     }

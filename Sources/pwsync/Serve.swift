@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import NIOCore
 import Audit
 import Config
 import Directory
@@ -41,18 +43,40 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(73)
         }
 
+        let tlsFindings = TLSFiles.check(certificatePath: config.server.certificatePath, privateKeyPath: config.server.privateKeyPath)
+        for f in tlsFindings where f.level == .warning {
+            logger.warning("\(config.file):\(config.line(of: f.key)): \(f)")
+        }
+        let tlsErrors = tlsFindings.filter { $0.level == .error }
+        if !tlsErrors.isEmpty {
+            for f in tlsErrors { FileHandle.standardError.write(Data("\(config.file):\(config.line(of: f.key)): \(f)\n".utf8)) }
+            throw ExitCode(78)
+        }
+
         let d = config.directory
         let directory = config.makeDirectory(bindPassword: bindPassword)
         let service = PasswordSyncService(directory: directory, audit: audit, policy: config.provisioning.policy,
                                           logger: Logger(label: "pwsync.sync"))
         let authenticator = Authenticator(credentials: config.server.tokens.map { .init(name: $0.name, username: $0.username, hash: $0.hash) })
 
+        var options = PwsyncServer.Options(host: config.server.host, port: config.server.port, certificatePath: config.server.certificatePath,
+                                           privateKeyPath: config.server.privateKeyPath, maxBodyBytes: config.server.maxBodyBytes,
+                                           retryAfterSeconds: config.server.retryAfterSeconds, publicURL: config.server.publicURL)
+        let s = config.server
+        func amount(_ seconds: Double) -> TimeAmount { .milliseconds(Int64(seconds * 1000)) }
+        options.connections = ConnectionPolicy(maxConnections: s.maxConnections, maxConnectionsPerClient: s.maxConnectionsPerClient,
+                                               handshakeTimeout: amount(s.handshakeTimeout), headTimeout: amount(s.headTimeout),
+                                               bodyTimeout: amount(s.bodyTimeout), idleTimeout: amount(s.idleTimeout), allow: s.allow)
+        let authFailures = AuditSummarizer(sink: audit)
+        let summaries = PeriodicService(every: .seconds(60)) {
+            await authFailures.flush()
+            await service.flushSummaries()
+        }
         let app = try PwsyncServer.application(
-            options: .init(host: config.server.host, port: config.server.port, certificatePath: config.server.certificatePath,
-                           privateKeyPath: config.server.privateKeyPath, maxBodyBytes: config.server.maxBodyBytes,
-                           retryAfterSeconds: config.server.retryAfterSeconds, publicURL: config.server.publicURL),
+            options: options,
             service: service, authenticator: authenticator, audit: audit, logger: logger,
-            services: Self.auditServices(audit, config.audit, sealInterval: sealing.map { .seconds($0.key.interval) }, logger),
+            services: Self.auditServices(audit, config.audit, sealInterval: sealing.map { .seconds($0.key.interval) }, logger) + [summaries],
+            authFailures: authFailures,
             onRunning: { port in
                 logger.notice("pwsync listening", metadata: ["url": "https://\(config.server.host):\(port)/scim/v2",
                                                              "directory": "\(d.kind.rawValue)"])
@@ -70,6 +94,8 @@ struct Serve: AsyncParsableCommand {
             await directory.shutdown()
             throw error
         }
+        await authFailures.flush(all: true)
+        await service.flushSummaries(all: true)
         try? await audit.record(AuditEvent(.stop, outcome: .success))
         try? await audit.sync()
         await directory.shutdown()

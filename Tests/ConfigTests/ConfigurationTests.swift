@@ -10,9 +10,11 @@ final class ConfigurationTests: XCTestCase {
     override func setUpWithError() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("pwsync-config-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        for f in ["cert.pem", "key.pem", "ca.pem"] {
+        for f in ["cert.pem", "ca.pem"] {
             FileManager.default.createFile(atPath: dir.appendingPathComponent(f).path, contents: Data("x".utf8))
         }
+        FileManager.default.createFile(atPath: dir.appendingPathComponent("key.pem").path, contents: Data("x".utf8),
+                                       attributes: [.posixPermissions: 0o600])
         FileManager.default.createFile(atPath: dir.appendingPathComponent("bind.pw").path, contents: Data("pw\n".utf8),
                                        attributes: [.posixPermissions: 0o600])
         hash = TokenHash(hashing: Secret("tok")).encoded
@@ -123,6 +125,28 @@ final class ConfigurationTests: XCTestCase {
     func testTOMLSyntaxErrorHasALine() {
         let e = errors("[server]\nlisten = \"x\n")
         XCTAssertEqual(e.first?.line, 2)
+    }
+
+    /// Like sshd's StrictModes: a secret others can read, or a file others can change, is refused.
+    func testUnsafeModesAreRefusedWithTheirLine() throws {
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: dir.appendingPathComponent("key.pem").path)
+        XCTAssertEqual(errors(config()).map(\.key), ["server.tls_private_key"])
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: dir.appendingPathComponent("key.pem").path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o602], ofItemAtPath: dir.appendingPathComponent("bind.pw").path)
+        XCTAssertEqual(errors(config()).map(\.key), ["directory.bind_password_file"])
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: dir.appendingPathComponent("bind.pw").path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o666], ofItemAtPath: dir.appendingPathComponent("cert.pem").path)
+        XCTAssertEqual(errors(config()).map(\.key), ["server.tls_certificate"])
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: dir.appendingPathComponent("cert.pem").path)
+        let file = dir.appendingPathComponent("pwsync.toml").path
+        FileManager.default.createFile(atPath: file, contents: Data(config().utf8), attributes: [.posixPermissions: 0o664])
+        XCTAssertThrowsError(try Configuration.load(path: file)) { e in
+            let first = (e as? ConfigErrors)?.errors.first
+            XCTAssertEqual(first?.line, 1)
+            XCTAssertTrue(first?.message.contains("chmod go-w") ?? false, "\(e)")
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: file)
+        XCTAssertNoThrow(try Configuration.load(path: file))
     }
 
     func testWorldReadableBindPasswordFileIsRefused() throws {

@@ -46,6 +46,22 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
         }
     }
 
+    /// The slapd fixture cuts the service account's plain searches at 3 entries, as a large
+    /// directory's size limit would: the user list is still whole, read in pages.
+    func testListingReadsPastTheServerSizeLimit() async throws {
+        let f = try Fixture.load(.openldap)
+        let c = try await LDAPConnection.connect(f.options())
+        try await c.simpleBind(dn: f.bindDN, password: try f.bindPassword())
+        let plain = try await c.search(base: f.userBase, scope: .oneLevel, filter: "(objectClass=inetOrgPerson)", attributes: ["uid"])
+        await c.close()
+        XCTAssertLessThanOrEqual(plain.count, 3, "the fixture's size limit applies to a plain search")
+        let d = try directory(f)
+        let all = try await d.findUsers(nil)
+        await d.shutdown()
+        XCTAssertGreaterThan(all.count, plain.count)
+        XCTAssertTrue(Set(["alice", "bob", "carol", "dave"]).isSubset(of: Set(all.map(\.userName))))
+    }
+
     func testResetThenBindAndPolicyRejection() async throws {
         for name in Fixture.Name.allCases {
             let f = try Fixture.load(name)

@@ -114,3 +114,24 @@ final class ProfileAndSelectionTests: XCTestCase {
                        "profile attributes pwsync does not write are read-only")
     }
 }
+
+final class AmbiguousJSONTests: XCTestCase {
+    func testDuplicateAndCaseCollidingNamesAreRefused() {
+        for body in [#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","password":"x","password":"y"}"#,
+                     #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","password":"x","PASSWORD":"y"}"#,
+                     #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","password":"x","pass\u0077ord":"y"}"#,
+                     #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","name":{"givenName":"x","GIVENNAME":"y"}}"#] {
+            XCTAssertThrowsError(try UserDocument.parse(Data(body.utf8), version: .v2), body) {
+                XCTAssertEqual(($0 as? SCIMError)?.scimType, "invalidSyntax", body)
+            }
+        }
+        // The same name in different objects, or in strings, is fine.
+        XCTAssertNoThrow(try UserDocument.parse(Data(#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"value","emails":[{"value":"a"},{"value":"b"}],"displayName":"\"userName\""}"#.utf8), version: .v2))
+    }
+
+    func testPasswordNestedUnderTheCoreSchemaIsAPasswordPush() throws {
+        let c = try PatchRequest.parse(Data(#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:core:2.0:User":{"password":"N3w!pass","title":"CFO"}}}]}"#.utf8))
+        XCTAssertEqual(c.password?.withUnsafeBytes { Array($0) }, Array("N3w!pass".utf8))
+        XCTAssertEqual(c.profile, ["title": "CFO"], "the URN object is the core resource, not an extension")
+    }
+}

@@ -111,3 +111,13 @@ final class SecretFileTests: XCTestCase {
         XCTAssertThrowsError(try SecretFile.read(path)) { XCTAssertTrue("\($0)".contains("chmod")) }
     }
 }
+
+final class TokenStrengthTests: XCTestCase {
+    func testPeoplesPasswordsAreWeakAndGeneratedTokensStrong() {
+        for weak in ["abc", "Summer2026!", "correct horse battery", String(repeating: "a", count: 64), "0123456789abcdef"] {
+            XCTAssertLessThan(TokenHash.estimatedStrengthBits(Secret(weak)), TokenHash.minimumStrengthBits, weak)
+        }
+        XCTAssertGreaterThanOrEqual(TokenHash.estimatedStrengthBits(TokenHash.generateToken()), 256)
+        XCTAssertGreaterThanOrEqual(TokenHash.estimatedStrengthBits(Secret("q7N2vX9pL4kR8wZ1mB6cT3yH5jD0sF2gA9eU")), TokenHash.minimumStrengthBits)
+    }
+}

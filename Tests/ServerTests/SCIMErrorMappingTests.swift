@@ -73,3 +73,16 @@ final class SCIMErrorMappingTests: XCTestCase {
         }
     }
 }
+
+final class AuthThrottleTests: XCTestCase {
+    func testAnAddressIsThrottledAfterItsLimitForTheInterval() {
+        let t = AuthThrottle(.init(failuresPerClient: 3, interval: .seconds(60), maxClients: 10))
+        let t0 = ContinuousClock.now
+        for _ in 0..<3 { XCTAssertFalse(t.isThrottled("192.0.2.1", now: t0)); t.fail("192.0.2.1", now: t0) }
+        XCTAssertTrue(t.isThrottled("192.0.2.1", now: t0))
+        XCTAssertFalse(t.isThrottled("192.0.2.2", now: t0), "other addresses are not affected")
+        XCTAssertFalse(t.isThrottled("192.0.2.1", now: t0 + .seconds(61)), "the interval passes")
+        for i in 0..<50 { t.fail("198.51.100.\(i)", now: t0) }
+        XCTAssertLessThanOrEqual(t.clients, 10, "bounded")
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import SCIM
+
+/// PATCH bodies (2.0 PatchOp and the 1.1 partial resource), with the profile paths they name.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
+    let data = Data(bytes: start, count: count)
+    for version in [SCIMVersion.v2, .v1] {
+        if let change = try? PatchRequest.parse(data, version: version) {
+            for path in change.profile.keys { _ = ProfilePath.canonical(path) }
+        }
+    }
+    return 0
+}
+
+/// SwiftPM links an executable's entry as `FuzzPatch_main`: hand control to libFuzzer's driver.
+@_cdecl("FuzzPatch_main")
+func entry(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var argc = argc
+    var argv = argv
+    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzz(UnsafeRawPointer(data!), size) }
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt

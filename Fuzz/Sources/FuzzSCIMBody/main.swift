@@ -1,0 +1,25 @@
+import Foundation
+import SCIM
+
+/// POST/PUT bodies, both dialects: any input parses or fails with a SCIMError, never crashes.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
+    let data = Data(bytes: start, count: count)
+    for version in [SCIMVersion.v2, .v1] {
+        _ = try? UserDocument.parse(data, version: version)
+        _ = try? UserDocument.parse(data, version: version, emptyPasswordIsAbsent: true)
+    }
+    return 0
+}
+
+/// SwiftPM links an executable's entry as `FuzzSCIMBody_main`: hand control to libFuzzer's driver.
+@_cdecl("FuzzSCIMBody_main")
+func entry(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var argc = argc
+    var argv = argv
+    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzz(UnsafeRawPointer(data!), size) }
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt

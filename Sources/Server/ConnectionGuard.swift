@@ -1,0 +1,163 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTPTypes
+import NIOTLS
+import Access
+
+/// What one stranger may cost: how many connections, and how long each phase of a request may take.
+public struct ConnectionPolicy: Sendable {
+    public var maxConnections: Int
+    public var maxConnectionsPerClient: Int
+    /// From accept to a completed TLS handshake (a silent socket, half a ClientHello).
+    public var handshakeTimeout: TimeAmount
+    /// From the handshake to a complete request head (a silent TLS connection, slowloris).
+    public var headTimeout: TimeAmount
+    /// From the head to the end of the body (a stalled body).
+    public var bodyTimeout: TimeAmount
+    /// From a response to the next request's complete head (an idle keep-alive).
+    public var idleTimeout: TimeAmount
+    public var allow: ClientAllowlist
+
+    public init(maxConnections: Int = 512, maxConnectionsPerClient: Int = 32, handshakeTimeout: TimeAmount = .seconds(10),
+                headTimeout: TimeAmount = .seconds(10), bodyTimeout: TimeAmount = .seconds(30), idleTimeout: TimeAmount = .seconds(60),
+                allow: ClientAllowlist = .init([])) {
+        self.maxConnections = maxConnections
+        self.maxConnectionsPerClient = maxConnectionsPerClient
+        self.handshakeTimeout = handshakeTimeout
+        self.headTimeout = headTimeout
+        self.bodyTimeout = bodyTimeout
+        self.idleTimeout = idleTimeout
+        self.allow = allow
+    }
+}
+
+/// Open connections, in all and per client address, shared by every connection's guard.
+public final class ConnectionCounter: Sendable {
+    private let state = NIOLockedValueBox<(total: Int, perClient: [String: Int])>((0, [:]))
+    public init() {}
+
+    func admit(_ ip: String, _ policy: ConnectionPolicy) -> Bool {
+        state.withLockedValue { s in
+            guard s.total < policy.maxConnections, s.perClient[ip, default: 0] < policy.maxConnectionsPerClient else { return false }
+            s.total += 1
+            s.perClient[ip, default: 0] += 1
+            return true
+        }
+    }
+
+    func release(_ ip: String) {
+        state.withLockedValue { s in
+            s.total -= 1
+            let n = s.perClient[ip, default: 1] - 1
+            s.perClient[ip] = n > 0 ? n : nil
+        }
+    }
+
+    public var open: Int { state.withLockedValue { $0.total } }
+}
+
+/// One per connection, right after HTTP decoding: refuses clients outside the allowlist or over a
+/// cap with a plain TCP close, and closes a connection whose current phase (handshake, head, body,
+/// idle) outlives its timeout. A response marked `Connection: close` closes the connection once
+/// written, so a refused request's body is never read to its end.
+final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    let policy: ConnectionPolicy
+    let counter: ConnectionCounter
+    private var client: String?
+    private var started = false
+    private var timer: Scheduled<Void>?
+    private var closeAfterResponse = false
+
+    init(policy: ConnectionPolicy, counter: ConnectionCounter) {
+        self.policy = policy
+        self.counter = counter
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { start(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start(context)
+        context.fireChannelActive()
+    }
+
+    private func start(_ context: ChannelHandlerContext) {
+        guard !started else { return }
+        started = true
+        let ip = context.channel.remoteAddress?.ipAddress ?? "?"
+        guard policy.allow.allows(ip), counter.admit(ip, policy) else {
+            context.close(promise: nil)
+            return
+        }
+        client = ip
+        arm(context, policy.handshakeTimeout)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted? = event as? TLSUserEvent { arm(context, policy.headTimeout) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head: arm(context, policy.bodyTimeout)
+        case .end: disarm()
+        case .body: break
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(let response):
+            if response.headerFields[.connection]?.lowercased() == "close" { closeAfterResponse = true }
+            context.write(data, promise: promise)
+        case .body:
+            context.write(data, promise: promise)
+        case .end:
+            if closeAfterResponse {
+                finish()  // served and leaving: its place under the caps is free at once
+                let done = context.eventLoop.makePromise(of: Void.self)
+                let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+                done.futureResult.whenComplete { _ in bound.value.close(promise: nil) }
+                promise.map { done.futureResult.cascade(to: $0) }
+                context.writeAndFlush(data, promise: done)
+            } else {
+                arm(context, policy.idleTimeout)
+                context.write(data, promise: promise)
+            }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { finish() }
+
+    private func finish() {
+        disarm()
+        if let client {
+            counter.release(client)
+            self.client = nil
+        }
+    }
+
+    private func arm(_ context: ChannelHandlerContext, _ timeout: TimeAmount) {
+        timer?.cancel()
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: timeout) { bound.value.close(promise: nil) }
+    }
+
+    private func disarm() {
+        timer?.cancel()
+        timer = nil
+    }
+}
