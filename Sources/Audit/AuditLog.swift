@@ -17,6 +17,12 @@ public actor AuditLog: AuditSink {
         public let description: String
     }
 
+    /// Another process already writes this log (a second `pwsync serve` with the same config).
+    public struct Locked: Error, CustomStringConvertible {
+        public let path: String
+        public var description: String { "another pwsync process is writing the audit log \(path) (lock \(path).lock); not starting a second writer" }
+    }
+
     /// When records reach the disk.
     public enum SyncPolicy: Sendable, Equatable {
         /// `fsync` before every `record` returns (default).
@@ -86,6 +92,13 @@ public actor AuditLog: AuditSink {
         self.summary = summary
         self.sealing = sealing
         self.syncFile = syncFile
+        // One writer per log, taken before anything is written: a second instance leaves it untouched.
+        lockFD = Glibc.open("\(path).lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+        guard lockFD >= 0 else { throw Failure(description: "cannot open \(path).lock: \(String(cString: strerror(errno)))") }
+        guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
+            close(lockFD)
+            throw Locked(path: path)
+        }
         (fd, size) = try Self.open(path)
         // Continue the chain: from this file, or from the newest rotated one when this one is new.
         var tail = Self.tail(of: path)
@@ -93,7 +106,16 @@ public actor AuditLog: AuditSink {
         (seq, prev) = tail
     }
 
-    deinit { close(fd) }
+    /// Held with an exclusive `flock` for the life of this writer.
+    private let lockFD: Int32
+
+    deinit {
+        close(fd)
+        close(lockFD)
+    }
+
+    /// False after a write or sync failed, until one succeeds again (for /readyz).
+    public private(set) var isWritable = true
 
     static func open(_ path: String) throws -> (Int32, Int) {
         let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
@@ -167,8 +189,10 @@ public actor AuditLog: AuditSink {
             _ = ftruncate(fd, off_t(before))
             size = before
             unsynced = max(0, unsynced - 1)
+            isWritable = false
             throw error
         }
+        isWritable = true
         seq += 1
         prev = AuditCoding.hash(line)
         summary?(record, seq, prev)

@@ -63,6 +63,8 @@ public struct Configuration: Sendable {
         public var connectTimeout: Double
         public var operationTimeout: Double
         public var poolSize: Int
+        /// Seconds a push may wait for a pooled connection before it is answered 429.
+        public var poolWait: Double
     }
 
     public struct Audit: Sendable {

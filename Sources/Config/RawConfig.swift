@@ -57,6 +57,7 @@ struct RawDirectory: Decodable {
     var connect_timeout_seconds: Number?
     var operation_timeout_seconds: Number?
     var pool_size: Int?
+    var pool_wait_seconds: Number?
 }
 
 struct RawActiveDirectory: Decodable {
@@ -105,7 +106,7 @@ extension RawConfig {
         case "tls_handshake_timeout_seconds", "request_head_timeout_seconds", "request_body_timeout_seconds", "idle_timeout_seconds": return "a number of seconds"
         case "allow": return "an array of networks, e.g. [\"192.0.2.0/24\", \"2001:db8::/32\"]"
         case "max_body_bytes", "retry_after_seconds", "pool_size", "fsync_batch_records", "fsync_interval_ms", "max_bytes", "keep": return "an integer"
-        case "connect_timeout_seconds", "operation_timeout_seconds": return "a number of seconds"
+        case "connect_timeout_seconds", "operation_timeout_seconds", "pool_wait_seconds": return "a number of seconds"
         case "urls": return "an array of strings, e.g. [\"ldaps://dc1.example.com\"]"
         case "user_name_attribute": return "a string or an array of strings, e.g. [\"userPrincipalName\", \"sAMAccountName\"]"
         case "attributes": return "a [provisioning.attributes] table of \"SCIM path\" = \"directoryAttribute\""

@@ -146,10 +146,12 @@ struct Validator {
         }
         let pool = d.pool_size ?? 4
         if !(1...64).contains(pool) { error("directory.pool_size", "must be between 1 and 64") }
+        let poolWait = d.pool_wait_seconds?.value ?? 5
+        if !(0.1...30).contains(poolWait) { error("directory.pool_wait_seconds", "must be between 0.1 and 30") }
         guard let kind else { return nil }
         return Configuration.Directory(kind: kind, urls: urls, startTLS: startTLS, caFile: d.ca_file, bindDN: d.bind_dn,
                                        bindPasswordFile: d.bind_password_file, userBase: d.user_base, userNameAttributes: attributes,
-                                       connectTimeout: connectTimeout, operationTimeout: opTimeout, poolSize: pool)
+                                       connectTimeout: connectTimeout, operationTimeout: opTimeout, poolSize: pool, poolWait: poolWait)
     }
 
     mutating func serverURLs(_ texts: [String], startTLS: Bool) -> [LDAPURL] {

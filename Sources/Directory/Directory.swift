@@ -114,6 +114,8 @@ public protocol Directory: Sendable {
     func updateProfile(_ values: [String: String?], of user: DirectoryUser) async throws(DirectoryFailure) -> [String]
     /// The SCIM profile paths this directory is configured to write; empty = profile push off.
     var profileAttributes: Set<String> { get }
+    /// Succeeds when the directory can be used right now (for readiness checks).
+    func probe() async throws(DirectoryFailure)
     /// Where users are searched, for messages that tell the admin where pwsync looked.
     var searchBase: String { get }
     /// Where new accounts go; nil when account creation is off.

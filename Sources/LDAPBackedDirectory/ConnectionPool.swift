@@ -15,13 +15,19 @@ actor ConnectionPool {
     /// so a push rarely meets a dead socket.
     static let maxIdle: Duration = .seconds(300)
     private var open = 0
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    /// Requests waiting for a connection, in arrival order; resumed with true when one is free,
+    /// false when their wait is over (deadline or cancellation).
+    private var waiters: [(id: UInt64, continuation: CheckedContinuation<Bool, Never>)] = []
+    private var nextWaiter: UInt64 = 0
+    /// How long a request may wait for a pooled connection before it is answered "busy" (429).
+    let maxWait: Duration
 
-    init(servers: [LDAPConnectionOptions], bindDN: String, bindPassword: Secret, maxSize: Int) {
+    init(servers: [LDAPConnectionOptions], bindDN: String, bindPassword: Secret, maxSize: Int, maxWait: Duration = .seconds(5)) {
         self.servers = servers
         self.bindDN = bindDN
         self.bindPassword = bindPassword
         self.maxSize = max(1, maxSize)
+        self.maxWait = maxWait
     }
 
     /// Runs `body` on a bound connection. When a pooled connection turns out dead and the operation
@@ -57,7 +63,10 @@ actor ConnectionPool {
                 discard(c)
             }
             if open < maxSize { break }
-            await withCheckedContinuation { waiters.append($0) }
+            guard await waitForAConnection() else {
+                // Busy: every connection is in use and stayed so. Nothing was sent: safe to retry.
+                throw LDAPError(kind: .result(51), operation: "waiting for a pooled connection", safeToRetry: true)
+            }
         }
         open += 1
         do {
@@ -68,6 +77,30 @@ actor ConnectionPool {
             throw error
         }
     }
+
+    /// Waits for `wakeOne`, at most `maxWait`; a cancelled request (client gone) stops waiting.
+    private func waitForAConnection() async -> Bool {
+        nextWaiter += 1
+        let id = nextWaiter
+        let deadline = Task { [maxWait] in
+            try? await Task.sleep(for: maxWait)
+            self.giveUp(id)
+        }
+        defer { deadline.cancel() }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { waiters.append((id, $0)) }
+        } onCancel: {
+            Task { await self.giveUp(id) }
+        }
+    }
+
+    private func giveUp(_ id: UInt64) {
+        guard let i = waiters.firstIndex(where: { $0.id == id }) else { return }
+        waiters.remove(at: i).continuation.resume(returning: false)
+    }
+
+    /// Requests waiting for a connection now (for /metrics and tests).
+    var waiting: Int { waiters.count }
 
     private func release(_ c: LDAPConnection) {
         idle.append((c, ContinuousClock.now))
@@ -81,7 +114,7 @@ actor ConnectionPool {
     }
 
     private func wakeOne() {
-        if !waiters.isEmpty { waiters.removeFirst().resume() }
+        if !waiters.isEmpty { waiters.removeFirst().continuation.resume(returning: true) }
     }
 
     /// Tries each server in order; only "unreachable" moves on to the next. A bad service password or

@@ -28,7 +28,8 @@ public final class LDAPDirectory: Directory, LDAPSession {
         self.logger = logger
         self.dialect = Self.dialect(for: configuration)
         self.pool = ConnectionPool(servers: configuration.servers, bindDN: configuration.bindDN,
-                                   bindPassword: configuration.bindPassword, maxSize: configuration.poolSize)
+                                   bindPassword: configuration.bindPassword, maxSize: configuration.poolSize,
+                                   maxWait: configuration.poolWait)
     }
 
     /// The one place that turns the configured kind into behaviour.
@@ -42,6 +43,12 @@ public final class LDAPDirectory: Directory, LDAPSession {
     }
 
     public func shutdown() async { await pool.closeAll() }
+
+    /// A directory server is reachable and the service account bound (a root DSE read on a
+    /// pooled connection).
+    public func probe() async throws(DirectoryFailure) {
+        _ = try await run { c in try await c.search(base: "", scope: .base, filter: "(objectClass=*)", attributes: ["1.1"]) }
+    }
 
     var serverName: String { configuration.servers.first?.url.description ?? "directory" }
 

@@ -16,13 +16,16 @@ public struct LDAPDirectoryConfiguration: Sendable {
     /// Profile values written to the directory: canonical SCIM path → LDAP attribute. Empty = off.
     public var profileMapping: [String: String]
     public var poolSize: Int
+    /// How long a request waits for a pooled connection before "busy".
+    public var poolWait: Duration = .seconds(5)
     public var activeDirectory: ActiveDirectoryOptions
     /// The OU new accounts are created in; nil = pwsync never creates accounts.
     public var creationBase: String?
 
     public init(kind: DirectoryKind, servers: [LDAPConnectionOptions], bindDN: String, bindPassword: Secret,
                 userBase: String, userNameAttributes: [String], poolSize: Int = 4,
-                activeDirectory: ActiveDirectoryOptions = .init(), creationBase: String? = nil, profileMapping: [String: String] = [:]) {
+                activeDirectory: ActiveDirectoryOptions = .init(), creationBase: String? = nil, profileMapping: [String: String] = [:],
+                poolWait: Duration = .seconds(5)) {
         self.kind = kind
         self.servers = servers
         self.bindDN = bindDN
@@ -30,6 +33,7 @@ public struct LDAPDirectoryConfiguration: Sendable {
         self.userBase = userBase
         self.userNameAttributes = userNameAttributes
         self.profileMapping = profileMapping
+        self.poolWait = poolWait
         self.poolSize = poolSize
         self.activeDirectory = activeDirectory
         self.creationBase = creationBase

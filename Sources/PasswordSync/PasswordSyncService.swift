@@ -37,6 +37,11 @@ public final class PasswordSyncService: Sendable {
                                profileAttributes: directory.profileAttributes)
     }
 
+    /// True when the directory answers on a bound connection right now.
+    public func directoryReady() async -> Bool {
+        do { try await directory.probe(); return true } catch { return false }
+    }
+
     // MARK: Reads
 
     public func listUsers(filter: SCIMFilter?, page: Pagination) async throws(SyncError) -> ListResponse {

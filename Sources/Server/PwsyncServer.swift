@@ -37,12 +37,21 @@ public enum PwsyncServer {
     /// The router alone: what tests drive without sockets.
     public static func router(service: PasswordSyncService, authenticator: Authenticator, audit: any AuditSink,
                               maxBodyBytes: Int, retryAfterSeconds: Int = 30, publicURL: String? = nil,
-                              throttle: AuthThrottle = .init(), authFailures: AuditSummarizer? = nil) -> Router<SCIMRequestContext> {
+                              throttle: AuthThrottle = .init(), authFailures: AuditSummarizer? = nil,
+                              readiness: Readiness? = nil) -> Router<SCIMRequestContext> {
         let authFailures = authFailures ?? AuditSummarizer(sink: audit)
+        let readiness = readiness ?? Readiness(checks: [{ await service.directoryReady() }])
         let router = Router(context: SCIMRequestContext.self)
         router.add(middleware: SCIMErrorMiddleware(mapping: SCIMErrorMapping(retryAfter: retryAfterSeconds)))
         router.add(middleware: BodyLimitMiddleware(maxBytes: maxBodyBytes))
         router.get("health") { _, _ in "ok\n" }
+        // For load balancers and systemd: unauthenticated, and saying nothing but yes or no.
+        router.get("healthz") { _, _ in "ok\n" }
+        router.get("readyz") { _, _ -> Response in
+            let ready = await readiness.isReady()
+            return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain", .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(string: ready ? "ready\n" : "not ready\n")))
+        }
         for version in [SCIMVersion.v2, .v1] {
             let scim = router.group(RouterPath("scim/\(version.rawValue)"))
                 .add(middleware: AuthMiddleware(authenticator: authenticator, throttle: throttle, failures: authFailures,
@@ -76,12 +85,13 @@ public enum PwsyncServer {
 
     public static func application(options: Options, service: PasswordSyncService, authenticator: Authenticator,
                                    audit: any AuditSink, logger: Logger, services: [any Service] = [],
-                                   authFailures: AuditSummarizer? = nil, counter: ConnectionCounter = .init(),
+                                   authFailures: AuditSummarizer? = nil, counter: ConnectionCounter = .init(), readiness: Readiness? = nil,
                                    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
         let tls = try tlsConfiguration(certificatePath: options.certificatePath, privateKeyPath: options.privateKeyPath)
         return Application(
             router: router(service: service, authenticator: authenticator, audit: audit, maxBodyBytes: options.maxBodyBytes,
-                           retryAfterSeconds: options.retryAfterSeconds, publicURL: options.publicURL, authFailures: authFailures),
+                           retryAfterSeconds: options.retryAfterSeconds, publicURL: options.publicURL, authFailures: authFailures,
+                           readiness: readiness),
             server: try .tls(.http1(configuration: .init(
                 additionalChannelHandlers: [ConnectionGuard(policy: options.connections, counter: counter)],
                 idleTimeout: options.connections.idleTimeout)), tlsConfiguration: tls),

@@ -15,7 +15,7 @@ extension Configuration {
                                                         connectTimeout: d.connectTimeout, operationTimeout: d.operationTimeout) },
             bindDN: d.bindDN, bindPassword: bindPassword, userBase: d.userBase, userNameAttributes: d.userNameAttributes,
             poolSize: d.poolSize, activeDirectory: activeDirectory, creationBase: provisioning.createBase,
-            profileMapping: provisioning.attributes),
+            profileMapping: provisioning.attributes, poolWait: .milliseconds(Int64(d.poolWait * 1000))),
             logger: logger)
     }
 }

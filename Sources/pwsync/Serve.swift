@@ -38,6 +38,10 @@ struct Serve: AsyncParsableCommand {
         do {
             audit = try AuditLog(path: config.audit.path, options: .init(sync: config.audit.sync, maxBytes: config.audit.maxBytes, keep: config.audit.keep),
                                  summary: { event, seq, hash in Self.summarize(journal, event, seq, hash) }, sealing: sealing)
+        } catch let locked as AuditLog.Locked {
+            // EX_TEMPFAIL, before anything is written: the running instance keeps its log intact.
+            logger.critical("\(locked)")
+            throw ExitCode(75)
         } catch {
             logger.critical("cannot open the audit log", metadata: ["error": "\(error)"])
             throw ExitCode(73)
@@ -68,16 +72,19 @@ struct Serve: AsyncParsableCommand {
                                                handshakeTimeout: amount(s.handshakeTimeout), headTimeout: amount(s.headTimeout),
                                                bodyTimeout: amount(s.bodyTimeout), idleTimeout: amount(s.idleTimeout), allow: s.allow)
         let authFailures = AuditSummarizer(sink: audit)
-        let summaries = PeriodicService(every: .seconds(60)) {
-            await authFailures.flush()
-            await service.flushSummaries()
+        let readiness = Readiness(checks: [{ await service.directoryReady() }, { await audit.isWritable }])
+        var lifecycle: [any Service] = [Self.summaries(authFailures, service)]
+        if let interval = SystemdNotify.watchdogInterval {
+            lifecycle.append(PeriodicService(every: interval) { SystemdNotify.send("WATCHDOG=1") })
         }
         let app = try PwsyncServer.application(
             options: options,
             service: service, authenticator: authenticator, audit: audit, logger: logger,
-            services: Self.auditServices(audit, config.audit, sealInterval: sealing.map { .seconds($0.key.interval) }, logger) + [summaries],
-            authFailures: authFailures,
+            services: Self.auditServices(audit, config.audit, sealInterval: sealing.map { .seconds($0.key.interval) }, logger) + lifecycle,
+            authFailures: authFailures, readiness: readiness,
             onRunning: { port in
+                // systemd (Type=notify): listening now; /readyz says whether the directory answers.
+                SystemdNotify.send("READY=1\nSTATUS=listening on port \(port)")
                 logger.notice("pwsync listening", metadata: ["url": "https://\(config.server.host):\(port)/scim/v2",
                                                              "directory": "\(d.kind.rawValue)"])
             })
@@ -94,11 +101,20 @@ struct Serve: AsyncParsableCommand {
             await directory.shutdown()
             throw error
         }
+        SystemdNotify.send("STOPPING=1")
         await authFailures.flush(all: true)
         await service.flushSummaries(all: true)
         try? await audit.record(AuditEvent(.stop, outcome: .success))
         try? await audit.sync()
         await directory.shutdown()
+    }
+
+    /// Counted summaries of refused logins and of failed lookups, written each minute.
+    static func summaries(_ auth: AuditSummarizer, _ service: PasswordSyncService) -> PeriodicService {
+        PeriodicService(every: .seconds(60)) {
+            await auth.flush()
+            await service.flushSummaries()
+        }
     }
 
     /// Run by the application's service group, so they stop in order with it: the reopen on SIGHUP

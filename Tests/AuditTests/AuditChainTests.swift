@@ -108,13 +108,15 @@ final class AuditChainTests: XCTestCase {
     }
 
     func testReopenAfterRenameContinuesTheChainInTheNewFile() async throws {
-        let log = try AuditLog(path: path, options: .init(sync: .batched(records: 4, interval: .seconds(60))))
-        try await log.record(AuditEvent(.start))
-        try await log.record(AuditEvent(.applied, userName: "alice"))
-        XCTAssertEqual(rename(path, "\(path).1"), 0)  // what logrotate does
-        try await log.reopen()
-        try await log.record(AuditEvent(.reopen))
-        try await log.sync()
+        do {
+            let log = try AuditLog(path: path, options: .init(sync: .batched(records: 4, interval: .seconds(60))))
+            try await log.record(AuditEvent(.start))
+            try await log.record(AuditEvent(.applied, userName: "alice"))
+            XCTAssertEqual(rename(path, "\(path).1"), 0)  // what logrotate does
+            try await log.reopen()
+            try await log.record(AuditEvent(.reopen))
+            try await log.sync()
+        }
         // A new process starting on the fresh file continues from the rotated one.
         let restarted = try AuditLog(path: path)
         try await restarted.record(AuditEvent(.stop))

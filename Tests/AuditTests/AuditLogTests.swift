@@ -23,9 +23,13 @@ final class AuditLogTests: XCTestCase {
     }
 
     func testChainAcrossReopenAndFileMode() async throws {
-        let log = try AuditLog(path: path)
-        try await log.record(AuditEvent(.start))
-        try await log.record(AuditEvent(.pushReceived, requestID: "r1", principal: "okta", userName: "alice", mode: .sync))
+        do {
+            let log = try AuditLog(path: path)
+            try await log.record(AuditEvent(.start))
+            try await log.record(AuditEvent(.pushReceived, requestID: "r1", principal: "okta", userName: "alice", mode: .sync))
+            // One writer at a time: a second one is refused while the first is alive.
+            XCTAssertThrowsError(try AuditLog(path: path)) { XCTAssertTrue($0 is AuditLog.Locked, "\($0)") }
+        }
         let reopened = try AuditLog(path: path)
         try await reopened.record(AuditEvent(.applied, requestID: "r1", outcome: .success, resultCode: 0))
 
@@ -56,15 +60,19 @@ final class AuditLogTests: XCTestCase {
     /// A record whose fsync failed is not in the log: the next record takes its place in the chain.
     func testFailedFsyncLeavesTheLogVerifiable() async throws {
         let failNext = Flag()
-        let log = try AuditLog(path: path, options: .init(), clock: { Date() }, summary: nil,
-                               syncFile: { fd in failNext.take() ? -1 : fsync(fd) })
-        try await log.record(AuditEvent(.start))
-        failNext.set()
         do {
-            try await log.record(AuditEvent(.pushReceived, userName: "alice"))
-            XCTFail("a record whose fsync failed must not count as written")
-        } catch {}
-        try await log.record(AuditEvent(.pushReceived, userName: "bob"))
+            let log = try AuditLog(path: path, options: .init(), clock: { Date() }, summary: nil,
+                                   syncFile: { fd in failNext.take() ? -1 : fsync(fd) })
+            try await log.record(AuditEvent(.start))
+            failNext.set()
+            do {
+                try await log.record(AuditEvent(.pushReceived, userName: "alice"))
+                XCTFail("a record whose fsync failed must not count as written")
+            } catch {}
+            let writable = await log.isWritable
+            XCTAssertFalse(writable)
+            try await log.record(AuditEvent(.pushReceived, userName: "bob"))
+        }
         let ls = try lines()
         XCTAssertEqual(ls.count, 2, "the unsynced line was cut back")
         XCTAssertEqual(try object(ls[1])["seq"] as? Int, 2)

@@ -64,6 +64,10 @@ public struct FakeDirectory: Directory {
         self.profileAttributes = profileAttributes
     }
 
+    public func probe() async throws(DirectoryFailure) {
+        if let f = await state.takeFailure() { throw f }
+    }
+
     public func updateProfile(_ values: [String: String?], of user: DirectoryUser) async throws(DirectoryFailure) -> [String] {
         if let f = await state.takeFailure() { throw f }
         return await state.setProfile(user.id, values)

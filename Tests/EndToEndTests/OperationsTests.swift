@@ -1,0 +1,122 @@
+import Foundation
+import LDAP
+import Secrets
+import TestSupport
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What operators rely on: one writer per audit log, health and readiness endpoints, systemd's
+/// notify protocol, and a busy pool answering 429 within its deadline instead of hanging.
+final class OperationsTests: XCTestCase, @unchecked Sendable {
+    override class func setUp() { LDAPLibrary.initializeOnMainThread() }
+
+    func testASecondServeExits75AndLeavesTheLiveLogIntact() async throws {
+        let p = try PwsyncProcess(fixture: try Fixture.load(.openldap))
+        try await p.start()
+        do {
+            let before = try String(contentsOfFile: p.auditPath, encoding: .utf8)
+            let second = try PwsyncProcess.run(PwsyncProcess.binary, ["serve", "--config", p.configPath])
+            XCTAssertEqual(second.status, 75, second.output)
+            XCTAssertTrue(second.output.contains("another pwsync process"), second.output)
+            XCTAssertEqual(try String(contentsOfFile: p.auditPath, encoding: .utf8), before, "the second instance wrote nothing")
+            let found = try await p.lookup("alice")
+            XCTAssertNotNil(found, "the first instance still serves")
+        } catch {
+            try? await p.stop()
+            throw error
+        }
+        try await p.stop()
+        let verify = try PwsyncProcess.run(PwsyncProcess.binary, ["audit", "verify", "--log", p.auditPath])
+        XCTAssertEqual(verify.status, 0, verify.output)
+    }
+
+    func testHealthAndReadiness() async throws {
+        let f = try Fixture.load(.openldap)
+        let up = try PwsyncProcess(fixture: f)
+        try await up.start()
+        let health = try await up.request(.GET, "/healthz", auth: .none)
+        let ready = try await up.request(.GET, "/readyz", auth: .none)
+        try await up.stop()
+        XCTAssertEqual(health.status, 200)
+        XCTAssertEqual(ready.status, 200)
+        XCTAssertEqual(String(decoding: ready.body, as: UTF8.self), "ready\n", "nothing else revealed")
+
+        // A directory that cannot be reached: alive, not ready.
+        let down = try PwsyncProcess(fixture: f)
+        try down.editConfig(replacing: "urls = [\"\(f["LDAPS_URL"])\"]", with: "urls = [\"ldaps://127.0.0.1:1\"]")
+        try await down.start()
+        let health2 = try await down.request(.GET, "/healthz", auth: .none)
+        let ready2 = try await down.request(.GET, "/readyz", auth: .none)
+        try await down.stop()
+        XCTAssertEqual(health2.status, 200)
+        XCTAssertEqual(ready2.status, 503)
+        XCTAssertEqual(String(decoding: ready2.body, as: UTF8.self), "not ready\n")
+    }
+
+    func testSystemdIsToldReadyAndStopping() async throws {
+        let path = NSTemporaryDirectory() + "notify-\(UUID().uuidString).sock"
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        XCTAssertEqual(bound, 0)
+        defer { close(fd); unlink(path) }
+        func receive(within seconds: Int32) -> String? {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, seconds * 1000) > 0 else { return nil }
+            var buf = [UInt8](repeating: 0, count: 512)
+            let n = recv(fd, &buf, buf.count, 0)
+            return n > 0 ? String(decoding: buf[..<n], as: UTF8.self) : nil
+        }
+        let p = try PwsyncProcess(fixture: try Fixture.load(.openldap))
+        p.process.environment = ProcessInfo.processInfo.environment.merging(["NOTIFY_SOCKET": path]) { $1 }
+        try await p.start()
+        let ready = receive(within: 5)
+        try await p.stop()
+        let stopping = receive(within: 5)
+        XCTAssertTrue(ready?.hasPrefix("READY=1") ?? false, ready ?? "nothing")
+        XCTAssertEqual(stopping, "STOPPING=1")
+        XCTAssertEqual(p.process.terminationStatus, 0)
+    }
+
+    /// One pooled connection, a directory that stops answering, ten pushes: the first waits for
+    /// its operation timeout; the others get 429 with Retry-After once the pool wait (0.5 s) is over.
+    func testABusyPoolAnswers429WithinItsDeadline() async throws {
+        let f = try Fixture.load(.openldap)
+        let p = try PwsyncProcess(fixture: f)
+        try p.editConfig(replacing: "user_base = ", with: "pool_size = 1\npool_wait_seconds = 0.5\noperation_timeout_seconds = 3\nuser_base = ")
+        try await p.start()
+        let pid = pid_t(try String(contentsOfFile: f["PID_FILE"], encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        do {
+            let found = try await p.lookup("bob")
+            let bob = try XCTUnwrap(found)
+            XCTAssertEqual(kill(pid, SIGSTOP), 0)
+            let started = Date()
+            let replies = try await withThrowingTaskGroup(of: (Int, Double, String?).self) { group in
+                for _ in 0..<10 {
+                    group.addTask {
+                        let r = try await p.request(.GET, "/scim/v2/Users/\(bob)")
+                        return (r.status, Date().timeIntervalSince(started), r.header("Retry-After"))
+                    }
+                }
+                var all: [(Int, Double, String?)] = []
+                for try await r in group { all.append(r) }
+                return all
+            }
+            kill(pid, SIGCONT)
+            let busy = replies.filter { $0.0 == 429 }
+            XCTAssertGreaterThanOrEqual(busy.count, 8, "\(replies)")
+            XCTAssertTrue(busy.allSatisfy { Int($0.2 ?? "") != nil }, "every 429 carries an integer Retry-After: \(busy)")
+            XCTAssertGreaterThanOrEqual(busy.filter { $0.1 < 1.5 }.count, 7, "waiting requests are answered once the pool wait is over: \(busy)")
+            XCTAssertTrue(replies.allSatisfy { $0.1 < 4 }, "none outlives the operation timeout: \(replies)")
+        } catch {
+            kill(pid, SIGCONT)
+            try? await p.stop()
+            throw error
+        }
+        try await p.stop()
+    }
+}
