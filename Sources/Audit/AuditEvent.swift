@@ -7,6 +7,8 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         case start, stop
         /// The file was reopened on SIGHUP (after logrotate).
         case reopen
+        /// SIGHUP reloaded (or refused to reload) the TLS certificate, credentials and bind password.
+        case reload
         case pushReceived = "push_received"
         case applied
         case rejected

@@ -20,5 +20,6 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible, Equatable {
 /// Several problems at once: an admin fixes them all in one pass instead of one per run.
 public struct ConfigErrors: Error, Sendable, CustomStringConvertible {
     public var errors: [ConfigError]
+    public init(errors: [ConfigError]) { self.errors = errors }
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 }

@@ -7,7 +7,7 @@ import Secrets
 actor ConnectionPool {
     private let servers: [LDAPConnectionOptions]
     private let bindDN: String
-    private let bindPassword: Secret
+    private var bindPassword: Secret
     private let maxSize: Int
     /// Bound connections waiting for work, with when they were last used.
     private var idle: [(connection: LDAPConnection, since: ContinuousClock.Instant)] = []
@@ -48,6 +48,9 @@ actor ConnectionPool {
             }
         }
     }
+
+    /// New connections bind with `password` (SIGHUP after a rotation); bound ones carry on.
+    func update(bindPassword password: Secret) { bindPassword = password }
 
     func closeAll() async {
         let all = idle

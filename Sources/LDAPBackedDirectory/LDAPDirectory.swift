@@ -44,6 +44,9 @@ public final class LDAPDirectory: Directory, LDAPSession {
 
     public func shutdown() async { await pool.closeAll() }
 
+    /// The service account's password changed (rotated, file rewritten): new connections use it.
+    public func updateBindPassword(_ password: Secret) async { await pool.update(bindPassword: password) }
+
     /// A directory server is reachable and the service account bound (a root DSE read on a
     /// pooled connection).
     public func probe() async throws(DirectoryFailure) {

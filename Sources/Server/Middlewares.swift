@@ -41,7 +41,7 @@ struct SCIMErrorMiddleware: RouterMiddleware {
 /// so no one can flood the log or the journal; the connection is closed after each refusal.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = SCIMRequestContext
-    let authenticator: Authenticator
+    let credentials: CredentialStore
     let throttle: AuthThrottle
     let failures: AuditSummarizer
     let retryAfter: Int
@@ -57,6 +57,7 @@ struct AuthMiddleware: RouterMiddleware {
             e.closeConnection = true
             throw e
         }
+        let authenticator = credentials.authenticator
         guard let principal = authenticator.authenticate(authorization: request.headers[.authorization]) else {
             throttle.fail(client)
             event.reason = request.headers[.authorization] == nil ? .missingCredentials : .invalidCredentials

@@ -35,11 +35,12 @@ public enum PwsyncServer {
     }
 
     /// The router alone: what tests drive without sockets.
-    public static func router(service: PasswordSyncService, authenticator: Authenticator, audit: any AuditSink,
+    public static func router(service: PasswordSyncService, authenticator: Authenticator, credentials: CredentialStore? = nil, audit: any AuditSink,
                               maxBodyBytes: Int, retryAfterSeconds: Int = 30, publicURL: String? = nil,
                               throttle: AuthThrottle = .init(), authFailures: AuditSummarizer? = nil,
                               readiness: Readiness? = nil) -> Router<SCIMRequestContext> {
         let authFailures = authFailures ?? AuditSummarizer(sink: audit)
+        let credentials = credentials ?? CredentialStore(authenticator)
         let readiness = readiness ?? Readiness(checks: [{ await service.directoryReady() }])
         let router = Router(context: SCIMRequestContext.self)
         router.add(middleware: SCIMErrorMiddleware(mapping: SCIMErrorMapping(retryAfter: retryAfterSeconds)))
@@ -54,7 +55,7 @@ public enum PwsyncServer {
         }
         for version in [SCIMVersion.v2, .v1] {
             let scim = router.group(RouterPath("scim/\(version.rawValue)"))
-                .add(middleware: AuthMiddleware(authenticator: authenticator, throttle: throttle, failures: authFailures,
+                .add(middleware: AuthMiddleware(credentials: credentials, throttle: throttle, failures: authFailures,
                                                 retryAfter: retryAfterSeconds))
             SCIMRoutes(service: service, version: version, basicAuth: authenticator.acceptsBasic, publicURL: publicURL)
                 .register(scim)
@@ -69,10 +70,13 @@ public enum PwsyncServer {
     ].joined(separator: ":")
 
     /// Server TLS from PEM files: the whole chain in the certificate file (Okta has no intermediates).
-    public static func tlsConfiguration(certificatePath: String, privateKeyPath: String) throws -> TLSConfiguration {
-        let chain = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
-        let key = try NIOSSLPrivateKey(file: privateKeyPath, format: .pem)
-        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+    public static func tlsConfiguration(certificatePath: String, privateKeyPath: String,
+                                        credentials: TLSCredentials? = nil) throws -> TLSConfiguration {
+        let credentials = try credentials ?? TLSCredentials(certificatePath: certificatePath, privateKeyPath: privateKeyPath)
+        let (chain, key) = credentials.pair
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: key)
+        // Each handshake takes the current pair: SIGHUP swaps in a renewed certificate.
+        tls.sslContextCallback = credentials.callback
         // swift-nio-ssl's server default still allows TLS 1.0.
         tls.minimumTLSVersion = .tlsv12
         // TLS 1.2: forward-secret AEAD suites only (Mozilla "intermediate"); no CBC, no RSA key exchange.
@@ -86,10 +90,12 @@ public enum PwsyncServer {
     public static func application(options: Options, service: PasswordSyncService, authenticator: Authenticator,
                                    audit: any AuditSink, logger: Logger, services: [any Service] = [],
                                    authFailures: AuditSummarizer? = nil, counter: ConnectionCounter = .init(), readiness: Readiness? = nil,
+                                   credentials: CredentialStore? = nil, tlsCredentials: TLSCredentials? = nil,
                                    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
-        let tls = try tlsConfiguration(certificatePath: options.certificatePath, privateKeyPath: options.privateKeyPath)
+        let tls = try tlsConfiguration(certificatePath: options.certificatePath, privateKeyPath: options.privateKeyPath,
+                                       credentials: tlsCredentials)
         return Application(
-            router: router(service: service, authenticator: authenticator, audit: audit, maxBodyBytes: options.maxBodyBytes,
+            router: router(service: service, authenticator: authenticator, credentials: credentials, audit: audit, maxBodyBytes: options.maxBodyBytes,
                            retryAfterSeconds: options.retryAfterSeconds, publicURL: options.publicURL, authFailures: authFailures,
                            readiness: readiness),
             server: try .tls(.http1(configuration: .init(

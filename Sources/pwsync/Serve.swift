@@ -5,6 +5,7 @@ import Audit
 import Config
 import Directory
 import Hummingbird
+import LDAPBackedDirectory
 import Logging
 import PasswordSync
 import Redaction
@@ -61,7 +62,10 @@ struct Serve: AsyncParsableCommand {
         let directory = config.makeDirectory(bindPassword: bindPassword)
         let service = PasswordSyncService(directory: directory, audit: audit, policy: config.provisioning.policy,
                                           logger: Logger(label: "pwsync.sync"))
-        let authenticator = Authenticator(credentials: config.server.tokens.map { .init(name: $0.name, username: $0.username, hash: $0.hash) })
+        let authenticator = Self.authenticator(config)
+        let credentials = CredentialStore(authenticator)
+        let tlsCredentials = try TLSCredentials(certificatePath: config.server.certificatePath, privateKeyPath: config.server.privateKeyPath)
+        let reload = Reload(configPath: options.config, credentials: credentials, tls: tlsCredentials, directory: directory, logger: logger)
 
         var options = PwsyncServer.Options(host: config.server.host, port: config.server.port, certificatePath: config.server.certificatePath,
                                            privateKeyPath: config.server.privateKeyPath, maxBodyBytes: config.server.maxBodyBytes,
@@ -80,8 +84,8 @@ struct Serve: AsyncParsableCommand {
         let app = try PwsyncServer.application(
             options: options,
             service: service, authenticator: authenticator, audit: audit, logger: logger,
-            services: Self.auditServices(audit, config.audit, sealInterval: sealing.map { .seconds($0.key.interval) }, logger) + lifecycle,
-            authFailures: authFailures, readiness: readiness,
+            services: Self.auditServices(audit, config.audit, sealInterval: sealing.map { .seconds($0.key.interval) }, reload: reload, logger) + lifecycle,
+            authFailures: authFailures, readiness: readiness, credentials: credentials, tlsCredentials: tlsCredentials,
             onRunning: { port in
                 // systemd (Type=notify): listening now; /readyz says whether the directory answers.
                 SystemdNotify.send("READY=1\nSTATUS=listening on port \(port)")
@@ -120,8 +124,11 @@ struct Serve: AsyncParsableCommand {
     /// Run by the application's service group, so they stop in order with it: the reopen on SIGHUP
     /// (logrotate's postrotate, `systemctl reload`), and under the batched policy a flush that keeps
     /// nothing unsynced longer than the interval, even when idle.
-    static func auditServices(_ audit: AuditLog, _ settings: Configuration.Audit, sealInterval: Duration?, _ logger: Logger) -> [any Service] {
+    static func auditServices(_ audit: AuditLog, _ settings: Configuration.Audit, sealInterval: Duration?, reload: Reload,
+                              _ logger: Logger) -> [any Service] {
         var services: [any Service] = [ReloadOnHangupService {
+            let reloaded = await reload.run()
+            try? await audit.record(AuditEvent(.reload, outcome: reloaded ? .success : .failure))
             do {
                 try await audit.reopen()
                 try await audit.record(AuditEvent(.reopen, outcome: .success))
@@ -152,6 +159,40 @@ struct Serve: AsyncParsableCommand {
             return (AuditLog.Sealing(key: try SealKeyFile.load(path), keyFile: path, anchor: { anchor.send(epoch: $0, seq: $1, hash: $2) }), nil)
         } catch {
             return (nil, "\(error)")
+        }
+    }
+
+    static func authenticator(_ config: Configuration) -> Authenticator {
+        Authenticator(credentials: config.server.tokens.map { .init(name: $0.name, username: $0.username, hash: $0.hash) })
+    }
+
+    /// SIGHUP: re-read the config, then swap in its TLS certificate and key, credentials and bind
+    /// password, all or nothing. Established connections keep what they have. A config that does
+    /// not load (or a certificate that fails its checks) is refused with the reason, and the
+    /// running configuration stays. Other settings take a restart.
+    struct Reload: Sendable {
+        let configPath: String
+        let credentials: CredentialStore
+        let tls: TLSCredentials
+        let directory: LDAPDirectory
+        let logger: Logger
+
+        func run() async -> Bool {
+            do throws(any Error) {
+                let config = try Configuration.load(path: configPath)
+                let problems = TLSFiles.check(certificatePath: config.server.certificatePath, privateKeyPath: config.server.privateKeyPath)
+                    .filter { $0.level == .error }
+                guard problems.isEmpty else { throw ConfigErrors(errors: problems.map { ConfigError(file: configPath, line: config.line(of: $0.key), key: $0.key, message: $0.message) }) }
+                let bindPassword = try SecretFile.read(config.directory.bindPasswordFile)
+                try tls.reload(certificatePath: config.server.certificatePath, privateKeyPath: config.server.privateKeyPath)
+                credentials.replace(Serve.authenticator(config))
+                await directory.updateBindPassword(bindPassword)
+                logger.notice("configuration reloaded: TLS certificate and key, credentials, bind password")
+                return true
+            } catch {
+                logger.error("configuration reload refused; the running configuration stays", metadata: ["error": "\(error)"])
+                return false
+            }
         }
     }
 

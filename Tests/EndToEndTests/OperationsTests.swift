@@ -120,3 +120,77 @@ final class OperationsTests: XCTestCase, @unchecked Sendable {
         try await p.stop()
     }
 }
+
+/// SIGHUP: a renewed certificate, a new token and a rotated bind password take effect without a
+/// restart; an established connection lives on; a broken config is refused and the old one kept.
+final class ReloadTests: XCTestCase, @unchecked Sendable {
+    override class func setUp() { LDAPLibrary.initializeOnMainThread() }
+
+    func fingerprint(_ port: Int, ca: String) throws -> String {
+        let r = try PwsyncProcess.run("/bin/sh", ["-c", "openssl s_client -connect 127.0.0.1:\(port) -CAfile \(ca) </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256"])
+        return r.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func testSIGHUPReloadsCertificateAndCredentialsAndKeepsConnections() async throws {
+        let f = try Fixture.load(.openldap)
+        let p = try PwsyncProcess(fixture: f)
+        try await p.start()
+        do {
+            let ca = "\(p.state)/tls/ca.pem"
+            let before = try fingerprint(p.port, ca: ca)
+            XCTAssertTrue(before.contains("Fingerprint"), before)
+            // A keep-alive connection opened before the reload.
+            let held = Process()
+            held.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            held.arguments = ["s_client", "-quiet", "-connect", "127.0.0.1:\(p.port)", "-CAfile", ca]
+            let input = Pipe(), output = Pipe()
+            held.standardInput = input
+            held.standardOutput = output
+            held.standardError = FileHandle.nullDevice
+            try held.run()
+            try await Task.sleep(for: .milliseconds(500))
+
+            // Renew the certificate (same CA) and replace the token, then SIGHUP.
+            try PwsyncProcess.bash("""
+                . "$1/scripts/lib/certs.sh"; d=$(mktemp -d); cp "$3" "$d/ca.pem"; cp "$4" "$d/ca.key"
+                make_cert "$d" pwsync "IP:127.0.0.1" renewed; cp "$d/pwsync.pem" "$2/tls/pwsync.pem"; cp "$d/pwsync.key" "$2/tls/pwsync.key"; rm -rf "$d"
+                """, PwsyncProcess.root, p.state, f.caFile, f.caKey)
+            let newToken = TokenHash.generateToken()
+            let text = try String(contentsOfFile: p.configPath, encoding: .utf8)
+            let oldHash = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("hash = ") })
+            try text.replacingOccurrences(of: String(oldHash), with: "hash = \"\(TokenHash(hashing: newToken).encoded)\"")
+                .write(toFile: p.configPath, atomically: true, encoding: .utf8)
+            kill(p.process.processIdentifier, SIGHUP)
+            try await Task.sleep(for: .milliseconds(800))
+
+            XCTAssertNotEqual(try fingerprint(p.port, ca: ca), before, "new connections see the renewed certificate")
+            let bearer = newToken.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+            let old = try await p.request(.GET, "/scim/v2/Users?count=1", auth: .configured)
+            XCTAssertEqual(old.status, 401, "the replaced token no longer works")
+            let new = try await p.request(.GET, "/scim/v2/Users?count=1", auth: .header("Bearer \(bearer)"))
+            XCTAssertEqual(new.status, 200, "the new one does, without a restart")
+
+            // The connection from before the reload still answers.
+            try input.fileHandleForWriting.write(contentsOf: Data("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
+            try await Task.sleep(for: .milliseconds(500))
+            let answer = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+            XCTAssertTrue(answer.hasPrefix("HTTP/1.1 200"), answer)
+            held.terminate()
+
+            // A broken config is refused; what runs stays.
+            try "this is not TOML [".write(toFile: p.configPath, atomically: true, encoding: .utf8)
+            kill(p.process.processIdentifier, SIGHUP)
+            try await Task.sleep(for: .milliseconds(800))
+            let still = try await p.request(.GET, "/scim/v2/Users?count=1", auth: .header("Bearer \(bearer)"))
+            XCTAssertEqual(still.status, 200)
+            XCTAssertTrue(p.stderr.contains("configuration reload refused"), p.stderr)
+            XCTAssertTrue(p.process.isRunning)
+        } catch {
+            try? await p.stop()
+            throw error
+        }
+        try await p.stop()
+        let reloads = try String(contentsOfFile: p.auditPath, encoding: .utf8).split(separator: "\n").filter { $0.contains("\"event\":\"reload\"") }
+        XCTAssertEqual(reloads.map { $0.contains("\"outcome\":\"success\"") }, [true, false])
+    }
+}
