@@ -6,8 +6,8 @@ import PackageDescription
 let package = Package(
     name: "pwsync-fuzz",
     dependencies: [.package(name: "pwsync", path: "..")],
-    targets: ["FuzzSCIMBody", "FuzzPatch", "FuzzFilter", "FuzzConfig"].map {
-        .executableTarget(name: $0, dependencies: [.product(name: "PwsyncParsers", package: "pwsync")],
+    targets: [.target(name: "FuzzSupport")] + ["FuzzSCIMBody", "FuzzPatch", "FuzzFilter", "FuzzConfig"].map {
+        .executableTarget(name: $0, dependencies: ["FuzzSupport", .product(name: "PwsyncParsers", package: "pwsync")],
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])])
     }
 )
