@@ -20,43 +20,18 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let config = try loadConfiguration(options.config)
-        let level = config.logLevel
-        LoggingSystem.bootstrap { label in
-            var h = RedactingLogHandler(wrapping: StreamLogHandler.standardError(label: label))
-            h.logLevel = level
-            return h
-        }
+        Self.bootstrapLogging(config.logLevel)
         let logger = Logger(label: "pwsync")
-
+        // Everything that can be refused is checked before the audit log is taken.
+        try Self.checkTLS(config, logger)
         let bindPassword: Secret
         do { bindPassword = try SecretFile.read(config.directory.bindPasswordFile) } catch {
             logger.critical("cannot read the directory bind password", metadata: ["error": "\(error)"])
             throw ExitCode(78)
         }
-        let audit: AuditLog
         let journal = Logger(label: "pwsync.audit")
         let (sealing, sealProblem) = Self.sealing(config.audit, journal)
-        do {
-            audit = try AuditLog(path: config.audit.path, options: .init(sync: config.audit.sync, maxBytes: config.audit.maxBytes, keep: config.audit.keep),
-                                 summary: { event, seq, hash in Self.summarize(journal, event, seq, hash) }, sealing: sealing)
-        } catch let locked as AuditLog.Locked {
-            // EX_TEMPFAIL, before anything is written: the running instance keeps its log intact.
-            logger.critical("\(locked)")
-            throw ExitCode(75)
-        } catch {
-            logger.critical("cannot open the audit log", metadata: ["error": "\(error)"])
-            throw ExitCode(73)
-        }
-
-        let tlsFindings = TLSFiles.check(certificatePath: config.server.certificatePath, privateKeyPath: config.server.privateKeyPath)
-        for f in tlsFindings where f.level == .warning {
-            logger.warning("\(config.file):\(config.line(of: f.key)): \(f)")
-        }
-        let tlsErrors = tlsFindings.filter { $0.level == .error }
-        if !tlsErrors.isEmpty {
-            for f in tlsErrors { FileHandle.standardError.write(Data("\(config.file):\(config.line(of: f.key)): \(f)\n".utf8)) }
-            throw ExitCode(78)
-        }
+        let audit = try Self.openAuditLog(config.audit, sealing: sealing, journal: journal, logger: logger)
 
         let d = config.directory
         let directory = config.makeDirectory(bindPassword: bindPassword)
@@ -67,14 +42,6 @@ struct Serve: AsyncParsableCommand {
         let tlsCredentials = try TLSCredentials(certificatePath: config.server.certificatePath, privateKeyPath: config.server.privateKeyPath)
         let reload = Reload(configPath: options.config, credentials: credentials, tls: tlsCredentials, directory: directory, logger: logger)
 
-        var options = PwsyncServer.Options(host: config.server.host, port: config.server.port, certificatePath: config.server.certificatePath,
-                                           privateKeyPath: config.server.privateKeyPath, maxBodyBytes: config.server.maxBodyBytes,
-                                           retryAfterSeconds: config.server.retryAfterSeconds, publicURL: config.server.publicURL)
-        let s = config.server
-        func amount(_ seconds: Double) -> TimeAmount { .milliseconds(Int64(seconds * 1000)) }
-        options.connections = ConnectionPolicy(maxConnections: s.maxConnections, maxConnectionsPerClient: s.maxConnectionsPerClient,
-                                               handshakeTimeout: amount(s.handshakeTimeout), headTimeout: amount(s.headTimeout),
-                                               bodyTimeout: amount(s.bodyTimeout), idleTimeout: amount(s.idleTimeout), allow: s.allow)
         let authFailures = AuditSummarizer(sink: audit)
         let readiness = Readiness(checks: [{ await service.directoryReady() }, { await audit.isWritable }])
         var lifecycle: [any Service] = [Self.summaries(authFailures, service)]
@@ -82,7 +49,7 @@ struct Serve: AsyncParsableCommand {
             lifecycle.append(PeriodicService(every: interval) { SystemdNotify.send("WATCHDOG=1") })
         }
         let app = try PwsyncServer.application(
-            options: options,
+            options: Self.serverOptions(config.server),
             service: service, authenticator: authenticator, audit: audit, logger: logger,
             services: Self.auditServices(audit, config.audit, sealInterval: sealing.map { .seconds($0.key.interval) }, reload: reload, logger) + lifecycle,
             authFailures: authFailures, readiness: readiness, credentials: credentials, tlsCredentials: tlsCredentials,
@@ -111,6 +78,50 @@ struct Serve: AsyncParsableCommand {
         try? await audit.record(AuditEvent(.stop, outcome: .success))
         try? await audit.sync()
         await directory.shutdown()
+    }
+
+    static func bootstrapLogging(_ level: Logger.Level) {
+        LoggingSystem.bootstrap { label in
+            var h = RedactingLogHandler(wrapping: StreamLogHandler.standardError(label: label))
+            h.logLevel = level
+            return h
+        }
+    }
+
+    /// The certificate chain and key Okta will see: errors stop the start (exit 78, file:line).
+    static func checkTLS(_ config: Configuration, _ logger: Logger) throws {
+        let findings = TLSFiles.check(certificatePath: config.server.certificatePath, privateKeyPath: config.server.privateKeyPath)
+        for f in findings where f.level == .warning { logger.warning("\(config.file):\(config.line(of: f.key)): \(f)") }
+        let errors = findings.filter { $0.level == .error }
+        guard errors.isEmpty else {
+            for f in errors { FileHandle.standardError.write(Data("\(config.file):\(config.line(of: f.key)): \(f)\n".utf8)) }
+            throw ExitCode(78)
+        }
+    }
+
+    /// The one writer of the audit log: exit 75 when another process holds it, 73 when it cannot be opened.
+    static func openAuditLog(_ settings: Configuration.Audit, sealing: AuditLog.Sealing?, journal: Logger, logger: Logger) throws -> AuditLog {
+        do {
+            return try AuditLog(path: settings.path, options: .init(sync: settings.sync, maxBytes: settings.maxBytes, keep: settings.keep),
+                                summary: { event, seq, hash in summarize(journal, event, seq, hash) }, sealing: sealing)
+        } catch let locked as AuditLog.Locked {
+            // EX_TEMPFAIL, before anything is written: the running instance keeps its log intact.
+            logger.critical("\(locked)")
+            throw ExitCode(75)
+        } catch {
+            logger.critical("cannot open the audit log", metadata: ["error": "\(error)"])
+            throw ExitCode(73)
+        }
+    }
+
+    static func serverOptions(_ s: Configuration.Server) -> PwsyncServer.Options {
+        var options = PwsyncServer.Options(host: s.host, port: s.port, certificatePath: s.certificatePath, privateKeyPath: s.privateKeyPath,
+                                           maxBodyBytes: s.maxBodyBytes, retryAfterSeconds: s.retryAfterSeconds, publicURL: s.publicURL)
+        func amount(_ seconds: Double) -> TimeAmount { .milliseconds(Int64(seconds * 1000)) }
+        options.connections = ConnectionPolicy(maxConnections: s.maxConnections, maxConnectionsPerClient: s.maxConnectionsPerClient,
+                                               handshakeTimeout: amount(s.handshakeTimeout), headTimeout: amount(s.headTimeout),
+                                               bodyTimeout: amount(s.bodyTimeout), idleTimeout: amount(s.idleTimeout), allow: s.allow)
+        return options
     }
 
     /// Counted summaries of refused logins and of failed lookups, written each minute.
