@@ -345,22 +345,57 @@ final class OktaRoundTwoTests: XCTestCase, @unchecked Sendable {
         }
     }
 
-    func testAUserNameTwoEntriesAnswerToIsAConflict() async throws {
-        let f = try Fixture.load(.openldap)
-        try await run(f) { p in
+    func testAUserNameTwoEntriesAnswerToIsAConflictOnOpenLDAP() async throws { try await twoOwners(.openldap) }
+    func testAUserNameTwoEntriesAnswerToIsAConflictOnActiveDirectory() async throws { try await twoOwners(.samba) }
+
+    /// One account's userName is another's mail: the userName names no one for sure (OpenLDAP's
+    /// default attributes are uid then mail; on AD mail is added to the list for this test).
+    func twoOwners(_ name: Fixture.Name) async throws {
+        let f = try Fixture.load(name)
+        let p = try PwsyncProcess(fixture: f, logLevel: "debug")
+        try p.editConfig(replacing: "user_name_attribute = \"\(f.userNameAttribute)\"\n",
+                         with: name == .samba ? "user_name_attribute = [\"userPrincipalName\", \"sAMAccountName\", \"mail\"]\n" : "")
+        try p.appendConfig("[provisioning]\ncreate_users = true\ncreate_base = \"\(f["CREATE_BASE"])\"\n")
+        try await p.start()
+        do {
             let suffix = String(Int.random(in: 1000...9999))
             let first = #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"dup\#(suffix)","name":{"givenName":"D","familyName":"Up"}}"#
             let made = try await p.request(.POST, "/scim/v2/Users", body: first)
-            XCTAssertEqual(made.status, 201)
-            // Another account whose mail is that uid: OpenLDAP's default userName attributes are uid, then mail.
-            let other = #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"other\#(suffix)","name":{"givenName":"O","familyName":"Ther"},"emails":[{"value":"dup\#(suffix)","primary":true}]}"#
-            let _h22 = try await p.request(.POST, "/scim/v2/Users", body: other).status
-            XCTAssertEqual(_h22, 201)
+            XCTAssertEqual(made.status, 201, String(decoding: made.body, as: UTF8.self))
+            let other = #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"other\#(suffix)@atko.com","name":{"givenName":"O","familyName":"Ther"},"emails":[{"value":"dup\#(suffix)","primary":true}]}"#
+            let made2 = try await p.request(.POST, "/scim/v2/Users", body: other)
+            XCTAssertEqual(made2.status, 201, String(decoding: made2.body, as: UTF8.self))
             let r = try await p.request(.GET, "/scim/v2/Users?filter=userName%20eq%20%22dup\(suffix)%22")
             self.assertError(r, 409, "two owners")
             XCTAssertEqual(r.json["scimType"] as? String, "uniqueness")
             let detail = r.json["detail"] as? String ?? ""
-            XCTAssertTrue(detail.contains("by uid") && detail.contains("by mail"), detail)
+            let byName = name == .samba ? "by sAMAccountName" : "by uid"
+            XCTAssertTrue(detail.contains(byName) && detail.contains("by mail"), detail)
+        } catch {
+            try? await p.stop()
+            throw error
+        }
+        try await p.stop()
+    }
+
+    func testQueuedPushesReadTheAccountWhenTheirTurnComesOnOpenLDAP() async throws { try await queued(.openldap) }
+    func testQueuedPushesReadTheAccountWhenTheirTurnComesOnActiveDirectory() async throws { try await queued(.samba) }
+
+    /// Ten deactivations of one account at once: each reads the account inside the per-user lock,
+    /// so one writes and the others find it already disabled.
+    func queued(_ name: Fixture.Name) async throws {
+        try await run(try Fixture.load(name)) { p in
+            let id = try await self.create(p, "queue")
+            let body = #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}"#
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<10 { group.addTask { try await p.request(.PATCH, "/scim/v2/Users/\(id)", body: body).status } }
+                var all: [Int] = []
+                for try await s in group { all.append(s) }
+                return all
+            }
+            XCTAssertEqual(statuses, Array(repeating: 200, count: 10))
+            let writes = try self.audit(p).filter { $0["action"] as? String == "deactivate" && $0["event"] as? String == "applied" }
+            XCTAssertEqual(writes.count, 1, "one deactivation written, not ten")
         }
     }
 
