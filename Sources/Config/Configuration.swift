@@ -119,6 +119,15 @@ public struct Configuration: Sendable {
         func fail(_ path: [String], _ message: String) -> ConfigErrors {
             ConfigErrors(errors: [ConfigError(file: file, line: locator.line(path), key: path.joined(separator: "."), message: message)])
         }
+        // toml++ (inside TOMLKit) trips an assertion, not an error, on a table header whose name
+        // starts with a dot (found by scripts/fuzz): refuse it here, with its line.
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let header = line.drop { $0 == " " || $0 == "\t" }
+            guard header.first == "[" else { continue }
+            if header.drop(while: { $0 == "[" || $0 == " " || $0 == "\t" }).first == "." {
+                throw ConfigErrors(errors: [ConfigError(file: file, line: n + 1, key: "", message: "TOML syntax: a table name cannot start with '.'")])
+            }
+        }
         let raw: RawConfig
         do {
             raw = try TOMLDecoder(strictDecoding: true).decode(RawConfig.self, from: text)

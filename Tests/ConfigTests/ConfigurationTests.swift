@@ -122,6 +122,15 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(Set(e.map(\.key)), ["directory.urls", "directory.connect_timeout_seconds", "log.level"])
     }
 
+    /// Found by scripts/fuzz (FuzzConfig): toml++ asserted on this instead of reporting it.
+    func testATableNameStartingWithADotIsASyntaxErrorNotACrash() {
+        for text in ["[server]\n[[.resvretokens]]\n", "[ .a]\n", "\t[[ .b]]\n"] {
+            let e = errors(text)
+            XCTAssertEqual(e.first?.line, text.hasPrefix("[server]") ? 2 : 1, text)
+            XCTAssertTrue(e.first?.message.contains("cannot start with '.'") ?? false, "\(e)")
+        }
+    }
+
     func testTOMLSyntaxErrorHasALine() {
         let e = errors("[server]\nlisten = \"x\n")
         XCTAssertEqual(e.first?.line, 2)
