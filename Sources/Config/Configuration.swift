@@ -120,12 +120,18 @@ public struct Configuration: Sendable {
             ConfigErrors(errors: [ConfigError(file: file, line: locator.line(path), key: path.joined(separator: "."), message: message)])
         }
         // toml++ (inside TOMLKit) trips an assertion, not an error, on a table header whose name
-        // starts with a dot (found by scripts/fuzz): refuse it here, with its line.
+        // does not start with a bare-key character or a quote (found by scripts/fuzz: "[.a]",
+        // "[\u{8d}…"): refuse it here, with its line.
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let header = line.drop { $0 == " " || $0 == "\t" }
-            guard header.first == "[" else { continue }
-            if header.drop(while: { $0 == "[" || $0 == " " || $0 == "\t" }).first == "." {
-                throw ConfigErrors(errors: [ConfigError(file: file, line: n + 1, key: "", message: "TOML syntax: a table name cannot start with '.'")])
+            let header = line.utf8.drop { $0 == 0x20 || $0 == 0x09 }
+            guard header.first == UInt8(ascii: "[") else { continue }
+            let first = header.drop { $0 == UInt8(ascii: "[") || $0 == 0x20 || $0 == 0x09 }.first
+            let isKeyStart = first.map { c in
+                (0x30...0x39).contains(c) || (0x41...0x5a).contains(c) || (0x61...0x7a).contains(c) || c == 0x5f || c == 0x2d || c == 0x22 || c == 0x27
+            } ?? false
+            if !isKeyStart {
+                throw ConfigErrors(errors: [ConfigError(file: file, line: n + 1, key: "",
+                                                        message: "TOML syntax: a table name must start with a letter, a digit, '_', '-' or a quote")])
             }
         }
         let raw: RawConfig
