@@ -125,7 +125,10 @@ public struct Configuration: Sendable {
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let header = line.utf8.drop { $0 == 0x20 || $0 == 0x09 }
             guard header.first == UInt8(ascii: "[") else { continue }
-            let first = header.drop { $0 == UInt8(ascii: "[") || $0 == 0x20 || $0 == 0x09 }.first
+            // "[" or "[[", then blanks, then the name: a third "[" is no name either.
+            var rest = header.dropFirst()
+            if rest.first == UInt8(ascii: "[") { rest = rest.dropFirst() }
+            let first = rest.drop { $0 == 0x20 || $0 == 0x09 }.first
             let isKeyStart = first.map { c in
                 (0x30...0x39).contains(c) || (0x41...0x5a).contains(c) || (0x61...0x7a).contains(c) || c == 0x5f || c == 0x2d || c == 0x22 || c == 0x27
             } ?? false
