@@ -123,7 +123,10 @@ public struct Configuration: Sendable {
         // does not start with a bare-key character or a quote (found by scripts/fuzz: "[.a]",
         // "[\u{8d}…"): refuse it here, with its line.
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let header = line.utf8.drop { $0 == 0x20 || $0 == 0x09 }
+            // A UTF-8 byte order mark, which toml++ skips at the start of the file, then blanks.
+            let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+            let bytes = n == 0 && line.utf8.starts(with: bom) ? line.utf8.dropFirst(3) : line.utf8.dropFirst(0)
+            let header = bytes.drop { $0 == 0x20 || $0 == 0x09 }
             guard header.first == UInt8(ascii: "[") else { continue }
             // "[" or "[[", then blanks, then the name: a third "[" is no name either.
             var rest = header.dropFirst()

@@ -124,7 +124,7 @@ final class ConfigurationTests: XCTestCase {
 
     /// Found by scripts/fuzz (FuzzConfig): toml++ asserted on these instead of reporting them.
     func testATableNameWithABadFirstCharacterIsASyntaxErrorNotACrash() {
-        for text in ["[server]\n[[.resvretokens]]\n", "[ .a]\n", "\t[[ .b]]\n", "[\u{8d}b_dinpassword]\n", "[[é]]\n", "[]\n", "[[[[server.tokens]]\n"] {
+        for text in ["[server]\n[[.resvretokens]]\n", "[ .a]\n", "\t[[ .b]]\n", "[\u{8d}b_dinpassword]\n", "[[é]]\n", "[]\n", "[[[[server.tokens]]\n", "\u{FEFF}[\u{B0}server]\n"] {
             let e = errors(text)
             XCTAssertEqual(e.first?.line, text.hasPrefix("[server]") ? 2 : 1, text)
             XCTAssertTrue(e.first?.message.contains("a table name must start with") ?? false, "\(e)")
