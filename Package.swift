@@ -38,7 +38,9 @@ let package = Package(
         .target(name: "LDAPSyntax", dependencies: ["Secrets"]),
         /// The libldap client.
         .target(name: "LDAP", dependencies: ["CLDAP", "LDAPSyntax", "Secrets"]),
-        .target(name: "SCIM", dependencies: ["Secrets"]),
+        /// JSON text written in one pass (audit lines, SCIM bodies).
+        .target(name: "JSONText"),
+        .target(name: "SCIM", dependencies: ["Secrets", "JSONText"]),
         /// Who may connect: client networks (CIDR) from `[server] allow`.
         .target(name: "Access"),
         /// The directory core: protocol, models, failure reasons. No C.
@@ -47,7 +49,7 @@ let package = Package(
         .target(name: "LDAPBackedDirectory", dependencies: [
             "Directory", "LDAP", "LDAPSyntax", "Secrets", .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Audit", dependencies: ["Secrets", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Audit", dependencies: ["Secrets", "JSONText", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "PasswordSync", dependencies: ["SCIM", "Directory", "Audit", "Secrets", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Redaction", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "Config", dependencies: [
@@ -87,6 +89,7 @@ let package = Package(
         ),
 
         .testTarget(name: "SecretsTests", dependencies: ["Secrets"]),
+        .testTarget(name: "JSONTextTests", dependencies: ["JSONText"]),
         .testTarget(name: "SCIMTests", dependencies: ["SCIM", "Secrets"]),
         .testTarget(name: "LDAPSyntaxTests", dependencies: ["LDAPSyntax"]),
         .testTarget(name: "AccessTests", dependencies: ["Access"]),

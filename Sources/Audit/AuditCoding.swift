@@ -1,23 +1,86 @@
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import JSONText
 import Secrets
 
 /// The one line format of an audit record, and the hash that chains the next record to it.
 ///
-/// A line is JSON with sorted keys and no escaped slashes. A sealed line is the same JSON with
-/// `,"mac":"<64 hex>"` inserted before its closing brace; the MAC covers the line without it.
+/// A line is one JSON object in a fixed member order: the decision's own fields (`body`, encoded
+/// by the caller before it queues for the log), then the writer's `time`, `seq`, `prev` and
+/// `epoch`. A sealed line is the same JSON with `,"mac":"<64 hex>"` inserted before its closing
+/// brace; the MAC covers the line without it. Readers parse members in any order, so lines from
+/// earlier versions (sorted keys) verify and read the same.
 public enum AuditCoding {
     static let macPrefix = Array(#","mac":""#.utf8)
     /// `,"mac":"` + 64 hex digits + `"}`
     static let macSuffixLength = macPrefix.count + 64 + 2
 
-    /// The record without its MAC: what is sealed, and the whole line when unsealed.
-    public static func payload(_ record: AuditEvent) throws -> [UInt8] {
-        var r = record
-        r.mac = nil
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(r))
+    /// The decision's fields, from `{` up to (not including) the writer's fields and closing brace.
+    public static func body(_ e: AuditEvent) -> [UInt8] {
+        var w = JSONWriter(capacity: 384)
+        w.raw("{\"event\":")
+        w.string(e.event.rawValue)
+        func text(_ name: StaticString, _ v: String?) {
+            guard let v else { return }
+            w.raw(","); w.raw(name); w.string(v)
+        }
+        text("\"request_id\":", e.requestID)
+        text("\"client\":", e.client)
+        text("\"principal\":", e.principal)
+        text("\"operation\":", e.operation)
+        text("\"form\":", e.form?.rawValue)
+        text("\"action\":", e.action?.rawValue)
+        text("\"placeholder\":", e.placeholder?.rawValue)
+        text("\"user_name\":", e.userName)
+        text("\"user_id\":", e.userID)
+        text("\"dn\":", e.dn)
+        text("\"account_name\":", e.accountName)
+        text("\"mode\":", e.mode?.rawValue)
+        text("\"outcome\":", e.outcome?.rawValue)
+        text("\"reason\":", e.reason?.rawValue)
+        if let v = e.resultCode { w.raw(",\"result_code\":"); w.int(v) }
+        if let v = e.historyEnforced { w.raw(",\"history_enforced\":"); w.bool(v) }
+        if let v = e.keptDisabled { w.raw(",\"kept_disabled\":"); w.bool(v) }
+        if let v = e.latencyMs { w.raw(",\"latency_ms\":"); w.int(v) }
+        if let v = e.count { w.raw(",\"count\":"); w.int(v) }
+        if let a = e.attributes {
+            w.raw(",\"attributes\":[")
+            for (i, s) in a.enumerated() {
+                if i > 0 { w.raw(",") }
+                w.string(s)
+            }
+            w.raw("]")
+        }
+        if let d = e.dropped {
+            w.raw(",\"dropped\":{\"first_seq\":"); w.int(d.firstSeq)
+            w.raw(",\"last_seq\":"); w.int(d.lastSeq)
+            w.raw(",\"head_hash\":"); w.string(d.headHash)
+            if let v = d.from { w.raw(",\"from\":"); w.string(v) }
+            if let v = d.until { w.raw(",\"until\":"); w.string(v) }
+            w.raw("}")
+        }
+        return w.bytes
+    }
+
+    /// `body` closed with the writer's fields: the whole line when unsealed, what is MACed when sealed.
+    public static func payload(body: [UInt8], time: String, seq: UInt64, prev: String, epoch: UInt64?) -> [UInt8] {
+        var w = JSONWriter(capacity: body.count + 160)
+        w.bytes += body
+        w.raw(",\"time\":"); w.string(time)
+        w.raw(",\"seq\":"); w.int(seq)
+        w.raw(",\"prev\":"); w.string(prev)
+        if let epoch { w.raw(",\"epoch\":"); w.int(epoch) }
+        w.raw("}")
+        return w.bytes
+    }
+
+    /// The record without its MAC, from a record whose writer fields are set.
+    public static func payload(_ record: AuditEvent) -> [UInt8] {
+        payload(body: body(record), time: record.time ?? "", seq: record.seq ?? 0, prev: record.prev ?? AuditLog.genesis, epoch: record.epoch)
     }
 
     /// `payload` with its MAC added.

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import JSONText
 
 /// A SCIM error response (RFC 7644 §3.12). `detail` is shown to Okta's admin under Tasks, so it
 /// says what went wrong and what to do; it never contains a password or a raw directory message.
@@ -73,7 +78,8 @@ public enum SCIMSchema {
 }
 
 enum JSON {
+    /// Sorted members, `/` unescaped; written without `JSONSerialization` (see `JSONWriter`).
     static func encode(_ object: Any) -> Data {
-        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        Data(JSONWriter.encode(object))
     }
 }
