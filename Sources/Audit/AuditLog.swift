@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -71,13 +75,34 @@ public actor AuditLog: AuditSink {
     private var size: Int
     private var seq: UInt64
     private var prev: String
-    private var unsynced = 0
     private var lastSync = ContinuousClock.now
     private let clock: @Sendable () -> Date
-    private let summary: Summary?
+    private nonisolated let summary: Summary?
     /// `fsync`, replaceable so tests can make it fail.
-    private let syncFile: @Sendable (Int32) -> Int32
+    private nonisolated let syncFile: @Sendable (Int32) -> Int32
     private var sealing: Sealing?
+
+    /// How far the file is known to be on disk: everything up to `seq`, `size` bytes of file
+    /// number `generation` (a rotation or reopen starts the next one).
+    struct Mark: Sendable {
+        var size: Int
+        var seq: UInt64
+        var prev: String
+        var generation: Int
+    }
+    private var durable: Mark
+    private var generation = 0
+    /// Records written and waiting for the `fsync` that covers them (group commit).
+    private var waiters: [(seq: UInt64, continuation: CheckedContinuation<Turn, any Error>)] = []
+    private var syncInFlight = false
+
+    /// What a writer does once its line is written: return, or lead the next `fsync`.
+    enum Turn: Sendable {
+        case done
+        /// `fsync` this descriptor (its own: a rotation may close `fd` meanwhile), which covers
+        /// everything up to `Mark`, then report with `finishSync`.
+        case lead(Mark, Int32)
+    }
 
     public init(path: String, options: Options = .init(), clock: @escaping @Sendable () -> Date = { Date() },
                 summary: Summary? = nil, sealing: Sealing? = nil) throws {
@@ -104,6 +129,7 @@ public actor AuditLog: AuditSink {
         var tail = Self.tail(of: path)
         if tail.0 == 0 { tail = Self.tail(of: "\(path).1") }
         (seq, prev) = tail
+        durable = Mark(size: size, seq: seq, prev: prev, generation: 0)
     }
 
     /// Held with an exclusive `flock` for the life of this writer.
@@ -125,10 +151,47 @@ public actor AuditLog: AuditSink {
         return (fd, Int(st.st_size))
     }
 
-    public func record(_ event: AuditEvent) throws {
+    /// Returns once the record is on disk (default policy) or written (batched policy). The line is
+    /// encoded before the record queues for the file; under the default policy, records that
+    /// arrive while an `fsync` runs share the next one.
+    public nonisolated func record(_ event: AuditEvent) async throws {
+        let bounded = event.bounded()
+        let body = AuditCoding.body(bounded)
+        var (seq, hash, time, turn) = try await commit(body)
+        // Group commit with a leader: the writer that finds no fsync running does it here, off the
+        // actor, so records keep being written meanwhile; they wait, and the first of them leads
+        // the next one. At concurrency 1 this is one fsync per record with no thread hop.
+        while case .lead(let target, let fd) = turn {
+            let rc = fd >= 0 ? syncFile(fd) : -1
+            let err = rc == 0 ? 0 : errno
+            if fd >= 0 { close(fd) }
+            turn = try await finishSync(target, rc: rc, errno: err, own: seq)
+        }
+        if let summary {
+            var e = bounded
+            e.time = time
+            e.seq = seq
+            summary(e, seq, hash)
+        }
+    }
+
+    private func commit(_ body: [UInt8]) async throws -> (UInt64, String, String, Turn) {
         let now = clock()
         try closeEpochIfDue(at: now)
-        try append(event, at: now)
+        let (seq, hash, time) = try append(body, at: now)
+        var turn = Turn.done
+        switch options.sync {
+        case .everyRecord:
+            guard durable.seq < seq else { break }
+            if !syncInFlight {
+                turn = lead()
+            } else {
+                turn = try await withCheckedThrowingContinuation { waiters.append((seq, $0)) }
+            }
+        case .batched(let records, let interval):
+            if Int(self.seq - durable.seq) >= records || ContinuousClock.now - lastSync >= interval { try sync() }
+        }
+        return (seq, hash, time, turn)
     }
 
     /// True while records are sealed.
@@ -145,7 +208,7 @@ public actor AuditLog: AuditSink {
         guard var s = sealing else { return }
         let target = s.key.epoch(at: now)
         guard target > s.key.epoch else { return }
-        try append(AuditEvent(.seal, outcome: .success), at: now)
+        try appendInternal(AuditEvent(.seal, outcome: .success), at: now)
         s.anchor?(s.key.epoch, seq, prev)
         s.key.evolve(to: target)
         sealing = s
@@ -161,41 +224,45 @@ public actor AuditLog: AuditSink {
     public func stopSealing() throws {
         guard sealing != nil else { return }
         defer { sealing = nil }
-        try append(AuditEvent(.sealingStopped, outcome: .failure, reason: .sealKeyUnavailable), at: clock())
+        try appendInternal(AuditEvent(.sealingStopped, outcome: .failure, reason: .sealKeyUnavailable), at: clock())
     }
 
-    private func append(_ event: AuditEvent, at now: Date) throws {
-        var record = event.bounded()
-        record.time = RFC3339.string(now)
-        record.seq = seq + 1
-        record.prev = prev
-        record.epoch = sealing?.key.epoch
-        let payload = try AuditCoding.payload(record)
-        let line = sealing.map { AuditCoding.sealed(payload, mac: $0.key.mac(payload)) } ?? payload
-        var bytes = line
-        bytes.append(0x0a)
-        if let max = options.maxBytes, size > 0, size + bytes.count > max {
-            if let dropped = try rotate() { try append(AuditEvent(.rotatedAway, dropped: dropped), at: now) }
-            return try append(event, at: now)
+    /// A record of the log's own (seal, rotation): written and synced before anything follows it.
+    private func appendInternal(_ event: AuditEvent, at now: Date) throws {
+        var record = event
+        let (seq, hash, time) = try append(AuditCoding.body(record), at: now)
+        try sync()
+        record.time = time
+        record.seq = seq
+        summary?(record, seq, hash)
+    }
+
+    /// Writes one line (rotating first when it would outgrow the file). Whatever fails, the file
+    /// is cut back to the last whole record, so the chain stays verifiable and the next record
+    /// reuses this seq.
+    private func append(_ body: [UInt8], at now: Date) throws -> (UInt64, String, String) {
+        let time = RFC3339.string(now)
+        let payload = AuditCoding.payload(body: body, time: time, seq: seq + 1, prev: prev, epoch: sealing?.key.epoch)
+        var line = sealing.map { AuditCoding.sealed(payload, mac: $0.key.mac(payload)) } ?? payload
+        if let max = options.maxBytes, size > 0, size + line.count + 1 > max {
+            if let dropped = try rotate() { try appendInternal(AuditEvent(.rotatedAway, dropped: dropped), at: now) }
+            return try append(body, at: now)
         }
-        // Whatever fails below, the file is cut back to the last whole record, so the chain stays
-        // verifiable and the next record reuses this seq.
+        let hash = AuditCoding.hash(line)
+        line.append(0x0a)
         let before = size
         do {
-            try writeAll(bytes)
-            unsynced += 1
-            try syncIfDue()
+            try writeAll(line)
         } catch {
             _ = ftruncate(fd, off_t(before))
             size = before
-            unsynced = max(0, unsynced - 1)
             isWritable = false
             throw error
         }
         isWritable = true
         seq += 1
-        prev = AuditCoding.hash(line)
-        summary?(record, seq, prev)
+        prev = hash
+        return (seq, hash, time)
     }
 
     private func writeAll(_ bytes: [UInt8]) throws {
@@ -211,21 +278,69 @@ public actor AuditLog: AuditSink {
         }
     }
 
-    private func syncIfDue() throws {
-        switch options.sync {
-        case .everyRecord:
-            try sync()
-        case .batched(let records, let interval):
-            if unsynced >= records || ContinuousClock.now - lastSync >= interval { try sync() }
+    private var current: Mark { Mark(size: size, seq: seq, prev: prev, generation: generation) }
+
+    private func lead() -> Turn {
+        syncInFlight = true
+        return .lead(current, dup(fd))
+    }
+
+    /// The leader's `fsync` ended: writers it covered go on (or get the error), and the first
+    /// writer still waiting leads the next one.
+    private func finishSync(_ target: Mark, rc: Int32, errno err: Int32, own: UInt64) throws -> Turn {
+        syncInFlight = false
+        var failure: Failure?
+        if target.seq > durable.seq {
+            if rc == 0 {
+                markDurable(target)
+            } else {
+                failure = Failure(description: "cannot fsync audit log \(path): \(String(cString: strerror(err)))")
+                cutBack(failure!)
+            }
+        }
+        if !waiters.isEmpty {
+            let next = waiters.removeFirst()
+            next.continuation.resume(returning: lead())
+        }
+        if let failure { throw failure }
+        return .done
+    }
+
+    /// Records up to `mark` are on disk: their writers go on.
+    private func markDurable(_ mark: Mark) {
+        durable = mark
+        lastSync = .now
+        isWritable = true
+        var i = 0
+        while i < waiters.count {
+            if waiters[i].seq <= mark.seq { waiters.remove(at: i).continuation.resume(returning: .done) } else { i += 1 }
         }
     }
 
-    /// Flushes unsynced records; also called periodically under the batched policy.
+    /// A failed `fsync` leaves the records since the last durable one in doubt: they are cut off
+    /// the file, the chain continues from the durable head, and each of their writers gets the error.
+    private func cutBack(_ error: Failure) {
+        if durable.generation == generation {
+            _ = ftruncate(fd, off_t(durable.size))
+            size = durable.size
+        }
+        seq = durable.seq
+        prev = durable.prev
+        isWritable = false
+        let failed = waiters
+        waiters.removeAll()
+        for w in failed { w.continuation.resume(throwing: error) }
+    }
+
+    /// Flushes unsynced records now; also called periodically under the batched policy.
     public func sync() throws {
-        guard unsynced > 0 else { return }
-        guard syncFile(fd) == 0 else { throw Failure(description: "cannot fsync audit log \(path): \(String(cString: strerror(errno)))") }
-        unsynced = 0
-        lastSync = .now
+        guard durable.seq < seq else { return }
+        guard syncFile(fd) == 0 else {
+            let error = Failure(description: "cannot fsync audit log \(path): \(String(cString: strerror(errno)))")
+            cutBack(error)
+            throw error
+        }
+        markDurable(current)
     }
 
     /// Reopens `path` (after logrotate renamed it); the chain continues into the new file.
@@ -235,6 +350,8 @@ public actor AuditLog: AuditSink {
         close(fd)
         fd = newFD
         size = newSize
+        generation += 1
+        durable = current
     }
 
     /// Size rotation: audit.jsonl → .1 → .2 …, dropping the oldest beyond `keep`. Returns what
@@ -300,44 +417,5 @@ public actor AuditLog: AuditSink {
             }
             window = min(size, window * 4)
         }
-    }
-}
-
-/// UTC RFC 3339 with milliseconds: `2026-11-29T05:22:53.123Z`.
-public enum RFC3339 {
-    public static func string(_ date: Date) -> String {
-        let totalMs = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        var secs = time_t(totalMs / 1000)
-        let ms = Int(totalMs % 1000)
-        var tm = tm()
-        gmtime_r(&secs, &tm)
-        var out = [UInt8]()
-        out.reserveCapacity(24)
-        func digits(_ v: Int, _ width: Int, then separator: UInt8?) {
-            var d = [UInt8](repeating: 0x30, count: width)
-            var x = v
-            for i in stride(from: width - 1, through: 0, by: -1) { d[i] = UInt8(0x30 + x % 10); x /= 10 }
-            out += d
-            if let separator { out.append(separator) }
-        }
-        digits(Int(tm.tm_year) + 1900, 4, then: UInt8(ascii: "-"))
-        digits(Int(tm.tm_mon) + 1, 2, then: UInt8(ascii: "-"))
-        digits(Int(tm.tm_mday), 2, then: UInt8(ascii: "T"))
-        digits(Int(tm.tm_hour), 2, then: UInt8(ascii: ":"))
-        digits(Int(tm.tm_min), 2, then: UInt8(ascii: ":"))
-        digits(Int(tm.tm_sec), 2, then: UInt8(ascii: "."))
-        digits(ms, 3, then: UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Parses `2026-11-29T05:22:53.123Z`, `2026-11-29T05:22:53Z` or a bare date `2026-11-29` (UTC).
-    public static func parse(_ s: String) -> Date? {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = f.date(from: s) { return d }
-        f.formatOptions = [.withInternetDateTime]
-        if let d = f.date(from: s) { return d }
-        f.formatOptions = [.withFullDate]
-        return f.date(from: s)
     }
 }

@@ -95,6 +95,39 @@ final class AuditLogTests: XCTestCase {
         XCTAssertEqual(try lines(), before)
     }
 
+    /// Group commit: concurrent records share fsyncs, and each `record` returns only after an
+    /// fsync that covered its own line.
+    func testConcurrentRecordsShareFsyncsAndReturnOnlyWhenDurable() async throws {
+        let synced = SyncLedger()
+        let log = try AuditLog(path: path, options: .init(), clock: { Date() }, summary: nil, syncFile: { fd in
+            var st = stat()
+            fstat(fd, &st)
+            usleep(2000)  // a slow disk, so records pile up behind the fsync in flight
+            synced.add(Int(st.st_size))
+            return fsync(fd)
+        })
+        let n = 60
+        let seen = try await withThrowingTaskGroup(of: (String, Int).self) { group in
+            for i in 0..<n {
+                group.addTask {
+                    try await log.record(AuditEvent(.applied, requestID: "r\(i)", userName: "u\(i)"))
+                    return ("r\(i)", synced.max)
+                }
+            }
+            return try await group.reduce(into: [String: Int]()) { $0[$1.0] = $1.1 }
+        }
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: path))
+        var end = 0
+        for line in data.split(separator: 0x0a, omittingEmptySubsequences: true) {
+            end += line.count + 1
+            let id = try XCTUnwrap(try object(String(decoding: line, as: UTF8.self))["request_id"] as? String)
+            XCTAssertGreaterThanOrEqual(try XCTUnwrap(seen[id]), end, "\(id) returned before its line was synced")
+        }
+        XCTAssertEqual(seen.count, n)
+        XCTAssertLessThan(synced.count, n, "records written during an fsync share the next one")
+        XCTAssertNil(AuditVerifier.verify(files: [path]).problem)
+    }
+
     func testHeadIsFoundFromTheEndOfALargeLog() async throws {
         let log = try AuditLog(path: path)
         for i in 0..<500 { try await log.record(AuditEvent(.applied, requestID: "r\(i)", userName: String(repeating: "u", count: 40))) }
@@ -103,6 +136,15 @@ final class AuditLogTests: XCTestCase {
         XCTAssertEqual(seq, 500)
         XCTAssertEqual(hash, AuditCoding.hash(Array(last.utf8)))
     }
+}
+
+/// File sizes at each fsync.
+final class SyncLedger: @unchecked Sendable {
+    private let lock = NSLock()
+    private var sizes: [Int] = []
+    func add(_ size: Int) { lock.withLock { sizes.append(size) } }
+    var max: Int { lock.withLock { sizes.max() ?? 0 } }
+    var count: Int { lock.withLock { sizes.count } }
 }
 
 /// A one-shot switch shared with a `@Sendable` closure.
