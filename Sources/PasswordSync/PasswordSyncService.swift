@@ -80,7 +80,7 @@ public final class PasswordSyncService: Sendable {
             annotate(&event, value, report)
             event.latencyMs = Self.ms(since: started)
             await recordAfterWrite(event)
-            logger.info("directory updated", metadata: ["request_id": "\(event.requestID ?? "")", "user": "\(event.userName ?? "")",
+            logger.debug("directory updated", metadata: ["request_id": "\(event.requestID ?? "")", "user": "\(event.userName ?? "")",
                                                         "action": "\(event.action?.rawValue ?? "")"])
             return value
         } catch {

@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 
 /// Wraps a log handler so no secret reaches the journal, at any level (debug included): metadata
@@ -48,22 +47,126 @@ public struct RedactingLogHandler: LogHandler {
         return out
     }
 
-    static let patterns: [NSRegularExpression] = [
-        // Authorization: Bearer xyz / Basic xyz / bare token, to the end of the line.
-        #"(?i)(authorization"?\s*[:=]\s*"?)[^\r\n"]*"#,
-        // "password": "…" / "value": "…" (JSON, escaped quotes included) and value objects.
-        #"(?i)("(?:password|value|unicodePwd|token|secret)"\s*:\s*)"(?:[^"\\]|\\.)*""#,
-        #"(?i)("(?:password|value)"\s*:\s*)(\{[^}]*\}|\[[^\]]*\]|[^,}\s]+)"#,
-        // password=… in form or query syntax.
-        #"(?i)((?:password|passwd|token)=)[^&\s]*"#,
-    ].map { try! NSRegularExpression(pattern: $0) }
-
+    /// Scrubs, in one pass and without regular expressions (this runs on every log line):
+    /// - `Authorization: …` / `authorization=…` / `"Authorization": "…"`: to the end of the line or quote;
+    /// - JSON members `"password"`, `"value"`, `"unicodePwd"`, `"token"`, `"secret"` with a string
+    ///   value (escaped quotes included), and `"password"` / `"value"` with an object, array or bare value;
+    /// - `password=…`, `passwd=…`, `token=…` in form or query syntax, to `&` or a space.
     public static func scrub(_ text: String) -> String {
-        guard text.range(of: #"(?i)authorization|password|passwd|value|unicodepwd|token|secret"#, options: .regularExpression) != nil else { return text }
-        var s = text
-        for p in patterns {
-            s = p.stringByReplacingMatches(in: s, range: NSRange(s.startIndex..., in: s), withTemplate: "$1" + placeholder)
+        var scrubber = Scrubber(Array(text.utf8))
+        return scrubber.run() ?? text
+    }
+}
+
+/// The scanner behind `RedactingLogHandler.scrub`: ASCII case-insensitive matching over UTF-8.
+struct Scrubber {
+    let s: [UInt8]
+    var out: [UInt8] = []
+    /// Bytes of `s` before this index are already handled (copied or replaced).
+    var copied = 0
+    var changed = false
+
+    init(_ s: [UInt8]) { self.s = s }
+
+    static let placeholder = Array(RedactingLogHandler.placeholder.utf8)
+    static let authorization = Array("authorization".utf8)
+    static let jsonKeys: [(name: [UInt8], anyValue: Bool)] = [
+        (Array("\"password\"".utf8), true), (Array("\"value\"".utf8), true), (Array("\"unicodepwd\"".utf8), false),
+        (Array("\"token\"".utf8), false), (Array("\"secret\"".utf8), false),
+    ]
+    static let formKeys = ["password=", "passwd=", "token="].map { Array($0.utf8) }
+
+    func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5a ? b | 0x20 : b }
+
+    func matches(_ word: [UInt8], at i: Int) -> Bool {
+        guard i + word.count <= s.count else { return false }
+        for k in 0..<word.count where lower(s[i + k]) != word[k] { return false }
+        return true
+    }
+
+    func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0a || b == 0x0d }
+
+    func skipSpaces(_ i: Int) -> Int {
+        var j = i
+        while j < s.count, isSpace(s[j]) { j += 1 }
+        return j
+    }
+
+    /// Keeps `s[copied..<keepUntil]`, replaces `s[keepUntil..<skipTo]` with the placeholder.
+    mutating func redact(keepUntil: Int, skipTo: Int) {
+        out += s[copied..<keepUntil]
+        out += Self.placeholder
+        copied = skipTo
+        changed = true
+    }
+
+    /// The scrubbed text, or nil when nothing needed scrubbing.
+    mutating func run() -> String? {
+        var i = 0
+        while i < s.count {
+            if let next = authorizationValue(at: i) ?? jsonMember(at: i) ?? formValue(at: i) {
+                i = next
+            } else {
+                i += 1
+            }
         }
-        return s
+        guard changed else { return nil }
+        out += s[copied...]
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    mutating func authorizationValue(at i: Int) -> Int? {
+        guard matches(Self.authorization, at: i) else { return nil }
+        var j = i + Self.authorization.count
+        if j < s.count, s[j] == 0x22 { j += 1 }
+        j = skipSpaces(j)
+        guard j < s.count, s[j] == UInt8(ascii: ":") || s[j] == UInt8(ascii: "=") else { return nil }
+        j = skipSpaces(j + 1)
+        if j < s.count, s[j] == 0x22 { j += 1 }
+        var end = j
+        while end < s.count, s[end] != 0x0a, s[end] != 0x0d, s[end] != 0x22 { end += 1 }
+        redact(keepUntil: j, skipTo: end)
+        return end
+    }
+
+    mutating func jsonMember(at i: Int) -> Int? {
+        guard s[i] == 0x22, let key = Self.jsonKeys.first(where: { matches($0.name, at: i) }) else { return nil }
+        var j = skipSpaces(i + key.name.count)
+        guard j < s.count, s[j] == UInt8(ascii: ":") else { return nil }
+        j = skipSpaces(j + 1)
+        guard j < s.count else { return nil }
+        var end: Int
+        switch s[j] {
+        case 0x22:
+            end = j + 1
+            while end < s.count, s[end] != 0x22 { end += s[end] == 0x5c ? 2 : 1 }
+            guard end < s.count else {
+                // An unterminated string: everything after the quote goes.
+                redact(keepUntil: j, skipTo: s.count)
+                return s.count
+            }
+            end += 1
+        case UInt8(ascii: "{") where key.anyValue, UInt8(ascii: "[") where key.anyValue:
+            let close = s[j] == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+            end = j
+            while end < s.count, s[end] != close { end += 1 }
+            end = min(s.count, end + 1)
+        default:
+            guard key.anyValue else { return nil }
+            end = j
+            while end < s.count, s[end] != UInt8(ascii: ","), s[end] != UInt8(ascii: "}"), !isSpace(s[end]) { end += 1 }
+            guard end > j else { return nil }
+        }
+        redact(keepUntil: j, skipTo: end)
+        return end
+    }
+
+    mutating func formValue(at i: Int) -> Int? {
+        guard let key = Self.formKeys.first(where: { matches($0, at: i) }) else { return nil }
+        let j = i + key.count
+        var end = j
+        while end < s.count, s[end] != UInt8(ascii: "&"), !isSpace(s[end]) { end += 1 }
+        redact(keepUntil: j, skipTo: end)
+        return end
     }
 }

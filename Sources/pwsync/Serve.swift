@@ -210,6 +210,9 @@ struct Serve: AsyncParsableCommand {
     /// The journal's one-line view of an audit record; `seq` and `hash` let a reviewer check the
     /// file's tail against the journal (`pwsync audit verify` prints the head to compare).
     static func summarize(_ logger: Logger, _ e: AuditEvent, _ seq: UInt64, _ hash: String) {
+        // An outcome at info; the push_received before it only at debug (per-push noise).
+        let level: Logger.Level = e.outcome == .failure || e.event == .authFailed ? .notice : e.event == .pushReceived ? .debug : .info
+        guard logger.logLevel <= level else { return }
         var md: Logger.Metadata = ["audit_seq": "\(seq)", "audit_hash": "\(hash.prefix(16))"]
         func add(_ k: String, _ v: String?) { if let v { md[k] = .string(v) } }
         add("request_id", e.requestID); add("client", e.client); add("principal", e.principal)
@@ -217,7 +220,6 @@ struct Serve: AsyncParsableCommand {
         add("reason", e.reason?.rawValue); add("placeholder", e.placeholder?.rawValue)
         if let rc = e.resultCode { md["result_code"] = "\(rc)" }
         if let ms = e.latencyMs { md["latency_ms"] = "\(ms)" }
-        let level: Logger.Level = e.outcome == .failure || e.event == .authFailed ? .notice : .info
         logger.log(level: level, "audit \(e.event.rawValue)", metadata: md)
     }
 }

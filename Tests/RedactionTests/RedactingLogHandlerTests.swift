@@ -38,6 +38,21 @@ final class RedactingLogHandlerTests: XCTestCase {
         XCTAssertTrue(capture.lines.allSatisfy { $0.contains(RedactingLogHandler.placeholder) })
     }
 
+    /// Each form the scanner knows, with the text around the secret kept.
+    func testEachFormIsScrubbedAndTheRestKept() {
+        let p = RedactingLogHandler.placeholder
+        let cases: [(String, String)] = [
+            (#"{"Authorization": "Bearer S3cr3t", "x": 1}"#, #"{"Authorization": "\#(p)", "x": 1}"#),
+            ("AUTHORIZATION=Basic abc\nnext", "AUTHORIZATION=\(p)\nnext"),
+            (#"{"Password" : 12345, "user":"a"}"#, #"{"Password" : \#(p), "user":"a"}"#),
+            (#"{"value":["a","b"],"op":"add"}"#, #"{"value":\#(p),"op":"add"}"#),
+            (#"{"token":"ab\"c","k":"v"}"#, #"{"token":\#(p),"k":"v"}"#),
+            (#"{"secret":"unterminated"#, #"{"secret":\#(p)"#),
+            ("GET /x?passwd=hunter2&user=a token=t1 end", "GET /x?passwd=\(p)&user=a token=\(p) end"),
+        ]
+        for (input, expected) in cases { XCTAssertEqual(RedactingLogHandler.scrub(input), expected) }
+    }
+
     func testOrdinaryTextIsUntouched() {
         XCTAssertEqual(RedactingLogHandler.scrub("password set for alice"), "password set for alice")
         XCTAssertEqual(RedactingLogHandler.scrub("pwsync listening"), "pwsync listening")
