@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A parsed JSON document. Decoded with `JSONDecoder`, which keeps `true` and `1` apart (Foundation's
 /// `JSONSerialization` does not on Linux), so `"active": 1` is an error rather than a deactivation.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Secrets
 
 /// A full User resource as Okta sends it in `POST /Users` and `PUT /Users/{id}` (SCIM 2.0 or 1.1).

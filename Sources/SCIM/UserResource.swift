@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Where and how a response is rendered: the dialect, the absolute base URL for `meta.location`,
 /// and the attributes the client asked for.
