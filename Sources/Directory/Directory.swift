@@ -81,9 +81,14 @@ public struct PasswordWriteReport: Sendable, Equatable {
     /// clears the lock) was undone in the same logical change: it is still disabled.
     public var keptDisabled: Bool
 
-    public init(historyEnforced: Bool, keptDisabled: Bool = false) {
+    /// The account as the directory holds it right after the write, when it was read back in the
+    /// same operation (nil: the caller reads it itself).
+    public var after: DirectoryUser?
+
+    public init(historyEnforced: Bool, keptDisabled: Bool = false, after: DirectoryUser? = nil) {
         self.historyEnforced = historyEnforced
         self.keptDisabled = keptDisabled
+        self.after = after
     }
 }
 

@@ -65,6 +65,12 @@ public actor LDAPConnection {
         if rc != LDAP_SUCCESS { throw failure(rc, "bind") }
     }
 
+    /// Several operations in one visit to this connection's thread: no hop back to the caller
+    /// between them (a write and its read-back cost one round of thread switches, not two).
+    public func perform<T: Sendable>(_ body: @Sendable (isolated LDAPConnection) throws -> T) throws -> T {
+        try body(self)
+    }
+
     /// Entries pwsync reads in one page of a subtree search (RFC 2696 paged results).
     public static let pageSize: Int32 = 500
 

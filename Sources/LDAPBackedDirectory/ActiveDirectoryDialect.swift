@@ -134,8 +134,8 @@ struct ActiveDirectoryDialect: DirectoryDialect {
         let controls = try policyHints(supported: try await session.supportedControls()).map { [$0] } ?? []
         let dn = user.dn
         let mods = passwordModifications(value)
-        try await session.run(.setPassword) { c in try await c.modify(dn: dn, mods, controls: controls) }
-        return PasswordWriteReport(historyEnforced: !controls.isEmpty)
+        let after = try await session.writeAndReadBack(.setPassword, dn: dn) { c in try c.modify(dn: dn, mods, controls: controls) }
+        return PasswordWriteReport(historyEnforced: !controls.isEmpty, after: after)
     }
 
     /// `userAccountControl` with only ACCOUNTDISABLE changed.

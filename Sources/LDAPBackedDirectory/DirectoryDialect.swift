@@ -11,6 +11,10 @@ public enum DirectoryAction: Sendable {
 protocol LDAPSession: Sendable {
     /// Runs `body` on a bound connection; any LDAP error comes out mapped to a `DirectoryFailure`.
     func run<T: Sendable>(_ action: DirectoryAction, _ body: @Sendable (LDAPConnection) async throws -> T) async throws(DirectoryFailure) -> T
+    /// Runs `write` on one connection and reads the user at `dn` back in the same visit; the read
+    /// is nil when it failed (the write stands: only the read-back is left to the caller).
+    func writeAndReadBack(_ action: DirectoryAction, dn: String,
+                          _ write: @Sendable (isolated LDAPConnection) throws -> Void) async throws(DirectoryFailure) -> DirectoryUser?
     /// The root DSE's `supportedControl` values (read once).
     func supportedControls() async throws(DirectoryFailure) -> Set<String>
 }

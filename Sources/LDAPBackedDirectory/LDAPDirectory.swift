@@ -74,6 +74,19 @@ public final class LDAPDirectory: Directory, LDAPSession {
         }
     }
 
+    func writeAndReadBack(_ action: DirectoryAction, dn: String,
+                          _ write: @Sendable (isolated LDAPConnection) throws -> Void) async throws(DirectoryFailure) -> DirectoryUser? {
+        let attrs = userAttributes
+        let filter = "(&\(dialect.userObjectFilter))"
+        let entries = try await run(action) { c in
+            try await c.perform { c in
+                try write(c)
+                return try? c.search(base: dn, scope: .base, filter: filter, attributes: attrs)
+            }
+        }
+        return entries?.lazy.compactMap(user(from:)).first
+    }
+
     func supportedControls() async throws(DirectoryFailure) -> Set<String> {
         if let cached = await rootDSE.controls { return cached }
         let entries = try await run { c in

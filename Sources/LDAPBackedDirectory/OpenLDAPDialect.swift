@@ -58,6 +58,12 @@ struct OpenLDAPDialect: DirectoryDialect {
             throw DirectoryFailure(.invalidPassword, "The password is not valid UTF-8 text.")
         }
         let dn = user.dn
+        if user.active {
+            let after = try await session.writeAndReadBack(.setPassword, dn: dn) { c in
+                try c.passwordModify(userDN: dn, newPassword: password, controls: [.passwordPolicyRequest])
+            }
+            return PasswordWriteReport(historyEnforced: true, after: after)
+        }
         try await session.run(.setPassword) { c in
             try await c.passwordModify(userDN: dn, newPassword: password, controls: [.passwordPolicyRequest])
         }

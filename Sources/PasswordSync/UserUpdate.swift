@@ -74,14 +74,19 @@ extension PasswordSyncService {
             return user
         }
         await written.forget(user.id)
-        try await audited(event, started: started) { () async throws(DirectoryFailure) in
-            ((), try await directory.setPassword(of: user, to: password))
+        let report = try await audited(event, started: started) { () async throws(DirectoryFailure) in
+            let report = try await directory.setPassword(of: user, to: password)
+            return (report, report)
         } report: { event, _, report in
             event.keptDisabled = report?.keptDisabled == true ? true : nil
         }
-        // Read back: the answer tells the truth (still disabled?), and the stamp of this change is
-        // what a repeated PUT is compared against.
-        let now = try await directoryCall { () async throws(DirectoryFailure) in try await directory.user(id: user.id) } ?? user
+        // Read back (in the write's own trip when the directory could): the answer tells the truth
+        // (still disabled?), and the stamp of this change is what a repeated PUT is compared against.
+        let readBack: DirectoryUser?
+        if let after = report.after { readBack = after } else {
+            readBack = try await directoryCall { () async throws(DirectoryFailure) in try await directory.user(id: user.id) }
+        }
+        let now = readBack ?? user
         await written.remember(password, for: user.id, stamp: now.passwordChanged)
         return now
     }
