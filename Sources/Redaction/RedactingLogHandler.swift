@@ -34,9 +34,25 @@ public struct RedactingLogHandler: LogHandler {
         inner.log(event: event)
     }
 
+    /// Runs for every metadata key set on every request's logger: ASCII case-insensitive
+    /// substring search over UTF-8, no lower-cased copy.
     static func isSensitive(_ key: String) -> Bool {
-        let k = key.lowercased()
-        return sensitiveKeys.contains { k.contains($0) }
+        var key = key
+        return key.withUTF8 { k in sensitiveKeyBytes.contains { word in contains(k, word) } }
+    }
+
+    static let sensitiveKeyBytes = sensitiveKeys.map { Array($0.utf8) }
+
+    static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ word: [UInt8]) -> Bool {
+        guard haystack.count >= word.count else { return false }
+        outer: for start in 0...(haystack.count - word.count) {
+            for i in 0..<word.count {
+                let b = haystack[start + i]
+                if (b >= 0x41 && b <= 0x5a ? b | 0x20 : b) != word[i] { continue outer }
+            }
+            return true
+        }
+        return false
     }
 
     public static func redact(_ metadata: Logger.Metadata) -> Logger.Metadata {

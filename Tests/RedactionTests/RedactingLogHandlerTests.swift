@@ -53,6 +53,13 @@ final class RedactingLogHandlerTests: XCTestCase {
         for (input, expected) in cases { XCTAssertEqual(RedactingLogHandler.scrub(input), expected) }
     }
 
+    func testSensitiveKeysMatchAnyCaseAnywhere() {
+        for k in ["Authorization", "x-PASSWORD-hint", "bind_passwd", "ClientSecret", "refresh_token", "Set-Cookie", "body", "UnicodePwd", "value"] {
+            XCTAssertTrue(RedactingLogHandler.isSensitive(k), k)
+        }
+        for k in ["request_id", "user", "client", "hb.request.id", "", "tok"] { XCTAssertFalse(RedactingLogHandler.isSensitive(k), k) }
+    }
+
     func testOrdinaryTextIsUntouched() {
         XCTAssertEqual(RedactingLogHandler.scrub("password set for alice"), "password set for alice")
         XCTAssertEqual(RedactingLogHandler.scrub("pwsync listening"), "pwsync listening")
