@@ -82,6 +82,8 @@ public struct Configuration: Sendable {
     public var provisioning: Provisioning
     public var audit: Audit
     public var logLevel: Logger.Level
+    /// Where `GET /metrics` listens (plain HTTP); nil = off.
+    public var metrics: (host: String, port: Int)?
     /// Where each key was written, for `file:line` messages about values checked after loading.
     public var file: String = ""
     var lines: [String: Int] = [:]

@@ -6,6 +6,11 @@ struct RawConfig: Decodable {
     var provisioning: RawProvisioning?
     var audit: RawAudit
     var log: RawLog?
+    var metrics: RawMetrics?
+}
+
+struct RawMetrics: Decodable {
+    var listen: String?
 }
 
 struct RawServer: Decodable {
@@ -112,7 +117,7 @@ extension RawConfig {
         case "attributes": return "a [provisioning.attributes] table of \"SCIM path\" = \"directoryAttribute\""
         case "tokens": return "[[server.tokens]] tables"
         case "basic_auth": return "[[server.basic_auth]] tables"
-        case "server", "directory", "active_directory", "provisioning", "audit", "log": return "a [\(key)] table"
+        case "server", "directory", "active_directory", "provisioning", "audit", "log", "metrics": return "a [\(key)] table"
         default: return "a string in quotes"
         }
     }

@@ -27,24 +27,30 @@ struct Validator {
         let provisioning = validate(raw.provisioning)
         let audit = validate(raw.audit)
         let level = choice("log.level", raw.log?.level, default: Logger.Level.info)
+        let metricsListen = raw.metrics?.listen ?? "127.0.0.1:9469"
+        let metrics = metricsListen.isEmpty ? nil : hostAndPort("metrics.listen", metricsListen, example: "127.0.0.1:9469")
         guard errors.isEmpty, let server, let directory, let activeDirectory, let provisioning, let audit, let level else {
             throw ConfigErrors(errors: errors)
         }
-        return Configuration(server: server, directory: directory, activeDirectory: activeDirectory,
-                             provisioning: provisioning, audit: audit, logLevel: level)
+        var config = Configuration(server: server, directory: directory, activeDirectory: activeDirectory,
+                                   provisioning: provisioning, audit: audit, logLevel: level)
+        config.metrics = metrics
+        return config
+    }
+
+    /// `host:port` (IPv6 in brackets), or nil with an error naming `key`.
+    mutating func hostAndPort(_ key: String, _ text: String, example: String) -> (host: String, port: Int)? {
+        if let colon = text.lastIndex(of: ":"), let p = Int(text[text.index(after: colon)...]), (0...65535).contains(p), colon != text.startIndex {
+            return (String(text[..<colon]).trimmingCharacters(in: "[]"), p)
+        }
+        error(key, "expected host:port, e.g. \"\(example)\"")
+        return nil
     }
 
     // MARK: Sections
 
     mutating func validate(_ s: RawServer) -> Configuration.Server? {
-        let listen = s.listen ?? "0.0.0.0:8443"
-        var host = "0.0.0.0", port = 8443
-        if let colon = listen.lastIndex(of: ":"), let p = Int(listen[listen.index(after: colon)...]), (0...65535).contains(p), colon != listen.startIndex {
-            host = String(listen[..<colon]).trimmingCharacters(in: "[]")
-            port = p
-        } else {
-            error("server.listen", "expected host:port, e.g. \"0.0.0.0:8443\"")
-        }
+        let (host, port) = hostAndPort("server.listen", s.listen ?? "0.0.0.0:8443", example: "0.0.0.0:8443") ?? ("0.0.0.0", 8443)
         requireFile("server.tls_certificate", s.tls_certificate)
         do { try SecretFile.checkNotWritableByOthers(s.tls_certificate) } catch { self.error("server.tls_certificate", "\(error)") }
         do { try SecretFile.checkPermissions(s.tls_private_key) } catch { self.error("server.tls_private_key", "\(error)") }

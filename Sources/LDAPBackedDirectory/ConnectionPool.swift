@@ -1,3 +1,4 @@
+import CoreMetrics
 import LDAP
 import LDAPSyntax
 import Secrets
@@ -14,10 +15,12 @@ actor ConnectionPool {
     /// AD drops an idle LDAP connection after 15 minutes (MaxConnIdleTime); retire ours well before,
     /// so a push rarely meets a dead socket.
     static let maxIdle: Duration = .seconds(300)
-    private var open = 0
+    private var open = 0 { didSet { report() } }
+    /// Connections handed out and not yet back.
+    private var inUse = 0 { didSet { report() } }
     /// Requests waiting for a connection, in arrival order; resumed with true when one is free,
     /// false when their wait is over (deadline or cancellation).
-    private var waiters: [(id: UInt64, continuation: CheckedContinuation<Bool, Never>)] = []
+    private var waiters: [(id: UInt64, continuation: CheckedContinuation<Bool, Never>)] = [] { didSet { report() } }
     private var nextWaiter: UInt64 = 0
     /// How long a request may wait for a pooled connection before it is answered "busy" (429).
     let maxWait: Duration
@@ -34,6 +37,8 @@ actor ConnectionPool {
     /// cannot have been applied (`safeToRetry`), it is run once more on a fresh connection.
     func withConnection<T: Sendable>(_ body: @Sendable (LDAPConnection) async throws -> T) async throws -> T {
         var (conn, reused) = try await acquire()
+        inUse += 1
+        defer { inUse -= 1 }
         while true {
             do {
                 let result = try await body(conn)
@@ -105,6 +110,21 @@ actor ConnectionPool {
     /// Requests waiting for a connection now (for /metrics and tests).
     var waiting: Int { waiters.count }
 
+    private let openGauge = Gauge(label: "pwsync_directory_pool_connections", dimensions: [("state", "open")])
+    private let inUseGauge = Gauge(label: "pwsync_directory_pool_connections", dimensions: [("state", "in_use")])
+    private let waitersGauge = Gauge(label: "pwsync_directory_pool_waiters")
+
+    private func report() {
+        openGauge.record(open)
+        inUseGauge.record(inUse)
+        waitersGauge.record(waiters.count)
+    }
+
+    /// 1 while the last attempt to connect to this server succeeded, 0 after one failed.
+    private func reportServer(_ options: LDAPConnectionOptions, up: Bool) {
+        Gauge(label: "pwsync_directory_server_up", dimensions: [("url", options.url.description)]).record(up ? 1 : 0)
+    }
+
     private func release(_ c: LDAPConnection) {
         idle.append((c, ContinuousClock.now))
         wakeOne()
@@ -133,8 +153,10 @@ actor ConnectionPool {
                     await c.close()
                     throw error
                 }
+                reportServer(options, up: true)
                 return c
             } catch let e as LDAPError where e.isTransient {
+                reportServer(options, up: false)
                 last = e
                 continue
             }

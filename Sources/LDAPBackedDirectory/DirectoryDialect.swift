@@ -3,8 +3,8 @@ import LDAP
 import Secrets
 
 /// What pwsync was doing when the directory refused, so a refusal names the right permission.
-public enum DirectoryAction: Sendable {
-    case read, setPassword, setActive, create, setProfile
+public enum DirectoryAction: String, Sendable {
+    case read, setPassword = "set_password", setActive = "set_active", create, setProfile = "set_profile"
 }
 
 /// Pooled, bound connections to one directory, as a dialect uses them for its writes.

@@ -1,4 +1,5 @@
 import Directory
+import CoreMetrics
 import LDAP
 import LDAPSyntax
 import Logging
@@ -59,8 +60,17 @@ public final class LDAPDirectory: Directory, LDAPSession {
 
     func run<T: Sendable>(_ action: DirectoryAction = .read,
                           _ body: @Sendable (LDAPConnection) async throws -> T) async throws(DirectoryFailure) -> T {
+        let started = ContinuousClock.now
+        var result = "error"
+        defer {
+            let d = ContinuousClock.now - started
+            Timer(label: "pwsync_directory_operation_seconds", dimensions: [("action", action.rawValue), ("result", result)])
+                .recordNanoseconds(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
+        }
         do {
-            return try await pool.withConnection(body)
+            let value = try await pool.withConnection(body)
+            result = "ok"
+            return value
         } catch let f as DirectoryFailure {
             throw f
         } catch let e as LDAPError {

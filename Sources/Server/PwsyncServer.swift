@@ -43,6 +43,7 @@ public enum PwsyncServer {
         let credentials = credentials ?? CredentialStore(authenticator)
         let readiness = readiness ?? Readiness(checks: [{ await service.directoryReady() }])
         let router = Router(context: SCIMRequestContext.self)
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: SCIMErrorMiddleware(mapping: SCIMErrorMapping(retryAfter: retryAfterSeconds)))
         router.add(middleware: BodyLimitMiddleware(maxBytes: maxBodyBytes))
         router.get("health") { _, _ in "ok\n" }

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import CoreMetrics
 import Hummingbird
 import SCIM
 
@@ -17,6 +18,7 @@ enum Responses {
     static func error(_ e: SCIMError, _ version: SCIMVersion, requestID: String) -> Response {
         var r = json(e.body(version), status: .init(code: e.status), version)
         if let retry = e.retryAfter { r.headers[.retryAfter] = String(retry) }
+        if e.status == 429 { Counter(label: "pwsync_http_429_total").increment() }
         if let allow = e.allow { r.headers[.allow] = allow }
         if e.status == 401 { r.headers[.wwwAuthenticate] = e.wwwAuthenticate ?? "Bearer realm=\"pwsync\"" }
         if e.closeConnection || e.status == 413 { r.headers[.connection] = "close" }

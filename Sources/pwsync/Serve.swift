@@ -29,9 +29,12 @@ struct Serve: AsyncParsableCommand {
             logger.critical("cannot read the directory bind password", metadata: ["error": "\(error)"])
             throw ExitCode(78)
         }
+        // Before any metric exists (the pool creates its gauges): they report into this registry.
+        let registry = config.metrics.map { _ in MetricsEndpoint.bootstrap() }
         let journal = Logger(label: "pwsync.audit")
         let (sealing, sealProblem) = Self.sealing(config.audit, journal)
-        let audit = try Self.openAuditLog(config.audit, sealing: sealing, journal: journal, logger: logger)
+        let auditLog = try Self.openAuditLog(config.audit, sealing: sealing, journal: journal, logger: logger)
+        let audit = MeteredAuditSink(auditLog)
 
         let d = config.directory
         let directory = config.makeDirectory(bindPassword: bindPassword)
@@ -43,15 +46,20 @@ struct Serve: AsyncParsableCommand {
         let reload = Reload(configPath: options.config, credentials: credentials, tls: tlsCredentials, directory: directory, logger: logger)
 
         let authFailures = AuditSummarizer(sink: audit)
-        let readiness = Readiness(checks: [{ await service.directoryReady() }, { await audit.isWritable }])
+        let readiness = Readiness(checks: [{ await service.directoryReady() }, { await auditLog.isWritable }])
         var lifecycle: [any Service] = [Self.summaries(authFailures, service)]
+        if let registry, let (host, port) = config.metrics {
+            lifecycle.append(MetricsEndpoint.application(host: host, port: port, registry: registry, logger: logger) { port in
+                logger.notice("metrics listening", metadata: ["url": "http://\(host):\(port)/metrics"])
+            })
+        }
         if let interval = SystemdNotify.watchdogInterval {
             lifecycle.append(PeriodicService(every: interval) { SystemdNotify.send("WATCHDOG=1") })
         }
         let app = try PwsyncServer.application(
             options: Self.serverOptions(config.server),
             service: service, authenticator: authenticator, audit: audit, logger: logger,
-            services: Self.auditServices(audit, config.audit, sealInterval: sealing.map { .seconds($0.key.interval) }, reload: reload, logger) + lifecycle,
+            services: Self.auditServices(auditLog, config.audit, sealInterval: sealing.map { .seconds($0.key.interval) }, reload: reload, logger) + lifecycle,
             authFailures: authFailures, readiness: readiness, credentials: credentials, tlsCredentials: tlsCredentials,
             onRunning: { port in
                 // systemd (Type=notify): listening now; /readyz says whether the directory answers.
@@ -76,7 +84,7 @@ struct Serve: AsyncParsableCommand {
         await authFailures.flush(all: true)
         await service.flushSummaries(all: true)
         try? await audit.record(AuditEvent(.stop, outcome: .success))
-        try? await audit.sync()
+        try? await auditLog.sync()
         await directory.shutdown()
     }
 

@@ -71,6 +71,19 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(c.logLevel, .info)
     }
 
+    func testMetricsListenerDefaultsToLoopbackAndCanBeTurnedOff() throws {
+        let d = try Configuration.parse(config(), file: "f")
+        XCTAssertEqual(d.metrics?.host, "127.0.0.1")
+        XCTAssertEqual(d.metrics?.port, 9469)
+        let moved = try Configuration.parse(config(extra: "\n[metrics]\nlisten = \"[::1]:9100\""), file: "f")
+        XCTAssertEqual(moved.metrics?.host, "::1")
+        XCTAssertEqual(moved.metrics?.port, 9100)
+        XCTAssertNil(try Configuration.parse(config(extra: "\n[metrics]\nlisten = \"\""), file: "f").metrics)
+        let e = errors(config(extra: "\n[metrics]\nlisten = \"9469\""))
+        XCTAssertEqual(e.first?.key, "metrics.listen")
+        XCTAssertEqual(e.first?.line, 23)
+    }
+
     func testPlaintextLDAPIsRefusedWithItsLine() {
         let e = errors(config(directoryURLs: #"["ldap://dc1.example.test"]"#))
         XCTAssertEqual(e.count, 1)

@@ -112,8 +112,77 @@ final class OperationsTests: XCTestCase, @unchecked Sendable {
             XCTAssertTrue(busy.allSatisfy { Int($0.2 ?? "") != nil }, "every 429 carries an integer Retry-After: \(busy)")
             XCTAssertGreaterThanOrEqual(busy.filter { $0.1 < 1.5 }.count, 7, "waiting requests are answered once the pool wait is over: \(busy)")
             XCTAssertTrue(replies.allSatisfy { $0.1 < 4 }, "none outlives the operation timeout: \(replies)")
+            let m = try await p.metrics()
+            XCTAssertTrue(m.text.contains("\npwsync_http_429_total \(busy.count)\n"), "every 429 counted in /metrics:\n\(m.text)")
         } catch {
             kill(pid, SIGCONT)
+            try? await p.stop()
+            throw error
+        }
+        try await p.stop()
+    }
+}
+
+/// `/metrics`: Prometheus text on its own loopback listener, with counters that match what was sent.
+final class MetricsTests: XCTestCase, @unchecked Sendable {
+    override class func setUp() { LDAPLibrary.initializeOnMainThread() }
+
+    /// The exposition as Prometheus' own Python parser reads it: `name{labels}` → value.
+    func parse(_ text: String) throws -> [String: Double] {
+        let script = """
+            import json, sys
+            from prometheus_client.parser import text_string_to_metric_families
+            out = {}
+            for family in text_string_to_metric_families(sys.stdin.read()):
+                for s in family.samples:
+                    labels = ",".join(f'{k}="{v}"' for k, v in sorted(s.labels.items()))
+                    out[s.name + ("{" + labels + "}" if labels else "")] = s.value
+            print(json.dumps(out))
+            """
+        let base = "\(NSTemporaryDirectory())metrics-\(UUID().uuidString)"
+        try text.write(toFile: "\(base).txt", atomically: true, encoding: .utf8)
+        try script.write(toFile: "\(base).py", atomically: true, encoding: .utf8)
+        defer { for ext in ["txt", "py"] { try? FileManager.default.removeItem(atPath: "\(base).\(ext)") } }
+        let r = try PwsyncProcess.run("/bin/sh", ["-c", "/usr/bin/python3 \(base).py < \(base).txt"])
+        // Debian's python3-prometheus-client (scripts/lib/deps.sh), hence /usr/bin/python3.
+        XCTAssertEqual(r.status, 0, "the Prometheus text parser refused the exposition: \(r.output)")
+        let object = try JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [String: Double]
+        return try XCTUnwrap(object, r.output)
+    }
+
+    func testMetricsParseAndCountWhatWasSent() async throws {
+        let f = try Fixture.load(.openldap)
+        let p = try PwsyncProcess(fixture: f)
+        try await p.start()
+        do {
+            let found = try await p.lookup("carol")
+            let carol = try XCTUnwrap(found)
+            let pushes = 4
+            for _ in 0..<pushes {
+                let r = try await p.pushPassword(id: carol, "Mx-\(UUID().uuidString.prefix(12))!7a")
+                XCTAssertEqual(r.status, 200)
+            }
+            let missing = try await p.pushPassword(id: "00000000-0000-0000-0000-000000000000", "Mx-\(UUID().uuidString.prefix(12))!7a")
+            XCTAssertEqual(missing.status, 404)
+            let notHere = try await p.request(.GET, "/metrics", auth: .none)
+            XCTAssertNotEqual(notHere.status, 200, "the SCIM port does not serve /metrics")
+
+            let m = try await p.metrics()
+            XCTAssertEqual(m.status, 200)
+            XCTAssertEqual(m.contentType?.hasPrefix("text/plain; version=0.0.4"), true, "\(m.contentType ?? "none")")
+            let samples = try parse(m.text)
+            XCTAssertEqual(samples[#"pwsync_decisions_total{action="set_password",outcome="success",reason="none"}"#], Double(pushes), "\(samples.keys.sorted())")
+            XCTAssertEqual(samples[#"pwsync_decisions_total{action="none",outcome="failure",reason="user_not_found"}"#], 1)
+            XCTAssertGreaterThanOrEqual(samples["pwsync_audit_write_seconds_count"] ?? 0, Double(2 * pushes + 2), "start + two per push + the 404")
+            XCTAssertGreaterThanOrEqual(samples[#"pwsync_directory_pool_connections{state="open"}"#] ?? 0, 1)
+            XCTAssertEqual(samples[#"pwsync_directory_pool_connections{state="in_use"}"#], 0)
+            XCTAssertEqual(samples[#"pwsync_directory_server_up{url="\#(f["LDAPS_URL"])"}"#], 1)
+            XCTAssertGreaterThanOrEqual(samples[#"pwsync_directory_operation_seconds_count{action="set_password",result="ok"}"#] ?? 0, Double(pushes))
+            XCTAssertTrue(samples.keys.contains { $0.hasPrefix("http_server_request_duration_bucket") }, "request latency histogram: \(samples.keys.filter { !$0.hasPrefix("pwsync") }.sorted())")
+            XCTAssertEqual(samples[#"hb_requests_total{http_request_method="PATCH",http_response_status_code="200",http_route="/scim/v2/Users/{id}"}"#],
+                           Double(pushes))
+            XCTAssertFalse(m.text.contains("Mx-"), "no password in the exposition")
+        } catch {
             try? await p.stop()
             throw error
         }

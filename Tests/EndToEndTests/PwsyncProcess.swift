@@ -15,6 +15,8 @@ final class PwsyncProcess: @unchecked Sendable {
     let fixture: Fixture
     let state: String
     let port: Int
+    /// Where this instance's `/metrics` listens (plain HTTP on loopback).
+    let metricsPort: Int
     let token: String
     let process = Process()
     let client: HTTPClient
@@ -30,6 +32,7 @@ final class PwsyncProcess: @unchecked Sendable {
         state = NSTemporaryDirectory() + "pwsync-e2e-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: "\(state)/tls", withIntermediateDirectories: true)
         port = try Loopback.freePort()
+        metricsPort = try Loopback.freePort()
         let t = TokenHash.generateToken()
         token = t.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
         // The same helpers the quickstart uses: certificate from the fixture CA, config from the fixture facts.
@@ -39,7 +42,9 @@ final class PwsyncProcess: @unchecked Sendable {
             make_cert "$2/tls" pwsync "IP:127.0.0.1" 127.0.0.1
             rm "$2/tls/ca.key"
             write_pwsync_config "$5" "$2/pwsync.toml" "$2" "$6" "$7" "$8"
-            """, Self.root, state, fixture.caFile, fixture.caKey, fixture.envFile, String(port), TokenHash(hashing: t).encoded, logLevel)
+            printf '\n[metrics]\nlisten = "127.0.0.1:%s"\n' "$9" >> "$2/pwsync.toml"
+            """, Self.root, state, fixture.caFile, fixture.caKey, fixture.envFile, String(port), TokenHash(hashing: t).encoded, logLevel,
+            String(metricsPort))
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .file(fixture.caFile)
         tls.certificateVerification = .fullVerification
@@ -108,6 +113,13 @@ final class PwsyncProcess: @unchecked Sendable {
         let resp = try await client.execute(req, timeout: .seconds(30))
         let data = try await resp.body.collect(upTo: 1 << 20)
         return Reply(status: Int(resp.status.code), headers: resp.headers.map { ($0.name, $0.value) }, body: Data(data.readableBytesView))
+    }
+
+    /// `GET /metrics` from the metrics listener, as text.
+    func metrics() async throws -> (status: Int, contentType: String?, text: String) {
+        let resp = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(metricsPort)/metrics"), timeout: .seconds(10))
+        let data = try await resp.body.collect(upTo: 4 << 20)
+        return (Int(resp.status.code), resp.headers.first(name: "Content-Type"), String(buffer: data))
     }
 
     /// Okta's existence check: `GET /Users?filter=userName eq "…"`; returns the SCIM id.
