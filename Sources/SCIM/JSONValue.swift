@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// A parsed JSON document. Decoded with `JSONDecoder`, which keeps `true` and `1` apart (Foundation's
+/// A parsed JSON document (`JSONParser`). `true` and `1` stay apart (Foundation's
 /// `JSONSerialization` does not on Linux), so `"active": 1` is an error rather than a deactivation.
 public enum JSONValue: Sendable, Equatable, Decodable {
     case null
@@ -25,14 +25,13 @@ public enum JSONValue: Sendable, Equatable, Decodable {
     }
 
     public static func parse(_ data: Data) throws(SCIMError) -> JSONValue {
-        let value: JSONValue
-        do { value = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+        do {
+            return try JSONParser.parse(Array(data))
+        } catch .duplicate(let name) {
+            throw .invalidSyntax("The attribute \"\(name)\" appears twice in one object (SCIM attribute names are case-insensitive); send each attribute once.")
+        } catch {
             throw .invalidSyntax("The request body is not valid JSON.")
         }
-        if let name = JSONKeyCheck.firstDuplicate(Array(data)) {
-            throw .invalidSyntax("The attribute \"\(name)\" appears twice in one object (SCIM attribute names are case-insensitive); send each attribute once.")
-        }
-        return value
     }
 
     public var string: String? { if case .string(let s) = self { return s } else { return nil } }
