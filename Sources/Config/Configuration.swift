@@ -31,6 +31,8 @@ public struct Configuration: Sendable {
         public var headTimeout: Double
         public var bodyTimeout: Double
         public var idleTimeout: Double
+        /// Seconds SIGTERM waits for requests in flight before they are cut off and pwsync exits.
+        public var shutdownTimeout: Double = 20
     }
 
     public struct Credential: Sendable {

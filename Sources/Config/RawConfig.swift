@@ -29,6 +29,7 @@ struct RawServer: Decodable {
     var request_head_timeout_seconds: Number?
     var request_body_timeout_seconds: Number?
     var idle_timeout_seconds: Number?
+    var shutdown_timeout_seconds: Number?
 }
 
 struct RawBasic: Decodable {
@@ -108,7 +109,8 @@ extension RawConfig {
         switch key {
         case "starttls", "create_users", "disable_accounts": return "true or false"
         case "max_connections", "max_connections_per_client": return "an integer"
-        case "tls_handshake_timeout_seconds", "request_head_timeout_seconds", "request_body_timeout_seconds", "idle_timeout_seconds": return "a number of seconds"
+        case "tls_handshake_timeout_seconds", "request_head_timeout_seconds", "request_body_timeout_seconds", "idle_timeout_seconds",
+             "shutdown_timeout_seconds": return "a number of seconds"
         case "allow": return "an array of networks, e.g. [\"192.0.2.0/24\", \"2001:db8::/32\"]"
         case "max_body_bytes", "retry_after_seconds", "pool_size", "fsync_batch_records", "fsync_interval_ms", "max_bytes", "keep": return "an integer"
         case "connect_timeout_seconds", "operation_timeout_seconds", "pool_wait_seconds": return "a number of seconds"

@@ -82,13 +82,16 @@ struct Validator {
             if !range.contains(v) { error("server.\(key)", "must be between \(range.lowerBound) and \(range.upperBound) seconds") }
             return v
         }
-        return Configuration.Server(host: host, port: port, certificatePath: s.tls_certificate, privateKeyPath: s.tls_private_key,
+        var server = Configuration.Server(host: host, port: port, certificatePath: s.tls_certificate, privateKeyPath: s.tls_private_key,
                                     maxBodyBytes: maxBody, retryAfterSeconds: retryAfter, tokens: tokens, publicURL: publicURL,
                                     allow: ClientAllowlist(networks), maxConnections: maxConnections, maxConnectionsPerClient: perClient,
                                     handshakeTimeout: seconds("tls_handshake_timeout_seconds", s.tls_handshake_timeout_seconds, 10, 1...60),
                                     headTimeout: seconds("request_head_timeout_seconds", s.request_head_timeout_seconds, 10, 1...60),
                                     bodyTimeout: seconds("request_body_timeout_seconds", s.request_body_timeout_seconds, 30, 1...120),
                                     idleTimeout: seconds("idle_timeout_seconds", s.idle_timeout_seconds, 60, 1...600))
+        // Below systemd's default TimeoutStopSec (90 s), so pwsync ends itself before SIGKILL.
+        server.shutdownTimeout = seconds("shutdown_timeout_seconds", s.shutdown_timeout_seconds, 20, 1...80)
+        return server
     }
 
     mutating func credentials(_ s: RawServer) -> [Configuration.Credential] {

@@ -12,6 +12,7 @@ import Redaction
 import Secrets
 import Server
 import ServiceLifecycle
+import UnixSignals
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the SCIM HTTPS endpoint (what systemd starts).")
@@ -74,7 +75,10 @@ struct Serve: AsyncParsableCommand {
             try await audit.record(AuditEvent(.sealingStopped, outcome: .failure, reason: .sealKeyUnavailable))
         }
         do {
-            try await app.runService()
+            try await Self.runBounded(app, shutdownTimeout: config.server.shutdownTimeout, logger: logger) {
+                try? await audit.record(AuditEvent(.stop, outcome: .failure))
+                try? await auditLog.sync()
+            }
         } catch {
             try? await audit.record(AuditEvent(.stop, outcome: .failure))
             await directory.shutdown()
@@ -120,6 +124,31 @@ struct Serve: AsyncParsableCommand {
             logger.critical("cannot open the audit log", metadata: ["error": "\(error)"])
             throw ExitCode(73)
         }
+    }
+
+    /// Runs the server until SIGTERM/SIGINT, then drains for at most `shutdownTimeout` seconds: a
+    /// directory that hangs cannot hold the stop past systemd's timeout (and its SIGKILL mid-write).
+    static func runBounded(_ app: some Service, shutdownTimeout: Double, logger: Logger,
+                           cutOff: @escaping @Sendable () async -> Void) async throws {
+        // A request blocked in a libldap call cannot be cancelled, and the group waits for every
+        // child: past the bound (and a second to unwind), `stop` is recorded and the process ends.
+        let bound = Task {
+            for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                // Cancelled when the drain ended in time.
+                do { try await Task.sleep(for: .milliseconds(Int64(shutdownTimeout * 1000) + 1000)) } catch { return }
+                logger.error("requests still waiting on the directory after shutdown_timeout_seconds; cutting them off",
+                             metadata: ["shutdown_timeout_seconds": "\(shutdownTimeout)"])
+                await cutOff()
+                _exit(1)
+            }
+        }
+        defer { bound.cancel() }
+        var configuration = ServiceGroupConfiguration(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger)
+        configuration.maximumGracefulShutdownDuration = .milliseconds(Int64(shutdownTimeout * 1000))
+        // Cancelled requests still blocked in a libldap call get this long to unwind.
+        configuration.maximumCancellationDuration = .seconds(1)
+        try await ServiceGroup(configuration: configuration).run()
     }
 
     static func serverOptions(_ s: Configuration.Server) -> PwsyncServer.Options {

@@ -84,6 +84,12 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(e.first?.line, 23)
     }
 
+    func testShutdownTimeoutDefaultsBelowSystemdsStopTimeout() throws {
+        XCTAssertEqual(try Configuration.parse(config(), file: "f").server.shutdownTimeout, 20)
+        let text = config().replacingOccurrences(of: "[[server.tokens]]", with: "shutdown_timeout_seconds = 120\n\n[[server.tokens]]")
+        XCTAssertEqual(errors(text).first?.key, "server.shutdown_timeout_seconds")
+    }
+
     func testPlaintextLDAPIsRefusedWithItsLine() {
         let e = errors(config(directoryURLs: #"["ldap://dc1.example.test"]"#))
         XCTAssertEqual(e.count, 1)

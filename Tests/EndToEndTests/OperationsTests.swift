@@ -84,6 +84,44 @@ final class OperationsTests: XCTestCase, @unchecked Sendable {
 
     /// One pooled connection, a directory that stops answering, ten pushes: the first waits for
     /// its operation timeout; the others get 429 with Retry-After once the pool wait (0.5 s) is over.
+    /// SIGTERM while a push waits on a directory that accepts but never answers: pwsync still
+    /// exits within `shutdown_timeout_seconds` (plus a second to unwind), long before the
+    /// operation timeout, with `stop` recorded and the log verifying.
+    func testSIGTERMWhileTheDirectoryHangsExitsWithinTheBound() async throws {
+        let f = try Fixture.load(.openldap)
+        let p = try PwsyncProcess(fixture: f)
+        try p.editConfig(replacing: "user_base = ", with: "operation_timeout_seconds = 12\nuser_base = ")
+        try p.editConfig(replacing: "[[server.tokens]]", with: "shutdown_timeout_seconds = 2\n\n[[server.tokens]]")
+        do { try await p.start() } catch {
+            try? await p.stop()
+            throw error
+        }
+        let pid = pid_t(try String(contentsOfFile: f["PID_FILE"], encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        defer { kill(pid, SIGCONT) }
+        let found = try? await p.lookup("dave")
+        guard let dave = found ?? nil else {
+            try? await p.stop()
+            return XCTFail("dave not found")
+        }
+        XCTAssertEqual(kill(pid, SIGSTOP), 0)
+        let push = Task { try? await p.pushPassword(id: dave, "Hang-\(UUID().uuidString.prefix(10))!4b").status }
+        try await Task.sleep(for: .milliseconds(500))
+        let stopped = Date()
+        p.process.terminate()
+        while p.process.isRunning, Date().timeIntervalSince(stopped) < 20 { try await Task.sleep(for: .milliseconds(50)) }
+        let took = Date().timeIntervalSince(stopped)
+        XCTAssertFalse(p.process.isRunning, "pwsync still running 20 s after SIGTERM")
+        XCTAssertLessThan(took, 5, "shutdown_timeout_seconds = 2 bounds the stop (the operation timeout is 12 s)")
+        let status = await push.value
+        XCTAssertNotEqual(status, 200, "a push that never reached the directory is not answered 200")
+        kill(pid, SIGCONT)
+        try await p.stop()
+        let log = try String(contentsOfFile: p.auditPath, encoding: .utf8)
+        XCTAssertTrue(log.split(separator: "\n").last?.contains(#""event":"stop""#) ?? false, "stop recorded last:\n\(log)")
+        let verify = try PwsyncProcess.run(PwsyncProcess.binary, ["audit", "verify", "--log", p.auditPath])
+        XCTAssertEqual(verify.status, 0, verify.output)
+    }
+
     func testABusyPoolAnswers429WithinItsDeadline() async throws {
         let f = try Fixture.load(.openldap)
         let p = try PwsyncProcess(fixture: f)
