@@ -157,7 +157,8 @@ public actor AuditLog: AuditSink {
     public nonisolated func record(_ event: AuditEvent) async throws {
         let bounded = event.bounded()
         let body = AuditCoding.body(bounded)
-        var (seq, hash, time, turn) = try await commit(body)
+        let (seq, hash, time, first) = try await commit(body)
+        var turn = first
         // Group commit with a leader: the writer that finds no fsync running does it here, off the
         // actor, so records keep being written meanwhile; they wait, and the first of them leads
         // the next one. At concurrency 1 this is one fsync per record with no thread hop.
@@ -165,7 +166,7 @@ public actor AuditLog: AuditSink {
             let rc = fd >= 0 ? syncFile(fd) : -1
             let err = rc == 0 ? 0 : errno
             if fd >= 0 { close(fd) }
-            turn = try await finishSync(target, rc: rc, errno: err, own: seq)
+            turn = try await finishSync(target, rc: rc, errno: err)
         }
         if let summary {
             var e = bounded
@@ -287,7 +288,7 @@ public actor AuditLog: AuditSink {
 
     /// The leader's `fsync` ended: writers it covered go on (or get the error), and the first
     /// writer still waiting leads the next one.
-    private func finishSync(_ target: Mark, rc: Int32, errno err: Int32, own: UInt64) throws -> Turn {
+    private func finishSync(_ target: Mark, rc: Int32, errno err: Int32) throws -> Turn {
         syncInFlight = false
         var failure: Failure?
         if target.seq > durable.seq {
