@@ -50,9 +50,12 @@ let package = Package(
         /// `Directory` over LDAP: pool, failover, one dialect type each for AD and OpenLDAP.
         .target(name: "LDAPBackedDirectory", dependencies: [
             "Directory", "LDAP", "LDAPSyntax", "Secrets", .product(name: "Logging", package: "swift-log"),
-            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Metrics", package: "swift-metrics"),
         ]),
-        .target(name: "Audit", dependencies: ["Secrets", "JSONText", .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Audit", dependencies: [
+            "Secrets", "JSONText", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Metrics", package: "swift-metrics"),
+        ]),
         .target(name: "PasswordSync", dependencies: ["SCIM", "Directory", "Audit", "Secrets", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Redaction", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "Config", dependencies: [

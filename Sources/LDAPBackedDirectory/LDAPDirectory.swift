@@ -1,5 +1,6 @@
 import Directory
 import CoreMetrics
+import Metrics
 import LDAP
 import LDAPSyntax
 import Logging
@@ -17,17 +18,25 @@ public final class LDAPDirectory: Directory, LDAPSession {
     public var idAttribute: String { dialect.idAttribute }
     public var profileAttributes: Set<String> { Set(configuration.profileMapping.keys) }
     /// What every user search reads: the dialect's attributes and the mapped profile attributes.
-    var userAttributes: [String] {
-        var seen = Set(dialect.userAttributes.map { $0.lowercased() })
-        return dialect.userAttributes + configuration.profileMapping.values.sorted().filter { seen.insert($0.lowercased()).inserted }
-    }
+    let userAttributes: [String]
+    /// `pwsync_directory_operation_seconds`, one timer per action and result, made once.
+    let timers: [DirectoryAction: (ok: Timer, error: Timer)]
     public var searchBase: String { configuration.userBase }
     public var creationBase: String? { configuration.creationBase }
 
     public init(_ configuration: LDAPDirectoryConfiguration, logger: Logger = Logger(label: "pwsync.directory")) {
         self.configuration = configuration
         self.logger = logger
-        self.dialect = Self.dialect(for: configuration)
+        let dialect = Self.dialect(for: configuration)
+        self.dialect = dialect
+        var seen = Set(dialect.userAttributes.map { $0.lowercased() })
+        userAttributes = dialect.userAttributes + configuration.profileMapping.values.sorted().filter { seen.insert($0.lowercased()).inserted }
+        timers = Dictionary(uniqueKeysWithValues: DirectoryAction.allCases.map { action in
+            func timer(_ result: String) -> Timer {
+                Timer(label: "pwsync_directory_operation_seconds", dimensions: [("action", action.rawValue), ("result", result)])
+            }
+            return (action, (ok: timer("ok"), error: timer("error")))
+        })
         self.pool = ConnectionPool(servers: configuration.servers, bindDN: configuration.bindDN,
                                    bindPassword: configuration.bindPassword, maxSize: configuration.poolSize,
                                    maxWait: configuration.poolWait)
@@ -61,15 +70,14 @@ public final class LDAPDirectory: Directory, LDAPSession {
     func run<T: Sendable>(_ action: DirectoryAction = .read,
                           _ body: @Sendable (LDAPConnection) async throws -> T) async throws(DirectoryFailure) -> T {
         let started = ContinuousClock.now
-        var result = "error"
+        var succeeded = false
         defer {
-            let d = ContinuousClock.now - started
-            Timer(label: "pwsync_directory_operation_seconds", dimensions: [("action", action.rawValue), ("result", result)])
-                .recordNanoseconds(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
+            let timer = succeeded ? timers[action]?.ok : timers[action]?.error
+            timer?.record(duration: ContinuousClock.now - started)
         }
         do {
             let value = try await pool.withConnection(body)
-            result = "ok"
+            succeeded = true
             return value
         } catch let f as DirectoryFailure {
             throw f

@@ -45,14 +45,7 @@ public struct RedactingLogHandler: LogHandler {
 
     static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ word: [UInt8]) -> Bool {
         guard haystack.count >= word.count else { return false }
-        outer: for start in 0...(haystack.count - word.count) {
-            for i in 0..<word.count {
-                let b = haystack[start + i]
-                if (b >= 0x41 && b <= 0x5a ? b | 0x20 : b) != word[i] { continue outer }
-            }
-            return true
-        }
-        return false
+        return (0...(haystack.count - word.count)).contains { Scrubber.matches(haystack, word, at: $0) }
     }
 
     public static func redact(_ metadata: Logger.Metadata) -> Logger.Metadata {
@@ -92,13 +85,17 @@ struct Scrubber {
     ]
     static let formKeys = ["password=", "passwd=", "token="].map { Array($0.utf8) }
 
-    func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5a ? b | 0x20 : b }
-
-    func matches(_ word: [UInt8], at i: Int) -> Bool {
+    /// `word` (lower-case ASCII) at `i` in `s`, ignoring ASCII case.
+    static func matches<C: RandomAccessCollection<UInt8>>(_ s: C, _ word: [UInt8], at i: Int) -> Bool where C.Index == Int {
         guard i + word.count <= s.count else { return false }
-        for k in 0..<word.count where lower(s[i + k]) != word[k] { return false }
+        for k in 0..<word.count {
+            let b = s[s.startIndex + i + k]
+            if (b >= 0x41 && b <= 0x5a ? b | 0x20 : b) != word[k] { return false }
+        }
         return true
     }
+
+    func matches(_ word: [UInt8], at i: Int) -> Bool { Self.matches(s, word, at: i) }
 
     func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0a || b == 0x0d }
 
