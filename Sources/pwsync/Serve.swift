@@ -146,8 +146,8 @@ struct Serve: AsyncParsableCommand {
         var configuration = ServiceGroupConfiguration(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger)
         configuration.maximumGracefulShutdownDuration = .milliseconds(Int64(shutdownTimeout * 1000))
-        // Cancelled requests still blocked in a libldap call get this long to unwind.
-        configuration.maximumCancellationDuration = .seconds(1)
+        // No maximumCancellationDuration: ServiceLifecycle ends that with fatalError (a crash and a
+        // slow backtrace); the watchdog above ends the process cleanly instead.
         try await ServiceGroup(configuration: configuration).run()
     }
 

@@ -112,6 +112,9 @@ final class OperationsTests: XCTestCase, @unchecked Sendable {
         let took = Date().timeIntervalSince(stopped)
         XCTAssertFalse(p.process.isRunning, "pwsync still running 20 s after SIGTERM")
         XCTAssertLessThan(took, 5, "shutdown_timeout_seconds = 2 bounds the stop (the operation timeout is 12 s)")
+        XCTAssertEqual(p.process.terminationReason, .exit, "ended by itself, not by a signal or crash:\n\(p.stderr)")
+        XCTAssertEqual(p.process.terminationStatus, 1, "a cut-off drain says so in the exit status")
+        XCTAssertFalse(p.stderr.contains("Fatal error"), p.stderr)
         let status = await push.value
         XCTAssertNotEqual(status, 200, "a push that never reached the directory is not answered 200")
         kill(pid, SIGCONT)
