@@ -34,12 +34,16 @@ let package = Package(
             pkgConfig: "ldap",
             providers: [.apt(["libldap-dev"])]
         ),
+        // Not through pkg-config: its -isystem flag is refused, and Debian's headers are in /usr/include.
+        .systemLibrary(name: "CKerberos", providers: [.apt(["libkrb5-dev"])]),
         .target(name: "CHardening"),
         .target(name: "Secrets", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         /// LDAP text syntax without C: URLs, RFC 4514/4515 escaping.
         .target(name: "LDAPSyntax", dependencies: ["Secrets"]),
         /// The libldap client.
-        .target(name: "LDAP", dependencies: ["CLDAP", "LDAPSyntax", "Secrets"]),
+        .target(name: "LDAP", dependencies: ["CLDAP", "CKerberos", "LDAPSyntax", "Secrets"]),
+        /// pwsync's own Kerberos identity from a keytab (MIT krb5), for the GSSAPI bind.
+        .target(name: "Kerberos", dependencies: ["CKerberos"]),
         /// JSON text written in one pass (audit lines, SCIM bodies).
         .target(name: "JSONText"),
         .target(name: "SCIM", dependencies: ["Secrets", "JSONText"]),
@@ -49,7 +53,7 @@ let package = Package(
         .target(name: "Directory", dependencies: ["Secrets"]),
         /// `Directory` over LDAP: pool, failover, one dialect type each for AD and OpenLDAP.
         .target(name: "LDAPBackedDirectory", dependencies: [
-            "Directory", "LDAP", "LDAPSyntax", "Secrets", .product(name: "Logging", package: "swift-log"),
+            "Directory", "LDAP", "LDAPSyntax", "Kerberos", "Secrets", .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "Audit", dependencies: [
@@ -87,7 +91,7 @@ let package = Package(
             name: "pwsync",
             dependencies: [
                 "Config", "Server", "PasswordSync", "Directory", "LDAPBackedDirectory", "Audit", "Secrets", "LDAP",
-                "LDAPSyntax", "CHardening", "Redaction",
+                "LDAPSyntax", "CHardening", "Redaction", "Kerberos",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -105,6 +109,7 @@ let package = Package(
         .testTarget(name: "LDAPSyntaxTests", dependencies: ["LDAPSyntax"]),
         .testTarget(name: "AccessTests", dependencies: ["Access"]),
         .testTarget(name: "LDAPTests", dependencies: ["LDAP", "Secrets"]),
+        .testTarget(name: "KerberosTests", dependencies: ["Kerberos"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Directory", "Audit", "PasswordSync", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "PasswordSync", "Fakes", "Directory", "SCIM", "Secrets"]),
         .testTarget(name: "RedactionTests", dependencies: ["Redaction", .product(name: "Logging", package: "swift-log")]),

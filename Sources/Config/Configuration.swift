@@ -53,12 +53,26 @@ public struct Configuration: Sendable {
     }
 
     public struct Directory: Sendable {
+        /// How the service account authenticates.
+        public enum Bind: Sendable, Equatable {
+            /// A DN and the file holding its password.
+            case simple(dn: String, passwordFile: String)
+            /// SASL GSSAPI with a keytab; principal nil = the host's machine account.
+            case kerberos(keytab: String, principal: String?)
+        }
+        /// What keeps the connection confidential.
+        public enum Channel: String, Sendable, CaseIterable {
+            /// ldaps:// or StartTLS.
+            case tls
+            /// Plain ldap:// sealed by the GSSAPI bind (Kerberos only).
+            case sealed
+        }
         public var kind: DirectoryKind
         public var urls: [LDAPURL]
         public var startTLS: Bool
         public var caFile: String?
-        public var bindDN: String
-        public var bindPasswordFile: String
+        public var bind: Bind
+        public var channel: Channel
         public var userBase: String
         /// Matched in order; a user's userName is the first of them it has.
         public var userNameAttributes: [String]

@@ -56,8 +56,12 @@ struct RawDirectory: Decodable {
     var urls: [String]
     var starttls: Bool?
     var ca_file: String?
-    var bind_dn: String
-    var bind_password_file: String
+    var bind: String?
+    var bind_dn: String?
+    var bind_password_file: String?
+    var kerberos_keytab: String?
+    var kerberos_principal: String?
+    var channel: String?
     var user_base: String
     var user_name_attribute: StringOrList?
     var connect_timeout_seconds: Number?

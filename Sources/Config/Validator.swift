@@ -130,13 +130,19 @@ struct Validator {
         return tokens
     }
 
+    enum BindMode: String, CaseIterable { case simple, kerberos }
+
     mutating func validate(_ d: RawDirectory) -> Configuration.Directory? {
         let kind = choice("directory.kind", d.kind, default: DirectoryKind.activeDirectory)
         let startTLS = d.starttls ?? false
-        let urls = serverURLs(d.urls, startTLS: startTLS)
+        let mode = choice("directory.bind", d.bind, default: BindMode.simple)
+        let channel = choice("directory.channel", d.channel, default: Configuration.Directory.Channel.tls)
+        if channel == .sealed && mode == .simple {
+            error("directory.channel", "\"sealed\" needs bind = \"kerberos\": a simple bind sends the service password, which only TLS protects")
+        }
+        let urls = serverURLs(d.urls, startTLS: startTLS, channel: channel ?? .tls, kerberos: mode == .kerberos)
         if let ca = d.ca_file { requireFile("directory.ca_file", ca) }
-        if d.bind_dn.isEmpty { error("directory.bind_dn", "must name the service account") }
-        do { try SecretFile.checkPermissions(d.bind_password_file) } catch { self.error("directory.bind_password_file", "\(error)") }
+        let bind = validateBind(d, mode: mode)
         if d.user_base.isEmpty { error("directory.user_base", "must be the DN under which users are searched") }
         let attributes = d.user_name_attribute?.values ?? Configuration.defaultUserNameAttributes[kind ?? .openLDAP] ?? ["uid"]
         if let kind, let allowed = Configuration.userNameAttributes[kind] {
@@ -157,19 +163,62 @@ struct Validator {
         if !(1...64).contains(pool) { error("directory.pool_size", "must be between 1 and 64") }
         let poolWait = d.pool_wait_seconds?.value ?? 5
         if !(0.1...30).contains(poolWait) { error("directory.pool_wait_seconds", "must be between 0.1 and 30") }
-        guard let kind else { return nil }
-        return Configuration.Directory(kind: kind, urls: urls, startTLS: startTLS, caFile: d.ca_file, bindDN: d.bind_dn,
-                                       bindPasswordFile: d.bind_password_file, userBase: d.user_base, userNameAttributes: attributes,
+        guard let kind, let bind, let channel else { return nil }
+        return Configuration.Directory(kind: kind, urls: urls, startTLS: startTLS, caFile: d.ca_file, bind: bind, channel: channel,
+                                       userBase: d.user_base, userNameAttributes: attributes,
                                        connectTimeout: connectTimeout, operationTimeout: opTimeout, poolSize: pool, poolWait: poolWait)
     }
 
-    mutating func serverURLs(_ texts: [String], startTLS: Bool) -> [LDAPURL] {
+    /// The keys of one bind mode, and none of the other's.
+    mutating func validateBind(_ d: RawDirectory, mode: BindMode?) -> Configuration.Directory.Bind? {
+        switch mode {
+        case .simple:
+            for (key, value) in [("kerberos_keytab", d.kerberos_keytab), ("kerberos_principal", d.kerberos_principal)] where value != nil {
+                error("directory.\(key)", "is for bind = \"kerberos\"; this config binds with bind_dn and a password")
+            }
+            let dn = d.bind_dn ?? ""
+            if dn.isEmpty { error("directory.bind_dn", "must name the service account (or set bind = \"kerberos\" to bind with the host's keytab)") }
+            guard let file = d.bind_password_file else {
+                error("directory.bind_password_file", "missing required key 'bind_password_file' (a file with the service account's password, mode 0600 or 0640)")
+                return nil
+            }
+            do { try SecretFile.checkPermissions(file) } catch { self.error("directory.bind_password_file", "\(error)") }
+            return .simple(dn: dn, passwordFile: file)
+        case .kerberos:
+            for (key, value) in [("bind_dn", d.bind_dn), ("bind_password_file", d.bind_password_file)] where value != nil {
+                error("directory.\(key)", "is for bind = \"simple\"; a Kerberos bind takes its identity from the keytab")
+            }
+            let keytab = d.kerberos_keytab ?? "/etc/krb5.keytab"
+            requireFile("directory.kerberos_keytab", keytab)
+            if let p = d.kerberos_principal {
+                let parts = p.split(separator: "@", omittingEmptySubsequences: false)
+                if parts.count != 2 || parts[0].isEmpty || parts[1].isEmpty || p.contains(where: { $0 == " " || $0.isNewline }) {
+                    error("directory.kerberos_principal", "must be name@REALM, e.g. \"WEB1$@EXAMPLE.COM\" (or leave it out for the host's machine account)")
+                }
+            }
+            return .kerberos(keytab: keytab, principal: d.kerberos_principal)
+        case nil:
+            return nil
+        }
+    }
+
+    mutating func serverURLs(_ texts: [String], startTLS: Bool, channel: Configuration.Directory.Channel, kerberos: Bool) -> [LDAPURL] {
         var urls: [LDAPURL] = []
         if texts.isEmpty { error("directory.urls", "list at least one server, e.g. [\"ldaps://dc1.example.com\"]") }
+        if channel == .sealed && startTLS {
+            error("directory.starttls", "channel = \"sealed\" protects the connection with GSSAPI; StartTLS would add a second layer, which AD refuses. Use one of them")
+        }
         for u in texts {
             do {
                 let url = try LDAPURL(parsing: u)
-                if url.scheme == .ldap && !startTLS {
+                if kerberos && (url.host.first?.isNumber == true || url.host.contains(":")) {
+                    error("directory.urls", "\(u): a Kerberos bind needs the domain controller's DNS name (its ldap/ service principal), not an address")
+                }
+                if channel == .sealed {
+                    if url.scheme == .ldaps {
+                        error("directory.urls", "\(u): channel = \"sealed\" uses plain ldap:// sealed by GSSAPI; for TLS set channel = \"tls\"")
+                    }
+                } else if url.scheme == .ldap && !startTLS {
                     error("directory.urls", "\(u) is plain LDAP: pwsync never sends passwords unencrypted. Use ldaps://, or set starttls = true")
                 } else if url.scheme == .ldaps && startTLS {
                     error("directory.starttls", "StartTLS cannot be used on an ldaps:// URL (\(u)); it is already TLS")

@@ -1,3 +1,4 @@
+import CKerberos
 import CLDAP
 import Dispatch
 import LDAPSyntax
@@ -12,13 +13,15 @@ import Glibc
 /// cooperative pool, and one handle per connection is what libldap 2.5 asks for. Every operation
 /// is one synchronous method on the actor: no suspension between the C calls it makes.
 ///
-/// Nothing is sent unless libldap reports TLS in place on this handle (`ldap_tls_inplace`),
-/// whatever the server would accept: every operation pwsync makes follows a password bind.
+/// Nothing is sent unless libldap reports TLS in place on this handle (`ldap_tls_inplace`), or a
+/// GSSAPI bind negotiated a confidentiality layer, whatever the server would accept.
 public actor LDAPConnection {
     public nonisolated let options: LDAPConnectionOptions
     private nonisolated let executor: QueueExecutor
     private var ld: OpaquePointer?
     private var tlsInPlace = false
+    /// A GSSAPI bind installed a confidentiality layer (SASL SSF ≥ 56) on this plain connection.
+    private var sealed = false
     private var broken = false
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
@@ -63,6 +66,37 @@ public actor LDAPConnection {
             rc = ldap_sasl_bind_s(ld, dn, pwsync_ldap_sasl_simple(), &cred, nil, nil, nil)
         }
         if rc != LDAP_SUCCESS { throw failure(rc, "bind") }
+    }
+
+    /// SASL GSSAPI bind with the Kerberos tickets in `cacheName` (a `MEMORY:` cache of this process,
+    /// selected for this thread only). Over TLS, GSSAPI only authenticates: AD refuses a second
+    /// protection layer inside TLS. Over plain `ldap://` it must seal, or the connection is refused.
+    public func gssapiBind(cacheName: String) throws {
+        guard let ld, !broken else { throw LDAPError(kind: .result(-1), operation: "GSSAPI bind", safeToRetry: true) }
+        guard tlsInPlace || options.saslSealing else { throw LDAPError(kind: .insecureConnection, operation: "GSSAPI bind") }
+        // The service principal is ldap/<host as written in the URL>: no reverse lookup of the peer.
+        try setOption(LDAP_OPT_X_SASL_NOCANON, pwsync_ldap_opt_on())
+        try (tlsInPlace ? "maxssf=0" : "minssf=56").withCString { try setOption(LDAP_OPT_X_SASL_SECPROPS, $0) }
+        var minor: OM_uint32 = 0
+        _ = gss_krb5_ccache_name(&minor, cacheName, nil)
+        defer { _ = gss_krb5_ccache_name(&minor, nil, nil) }
+        let rc = ldap_sasl_interactive_bind_s(ld, nil, "GSSAPI", nil, nil, LDAP_SASL_QUIET, pwsync_sasl_interact_proc(), nil)
+        if rc != LDAP_SUCCESS { throw failure(rc, "GSSAPI bind") }
+        if !tlsInPlace {
+            var ssf: ber_len_t = 0
+            _ = ldap_get_option(ld, LDAP_OPT_X_SASL_SSF, &ssf)
+            sealed = ssf >= 56
+            if !sealed {
+                broken = true
+                throw LDAPError(kind: .insecureConnection, operation: "GSSAPI bind")
+            }
+        }
+    }
+
+    /// How this connection is protected, for `check-config --connect` and the logs.
+    public var protection: String {
+        if tlsInPlace { return "TLS" }
+        return sealed ? "GSSAPI sealing" : "none"
     }
 
     /// Several operations in one visit to this connection's thread: no hop back to the caller
@@ -201,7 +235,7 @@ public actor LDAPConnection {
     }
 
     private func requireTLS(_ op: String) throws {
-        guard tlsInPlace else { throw LDAPError(kind: .insecureConnection, operation: op) }
+        guard tlsInPlace || sealed else { throw LDAPError(kind: .insecureConnection, operation: op) }
     }
 
     private func open() throws {
@@ -230,9 +264,9 @@ public actor LDAPConnection {
         var zero: Int32 = 0
         try setOption(LDAP_OPT_X_TLS_NEWCTX, &zero)
 
-        // Without TLS nothing pwsync sends could be protected, so do not even open the socket:
-        // every operation that follows is refused before libldap connects.
-        guard options.wantsTLS else { return }
+        // Without TLS (or sealing to come) nothing pwsync sends could be protected, so do not even
+        // open the socket: every operation that follows is refused before libldap connects.
+        guard options.wantsTLS || options.saslSealing else { return }
         rc = ldap_connect(handle)
         if rc != LDAP_SUCCESS { throw failure(rc, options.url.scheme == .ldaps ? "connect (TLS)" : "connect") }
         if options.url.scheme == .ldap && options.startTLS {

@@ -8,7 +8,7 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
         /// The server or libldap returned this result code (negative = client side).
         case result(Int32)
-        /// pwsync refused to send a secret because TLS is not in place on this connection.
+        /// pwsync refused to send because neither TLS nor GSSAPI sealing is in place on this connection.
         case insecureConnection
         /// A caller error we caught before calling libldap.
         case invalidArgument(String)
@@ -62,7 +62,7 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch kind {
         case .insecureConnection:
-            return "LDAP \(operation) refused by pwsync: the connection is not encrypted (use ldaps:// or StartTLS)"
+            return "LDAP \(operation) refused by pwsync: the connection is neither TLS nor sealed by GSSAPI (use ldaps://, StartTLS, or a Kerberos bind with channel = \"sealed\")"
         case .invalidArgument(let why):
             return "LDAP \(operation): \(why)"
         case .result(let c):

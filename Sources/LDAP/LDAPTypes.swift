@@ -10,14 +10,18 @@ public struct LDAPConnectionOptions: Sendable {
     public var caFile: String?
     public var connectTimeout: Double
     public var operationTimeout: Double
+    /// A plain `ldap://` connection protected by the GSSAPI bind's confidentiality layer instead of
+    /// TLS (what Windows tools do): nothing but that bind is sent until the layer is in place.
+    public var saslSealing: Bool
 
     public init(url: LDAPURL, startTLS: Bool = false, caFile: String? = nil,
-                connectTimeout: Double = 5, operationTimeout: Double = 10) {
+                connectTimeout: Double = 5, operationTimeout: Double = 10, saslSealing: Bool = false) {
         self.url = url
         self.startTLS = startTLS
         self.caFile = caFile
         self.connectTimeout = connectTimeout
         self.operationTimeout = operationTimeout
+        self.saslSealing = saslSealing
     }
 
     /// True when the configuration alone asks for TLS. The connection still checks it is really in place.

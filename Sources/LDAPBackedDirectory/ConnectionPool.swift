@@ -7,11 +7,12 @@ import Secrets
 /// failover across the configured servers and a cap on how many are open at once.
 actor ConnectionPool {
     private let servers: [LDAPConnectionOptions]
-    private let bindDN: String
-    private var bindPassword: Secret
+    private var account: ServiceAccount
     private let maxSize: Int
     /// Bound connections waiting for work, with when they were last used.
     private var idle: [(connection: LDAPConnection, since: ContinuousClock.Instant)] = []
+    /// Connections whose bind stops being good at a known time (a Kerberos ticket's end).
+    private var bindExpiry: [ObjectIdentifier: ContinuousClock.Instant] = [:]
     /// AD drops an idle LDAP connection after 15 minutes (MaxConnIdleTime); retire ours well before,
     /// so a push rarely meets a dead socket.
     static let maxIdle: Duration = .seconds(300)
@@ -25,10 +26,9 @@ actor ConnectionPool {
     /// How long a request may wait for a pooled connection before it is answered "busy" (429).
     let maxWait: Duration
 
-    init(servers: [LDAPConnectionOptions], bindDN: String, bindPassword: Secret, maxSize: Int, maxWait: Duration = .seconds(5)) {
+    init(servers: [LDAPConnectionOptions], account: ServiceAccount, maxSize: Int, maxWait: Duration = .seconds(5)) {
         self.servers = servers
-        self.bindDN = bindDN
-        self.bindPassword = bindPassword
+        self.account = account
         self.maxSize = max(1, maxSize)
         self.maxWait = maxWait
     }
@@ -55,11 +55,14 @@ actor ConnectionPool {
     }
 
     /// New connections bind with `password` (SIGHUP after a rotation); bound ones carry on.
-    func update(bindPassword password: Secret) { bindPassword = password }
+    func update(bindPassword password: Secret) {
+        if case .password(let dn, _) = account { account = .password(dn: dn, password: password) }
+    }
 
     func closeAll() async {
         let all = idle
         idle.removeAll()
+        bindExpiry.removeAll()
         for c in all { await c.connection.close(); open -= 1 }
     }
 
@@ -67,7 +70,8 @@ actor ConnectionPool {
         while true {
             // Most recently used first; anything stale, dead or unwanted is closed on the way.
             while let (c, since) = idle.popLast() {
-                if !fresh, ContinuousClock.now - since < Self.maxIdle, await c.isAlive { return (c, true) }
+                let bindStillGood = bindExpiry[ObjectIdentifier(c)].map { ContinuousClock.now < $0 } ?? true
+                if !fresh, bindStillGood, ContinuousClock.now - since < Self.maxIdle, await c.isAlive { return (c, true) }
                 discard(c)
             }
             if open < maxSize { break }
@@ -132,6 +136,7 @@ actor ConnectionPool {
 
     private func discard(_ c: LDAPConnection) {
         open -= 1
+        bindExpiry[ObjectIdentifier(c)] = nil
         Task { await c.close() }
         wakeOne()
     }
@@ -140,15 +145,16 @@ actor ConnectionPool {
         if !waiters.isEmpty { waiters.removeFirst().continuation.resume(returning: true) }
     }
 
-    /// Tries each server in order; only "unreachable" moves on to the next. A bad service password or
-    /// an unencrypted channel is the same on every server, so it stops at once.
+    /// Tries each server in order; only "unreachable" moves on to the next. A bad service password,
+    /// a Kerberos identity the KDC refuses or an unencrypted channel is the same on every server,
+    /// so it stops at once.
     private func connectAndBind() async throws -> LDAPConnection {
         var last: (any Error)?
         for options in servers {
             do {
                 let c = try await LDAPConnection.connect(options)
                 do {
-                    try await c.simpleBind(dn: bindDN, password: bindPassword)
+                    if let expiry = try await account.bind(c) { bindExpiry[ObjectIdentifier(c)] = expiry }
                 } catch {
                     await c.close()
                     throw error

@@ -1,5 +1,6 @@
 import Directory
 import CoreMetrics
+import Kerberos
 import Metrics
 import LDAP
 import LDAPSyntax
@@ -37,8 +38,7 @@ public final class LDAPDirectory: Directory, LDAPSession {
             }
             return (action, (ok: timer("ok"), error: timer("error")))
         })
-        self.pool = ConnectionPool(servers: configuration.servers, bindDN: configuration.bindDN,
-                                   bindPassword: configuration.bindPassword, maxSize: configuration.poolSize,
+        self.pool = ConnectionPool(servers: configuration.servers, account: configuration.account, maxSize: configuration.poolSize,
                                    maxWait: configuration.poolWait)
     }
 
@@ -86,6 +86,10 @@ public final class LDAPDirectory: Directory, LDAPSession {
             logger.warning("directory operation failed", metadata: [
                 "reason": "\(failure.reason.rawValue)", "ldap_error": "\(e)",
             ])
+            throw failure
+        } catch let k as KerberosFailure {
+            let failure = LDAPResultMapping.failure(k)
+            logger.warning("directory bind failed", metadata: ["reason": "\(failure.reason.rawValue)", "kerberos_error": "\(k)"])
             throw failure
         } catch {
             throw DirectoryFailure(.directoryError, "Unexpected error talking to the directory.")

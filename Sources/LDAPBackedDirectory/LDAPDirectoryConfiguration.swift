@@ -7,8 +7,7 @@ public struct LDAPDirectoryConfiguration: Sendable {
     public var kind: DirectoryKind
     /// Tried in order; the next is used when one is unreachable.
     public var servers: [LDAPConnectionOptions]
-    public var bindDN: String
-    public var bindPassword: Secret
+    public var account: ServiceAccount
     public var userBase: String
     /// The LDAP attributes SCIM `userName` maps to, matched in order (`userPrincipalName`,
     /// `sAMAccountName`, `uid`, `mail`); a user's userName is the first one it has.
@@ -22,14 +21,13 @@ public struct LDAPDirectoryConfiguration: Sendable {
     /// The OU new accounts are created in; nil = pwsync never creates accounts.
     public var creationBase: String?
 
-    public init(kind: DirectoryKind, servers: [LDAPConnectionOptions], bindDN: String, bindPassword: Secret,
+    public init(kind: DirectoryKind, servers: [LDAPConnectionOptions], account: ServiceAccount,
                 userBase: String, userNameAttributes: [String], poolSize: Int = 4,
                 activeDirectory: ActiveDirectoryOptions = .init(), creationBase: String? = nil, profileMapping: [String: String] = [:],
                 poolWait: Duration = .seconds(5)) {
         self.kind = kind
         self.servers = servers
-        self.bindDN = bindDN
-        self.bindPassword = bindPassword
+        self.account = account
         self.userBase = userBase
         self.userNameAttributes = userNameAttributes
         self.profileMapping = profileMapping

@@ -1,4 +1,5 @@
 import Directory
+import Kerberos
 import LDAP
 
 /// Reduces an LDAP error to a `DirectoryFailure`: transport problems and the result codes every
@@ -10,7 +11,7 @@ enum LDAPResultMapping {
         switch error.kind {
         case .insecureConnection:
             return .init(.insecureConnection,
-                         "pwsync refused to send a password to \(server): the connection is not encrypted. Use ldaps:// or StartTLS.")
+                         "pwsync refused to send a password to \(server): the connection is neither TLS nor sealed by GSSAPI. Use ldaps://, StartTLS, or a Kerberos bind with channel = \"sealed\".")
         case .invalidArgument:
             return .init(.directoryError, "Internal error preparing the directory request.")
         case .result(let code):
@@ -55,5 +56,15 @@ enum LDAPResultMapping {
                 return .init(.directoryError, "Directory refused the operation: \(error.resultName) (LDAP rc \(code)).", resultCode: rc)
             }
         }
+    }
+
+    /// A Kerberos bind that could not start. The KDC being unreachable is an outage (429, retried);
+    /// the rest need an admin, but pushes meanwhile are kept for Okta to retry, as after a wrong bind
+    /// password: a keytab replaced by a stale one at run time must not lose them.
+    static func failure(_ error: KerberosFailure) -> DirectoryFailure {
+        if error.isTransient {
+            return .init(.unavailable, "The Kerberos KDC could not be reached. The push will be retried.", isTransient: true)
+        }
+        return .init(.serviceBindFailed, "pwsync could not bind with Kerberos: \(error)", isTransient: true)
     }
 }

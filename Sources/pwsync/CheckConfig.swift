@@ -2,6 +2,8 @@ import ArgumentParser
 import Config
 import Directory
 import Foundation
+import Kerberos
+import LDAPBackedDirectory
 import Logging
 import Secrets
 import Server
@@ -25,21 +27,43 @@ struct CheckConfig: AsyncParsableCommand {
         if tls.contains(where: { $0.level == .error }) { throw ExitCode(78) }
         print("\(options.config): OK")
         print("  listen      https://\(config.server.host):\(config.server.port)/scim/v2")
-        print("  directory   \(config.directory.kind.rawValue) \(config.directory.urls.map(\.description).joined(separator: ", "))\(config.directory.startTLS ? " (StartTLS)" : "")")
+        print("  directory   \(config.directory.kind.rawValue) \(config.directory.urls.map(\.description).joined(separator: ", "))")
+        print("  channel     \(config.directory.channelDescription)")
+        switch config.directory.bind {
+        case .simple(let dn, _): print("  bind        simple, as \(dn)")
+        case .kerberos(let keytab, let principal): print("  bind        kerberos, \(principal ?? "the host's machine account") from \(keytab)")
+        }
         print("  users       userName = \(config.directory.userNameAttributes.joined(separator: " or ")) under \(config.directory.userBase)")
         print("  credentials \(config.server.tokens.map(\.name).joined(separator: ", "))")
         print("  audit log   \(config.audit.path)")
         guard connect else { return }
         LoggingSystem.bootstrap { SwiftLogNoOpLogHandler($0) }
-        let directory = config.makeDirectory(bindPassword: try SecretFile.read(config.directory.bindPasswordFile))
+        let account = try config.serviceAccount(logger: Logger(label: "pwsync.directory"))
+        if case .kerberos(let credentials) = account {
+            do {
+                let t = try credentials.preflight(hosts: config.directory.urls.map(\.host))
+                print("  kerberos    principal \(t.principal), realm \(t.realm), KDC \(t.kdc ?? "(not reported)"), ticket lifetime \(Self.duration(t.lifetime))")
+                print("              service tickets for \(Set(config.directory.urls.map { "ldap/\($0.host)" }).sorted().joined(separator: ", "))")
+            } catch {
+                FileHandle.standardError.write(Data("kerberos check failed: \(error)\n".utf8))
+                throw ExitCode(error.isTransient ? 69 : 78)
+            }
+        }
+        let directory = config.makeDirectory(account: account)
         defer { Task { await directory.shutdown() } }
         do {
             let users = try await directory.findUsers(nil)
-            print("  connected   bound as \(config.directory.bindDN); \(users.count) user(s) under the user base")
+            print("  connected   bound as \(account.identity) over \(config.directory.channelDescription); \(users.count) user(s) under the user base")
         } catch {
             FileHandle.standardError.write(Data("directory check failed: \(error.detail) [\(error.reason.rawValue)]\n".utf8))
             throw ExitCode(69)
         }
+    }
+}
+
+extension CheckConfig {
+    static func duration(_ seconds: Int64) -> String {
+        seconds >= 3600 ? "\(seconds / 3600) h \(seconds % 3600 / 60) min" : seconds >= 60 ? "\(seconds / 60) min \(seconds % 60) s" : "\(seconds) s"
     }
 }
 

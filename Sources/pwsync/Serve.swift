@@ -25,11 +25,12 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "pwsync")
         // Everything that can be refused is checked before the audit log is taken.
         try Self.checkTLS(config, logger)
-        let bindPassword: Secret
-        do { bindPassword = try SecretFile.read(config.directory.bindPasswordFile) } catch {
+        let account: ServiceAccount
+        do { account = try config.serviceAccount(logger: Logger(label: "pwsync.directory")) } catch {
             logger.critical("cannot read the directory bind password", metadata: ["error": "\(error)"])
             throw ExitCode(78)
         }
+        let bindIdentity = try Self.preflight(account, config.directory, logger)
         // Before any metric exists (the pool creates its gauges): they report into this registry.
         let registry = config.metrics.map { _ in MetricsEndpoint.bootstrap() }
         let journal = Logger(label: "pwsync.audit")
@@ -38,7 +39,7 @@ struct Serve: AsyncParsableCommand {
         let audit = MeteredAuditSink(auditLog)
 
         let d = config.directory
-        let directory = config.makeDirectory(bindPassword: bindPassword)
+        let directory = config.makeDirectory(account: account)
         let service = PasswordSyncService(directory: directory, audit: audit, policy: config.provisioning.policy,
                                           logger: Logger(label: "pwsync.sync"))
         let authenticator = Self.authenticator(config)
@@ -68,7 +69,7 @@ struct Serve: AsyncParsableCommand {
                 logger.notice("pwsync listening", metadata: ["url": "https://\(config.server.host):\(port)/scim/v2",
                                                              "directory": "\(d.kind.rawValue)"])
             })
-        try await audit.record(AuditEvent(.start, outcome: .success))
+        try await audit.record(AuditEvent(.start, principal: bindIdentity, outcome: .success))
         if let sealProblem {
             // A lost key stops sealing, never recording: say so in the log itself.
             logger.critical("audit sealing is off: the sealing key cannot be used", metadata: ["error": "\(sealProblem)"])
@@ -107,6 +108,23 @@ struct Serve: AsyncParsableCommand {
         let errors = findings.filter { $0.level == .error }
         guard errors.isEmpty else {
             for f in errors { FileHandle.standardError.write(Data("\(config.file):\(config.line(of: f.key)): \(f)\n".utf8)) }
+            throw ExitCode(78)
+        }
+    }
+
+    /// Who binds, for the audit `start` record. A Kerberos identity is tried first: a failure no
+    /// retry can mend stops the start (exit 78) with its reason; an unreachable KDC only warns.
+    static func preflight(_ account: ServiceAccount, _ d: Configuration.Directory, _ logger: Logger) throws -> String {
+        guard case .kerberos(let credentials) = account else { return account.identity }
+        do {
+            let ticket = try credentials.preflight(hosts: d.urls.map(\.host))
+            logger.notice("directory bind: kerberos", metadata: ["principal": "\(ticket.principal)", "channel": "\(d.channelDescription)"])
+            return "kerberos:\(ticket.principal)"
+        } catch where error.isTransient {
+            logger.warning("kerberos: cannot get a ticket yet; pushes are answered 429 until the KDC answers", metadata: ["error": "\(error)"])
+            return account.identity
+        } catch {
+            logger.critical("kerberos bind cannot work: \(error)")
             throw ExitCode(78)
         }
     }
@@ -231,11 +249,13 @@ struct Serve: AsyncParsableCommand {
                 let problems = TLSFiles.check(certificatePath: config.server.certificatePath, privateKeyPath: config.server.privateKeyPath)
                     .filter { $0.level == .error }
                 guard problems.isEmpty else { throw ConfigErrors(errors: problems.map { ConfigError(file: configPath, line: config.line(of: $0.key), key: $0.key, message: $0.message) }) }
-                let bindPassword = try SecretFile.read(config.directory.bindPasswordFile)
+                // A keytab is read afresh at every ticket fetch: only a password has to be swapped in.
+                var bindPassword: Secret?
+                if case .simple(_, let file) = config.directory.bind { bindPassword = try SecretFile.read(file) }
                 try tls.reload(certificatePath: config.server.certificatePath, privateKeyPath: config.server.privateKeyPath)
                 credentials.replace(Serve.authenticator(config))
-                await directory.updateBindPassword(bindPassword)
-                logger.notice("configuration reloaded: TLS certificate and key, credentials, bind password")
+                if let bindPassword { await directory.updateBindPassword(bindPassword) }
+                logger.notice("configuration reloaded: TLS certificate and key, credentials\(bindPassword == nil ? "" : ", bind password")")
                 return true
             } catch {
                 logger.error("configuration reload refused; the running configuration stays", metadata: ["error": "\(error)"])

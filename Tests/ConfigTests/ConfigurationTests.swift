@@ -104,6 +104,61 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(errors(config(extraDirectory: "starttls = true")).first?.key, "directory.starttls")
     }
 
+    /// The [directory] section of a Kerberos bind: the simple bind's keys replaced.
+    func kerberosConfig(urls: String = #"["ldap://dc1.example.test"]"#, keys: String) -> String {
+        config(directoryURLs: urls)
+            .replacingOccurrences(of: "bind_dn = \"CN=svc,CN=Users,DC=example,DC=test\"\n", with: "")
+            .replacingOccurrences(of: "bind_password_file = \"\(dir.path)/bind.pw\"\n", with: keys + "\n")
+    }
+
+    func testAKerberosBindNeedsNoPasswordAndSealsPlainLDAP() throws {
+        let keytab = dir.appendingPathComponent("krb5.keytab").path
+        FileManager.default.createFile(atPath: keytab, contents: Data([5, 2]))
+        let c = try Configuration.parse(kerberosConfig(keys: """
+            bind = "kerberos"
+            kerberos_keytab = "\(keytab)"
+            kerberos_principal = "WEB1$@EXAMPLE.TEST"
+            channel = "sealed"
+            """), file: "f")
+        XCTAssertEqual(c.directory.bind, .kerberos(keytab: keytab, principal: "WEB1$@EXAMPLE.TEST"))
+        XCTAssertEqual(c.directory.channel, .sealed)
+        // Over TLS the principal may be left to the host's machine account.
+        let tls = try Configuration.parse(kerberosConfig(urls: #"["ldaps://dc1.example.test"]"#, keys: """
+            bind = "kerberos"
+            kerberos_keytab = "\(keytab)"
+            """), file: "f")
+        XCTAssertEqual(tls.directory.bind, .kerberos(keytab: keytab, principal: nil))
+        XCTAssertEqual(tls.directory.channel, .tls)
+    }
+
+    func testKerberosAndChannelMistakesAreNamedWithTheirKey() {
+        let keytab = dir.appendingPathComponent("krb5.keytab").path
+        FileManager.default.createFile(atPath: keytab, contents: Data([5, 2]))
+        // Sealing is GSSAPI's: a simple bind's password needs TLS.
+        XCTAssertEqual(errors(config(directoryURLs: #"["ldap://dc1.example.test"]"#, extraDirectory: #"channel = "sealed""#)).map(\.key),
+                       ["directory.channel"])
+        // Never two layers: sealed plus StartTLS or ldaps.
+        XCTAssertEqual(errors(kerberosConfig(keys: "bind = \"kerberos\"\nkerberos_keytab = \"\(keytab)\"\nchannel = \"sealed\"\nstarttls = true")).map(\.key),
+                       ["directory.starttls"])
+        XCTAssertEqual(errors(kerberosConfig(urls: #"["ldaps://dc1.example.test"]"#, keys: "bind = \"kerberos\"\nkerberos_keytab = \"\(keytab)\"\nchannel = \"sealed\"")).map(\.key),
+                       ["directory.urls"])
+        // Plain LDAP without sealing is still refused for Kerberos.
+        XCTAssertEqual(errors(kerberosConfig(keys: "bind = \"kerberos\"\nkerberos_keytab = \"\(keytab)\"")).map(\.key), ["directory.urls"])
+        // An address has no ldap/ service principal.
+        let ip = errors(kerberosConfig(urls: #"["ldaps://192.0.2.1"]"#, keys: "bind = \"kerberos\"\nkerberos_keytab = \"\(keytab)\""))
+        XCTAssertEqual(ip.map(\.key), ["directory.urls"])
+        XCTAssertTrue(ip.first?.message.contains("DNS name") ?? false)
+        // The other mode's keys, a missing keytab, a principal without a realm.
+        XCTAssertEqual(errors(config(extraDirectory: "kerberos_principal = \"WEB1$@EXAMPLE.TEST\"")).map(\.key), ["directory.kerberos_principal"])
+        XCTAssertEqual(errors(config(extraDirectory: "bind = \"kerberos\"\nkerberos_keytab = \"\(keytab)\"")).map(\.key).sorted(),
+                       ["directory.bind_dn", "directory.bind_password_file"])
+        XCTAssertEqual(errors(kerberosConfig(urls: #"["ldaps://dc1.example.test"]"#, keys: "bind = \"kerberos\"\nkerberos_keytab = \"/nonexistent.keytab\"")).map(\.key),
+                       ["directory.kerberos_keytab"])
+        XCTAssertEqual(errors(kerberosConfig(urls: #"["ldaps://dc1.example.test"]"#, keys: "bind = \"kerberos\"\nkerberos_keytab = \"\(keytab)\"\nkerberos_principal = \"WEB1$\"")).map(\.key),
+                       ["directory.kerberos_principal"])
+        XCTAssertEqual(errors(config(extraDirectory: "bind = \"ntlm\"")).map(\.key), ["directory.bind"])
+    }
+
     func testLocalhostIsRefusedForTLS() {
         XCTAssertTrue(errors(config(directoryURLs: #"["ldaps://localhost:636"]"#)).first?.message.contains("127.0.0.1") ?? false)
     }

@@ -160,7 +160,7 @@ final class OpenLDAPDialectTests: XCTestCase {
 
     func testTheConfiguredKindPicksTheDialect() {
         func dialect(_ kind: DirectoryKind) -> any DirectoryDialect {
-            LDAPDirectory.dialect(for: LDAPDirectoryConfiguration(kind: kind, servers: [], bindDN: "", bindPassword: Secret("x"),
+            LDAPDirectory.dialect(for: LDAPDirectoryConfiguration(kind: kind, servers: [], account: .password(dn: "", password: Secret("x")),
                                                                   userBase: "", userNameAttributes: ["uid"]))
         }
         XCTAssertTrue(dialect(.activeDirectory) is ActiveDirectoryDialect)

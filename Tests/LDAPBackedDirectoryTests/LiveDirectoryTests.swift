@@ -14,7 +14,7 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
     func directory(_ f: Fixture, servers: [LDAPConnectionOptions]? = nil, bindPassword: Secret? = nil) throws -> LDAPDirectory {
         LDAPDirectory(LDAPDirectoryConfiguration(
             kind: f.kind == "openldap" ? .openLDAP : .activeDirectory, servers: servers ?? [f.options()],
-            bindDN: f.bindDN, bindPassword: try bindPassword ?? f.bindPassword(), userBase: f.userBase,
+            account: .password(dn: f.bindDN, password: try bindPassword ?? f.bindPassword()), userBase: f.userBase,
             userNameAttributes: [f.userNameAttribute], poolSize: 2))
     }
 
@@ -184,8 +184,8 @@ final class ConnectionPoolRestartTests: XCTestCase, @unchecked Sendable {
 
     func testPushAfterServerRestartUsesAFreshConnection() async throws {
         let f = try Fixture.load(.openldap)
-        let d = LDAPDirectory(LDAPDirectoryConfiguration(kind: .openLDAP, servers: [f.options()], bindDN: f.bindDN,
-                                                         bindPassword: try f.bindPassword(), userBase: f.userBase,
+        let d = LDAPDirectory(LDAPDirectoryConfiguration(kind: .openLDAP, servers: [f.options()],
+                                                         account: .password(dn: f.bindDN, password: try f.bindPassword()), userBase: f.userBase,
                                                          userNameAttributes: [f.userNameAttribute], poolSize: 2))
         let bob = try await XCTUnwrapAsync(try await d.findUsers(.equals(.userName, "bob")).first)  // warms the pool
         try restartSlapd(f)

@@ -30,7 +30,7 @@ public struct Fixture: Sendable {
         for line in text.split(separator: "\n") {
             guard let eq = line.firstIndex(of: "=") else { continue }
             var v = String(line[line.index(after: eq)...])
-            if v.hasPrefix("\""), v.hasSuffix("\""), v.count >= 2 { v = String(v.dropFirst().dropLast()) }
+            if v.count >= 2, (v.hasPrefix("\"") && v.hasSuffix("\"")) || (v.hasPrefix("'") && v.hasSuffix("'")) { v = String(v.dropFirst().dropLast()) }
             values[String(line[..<eq])] = v
         }
         let f = Fixture(name: name, envFile: file, values: values)

@@ -21,8 +21,9 @@ ensure_packages() {
 }
 
 # What building pwsync needs, and what the quickstart's OpenLDAP needs.
-BUILD_PACKAGES=(libldap-dev libssl-dev pkg-config openssl)
+# libkrb5-dev and libsasl2-dev: the Kerberos (GSSAPI) bind; the GSSAPI module is needed at run time.
+BUILD_PACKAGES=(libldap-dev libssl-dev libkrb5-dev libsasl2-dev libsasl2-modules-gssapi-mit pkg-config openssl)
 SLAPD_PACKAGES=(slapd ldap-utils)
 # The Samba AD DC fixture (samba-ad-provision is only a Recommends, but provisioning needs it).
 SAMBA_PACKAGES=(samba samba-ad-dc samba-ad-provision winbind python3-samba samba-dsdb-modules samba-vfs-modules krb5-user)
-TEST_PACKAGES=(iproute2 util-linux curl python3-prometheus-client)
+TEST_PACKAGES=(iproute2 util-linux curl python3-prometheus-client faketime)
