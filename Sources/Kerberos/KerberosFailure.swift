@@ -13,6 +13,9 @@ public enum KerberosFailure: Error, Sendable, Equatable, CustomStringConvertible
     /// The keytab's key does not decrypt what the KDC sent: an old or wrong key.
     case wrongKey(principal: String, path: String)
     case accountDisabled(principal: String)
+    /// The KDC found the ticket too close to its end to issue another from it (Samba refuses a TGT
+    /// with less than about two minutes left): fetch a new one and ask again.
+    case ticketExpired(principal: String)
     case kdcUnreachable(realm: String)
     case noKDCForRealm(realm: String)
     /// The KDC knows no `ldap/host` principal: the URL's host name is not the DC's name.
@@ -21,8 +24,10 @@ public enum KerberosFailure: Error, Sendable, Equatable, CustomStringConvertible
 
     /// Worth retrying later without anyone changing anything (a push is answered 429).
     public var isTransient: Bool {
-        if case .kdcUnreachable = self { return true }
-        return false
+        switch self {
+        case .kdcUnreachable, .ticketExpired: return true
+        default: return false
+        }
     }
 
     public var description: String {
@@ -44,6 +49,8 @@ public enum KerberosFailure: Error, Sendable, Equatable, CustomStringConvertible
             return "the KDC rejected the key for \(principal) in \(path): the keytab is out of date (the account's password changed since it was exported); re-export it"
         case .accountDisabled(let principal):
             return "the KDC refused \(principal): the account is disabled, locked or expired"
+        case .ticketExpired(let principal):
+            return "the ticket of \(principal) expired before it could be used"
         case .kdcUnreachable(let realm):
             return "no KDC for realm \(realm) answered; the push will be retried"
         case .noKDCForRealm(let realm):
@@ -67,6 +74,8 @@ public enum KerberosFailure: Error, Sendable, Equatable, CustomStringConvertible
             return .missingServicePrincipal(spn: service!)
         case Int(KRB5KDC_ERR_PREAUTH_FAILED), Int(KRB5KRB_AP_ERR_BAD_INTEGRITY), Int(KRB5_PREAUTH_FAILED):
             return .wrongKey(principal: principal, path: keytab)
+        case Int(KRB5KRB_AP_ERR_TKT_EXPIRED):
+            return .ticketExpired(principal: principal)
         case Int(KRB5KDC_ERR_CLIENT_REVOKED):
             return .accountDisabled(principal: principal)
         case Int(KRB5_KDC_UNREACH), Int(KRB5_REALM_CANT_RESOLVE):

@@ -32,10 +32,10 @@ public final class KeytabCredentials: Sendable {
     }
 
     /// A ticket with enough life left for a bind, fetched from the KDC when the current one is close
-    /// to expiry (or there is none yet).
-    public func ticket() throws(KerberosFailure) -> KerberosTicket {
+    /// to expiry (or there is none yet), or when `replacing` is the current one (the KDC refused it).
+    public func ticket(replacing stale: KerberosTicket? = nil) throws(KerberosFailure) -> KerberosTicket {
         try state.withLock { s throws(KerberosFailure) in
-            if let t = s.ticket, !t.needsRenewal(at: Int64(time(nil))) { return t }
+            if let t = s.ticket, t != stale, !t.needsRenewal(at: Int64(time(nil))) { return t }
             s.generation += 1
             let t = try acquire(cacheName: "MEMORY:pwsync-\(getpid())-\(s.generation)")
             if let old = s.previousCache { Self.destroyCache(old) }
@@ -46,8 +46,22 @@ public final class KeytabCredentials: Sendable {
         }
     }
 
-    /// Fetches the service ticket for `ldap/host` into `ticket`'s cache: a missing service principal
-    /// is reported by name here, before SASL would reduce it to "generic failure".
+    /// A ticket for a bind to `host`, its service ticket already in the cache: a missing service
+    /// principal is named here, before SASL would reduce it to "generic failure". A ticket the KDC
+    /// finds too old is replaced once.
+    public func ticket(forHost host: String) throws(KerberosFailure) -> KerberosTicket {
+        let current = try ticket()
+        do {
+            try checkService(host: host, with: current)
+            return current
+        } catch .ticketExpired {
+            let fresh = try ticket(replacing: current)
+            try checkService(host: host, with: fresh)
+            return fresh
+        }
+    }
+
+    /// Fetches the service ticket for `ldap/host` into `ticket`'s cache.
     public func checkService(host: String, with ticket: KerberosTicket) throws(KerberosFailure) {
         let spn = "ldap/\(host)@\(ticket.realm)"
         let k = try Context()

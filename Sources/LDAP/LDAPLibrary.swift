@@ -16,4 +16,18 @@ public enum LDAPLibrary {
         var v3 = Int32(LDAP_VERSION3)
         ldap_set_option(nil, LDAP_OPT_PROTOCOL_VERSION, &v3)
     }
+
+    /// The SASL mechanisms Cyrus SASL can offer this process (`GSSAPI` needs
+    /// libsasl2-modules-gssapi-mit): checked before start-up rather than at the first bind.
+    public static func saslMechanisms() -> [String] {
+        var list: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+        guard ldap_get_option(nil, LDAP_OPT_X_SASL_MECHLIST, &list) == LDAP_OPT_SUCCESS, let list else { return [] }
+        var out: [String] = []
+        var i = 0
+        while let m = list[i] {
+            out.append(String(cString: m))
+            i += 1
+        }
+        return out
+    }
 }

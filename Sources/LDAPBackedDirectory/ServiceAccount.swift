@@ -28,8 +28,7 @@ public enum ServiceAccount: Sendable {
         case .kerberos(let credentials):
             let host = connection.options.url.host
             return try await connection.perform { c in
-                let ticket = try credentials.ticket()
-                try credentials.checkService(host: host, with: ticket)
+                let ticket = try credentials.ticket(forHost: host)
                 try c.gssapiBind(cacheName: ticket.cacheName)
                 return ContinuousClock.now + .seconds(max(0, ticket.secondsLeft))
             }

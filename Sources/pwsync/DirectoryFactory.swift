@@ -53,8 +53,11 @@ extension KeytabCredentials {
     /// principal, clock or SPN problem stops the start with its reason. An unreachable KDC does not:
     /// pushes meanwhile are answered 429 until it answers.
     func preflight(hosts: [String]) throws(KerberosFailure) -> KerberosTicket {
-        let ticket = try ticket()
-        for host in Set(hosts).sorted() { try checkService(host: host, with: ticket) }
+        guard LDAPLibrary.saslMechanisms().contains("GSSAPI") else {
+            throw .other(operation: "SASL GSSAPI", code: 0, message: "Cyrus SASL has no GSSAPI module: install libsasl2-modules-gssapi-mit")
+        }
+        var ticket = try ticket()
+        for host in Set(hosts).sorted() { ticket = try self.ticket(forHost: host) }
         return ticket
     }
 }

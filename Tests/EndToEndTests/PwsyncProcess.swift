@@ -26,6 +26,8 @@ final class PwsyncProcess: @unchecked Sendable {
     var auditPath: String { "\(state)/audit.jsonl" }
     /// Set by `enableSealing`'s caller: what `audit verify --key` needs.
     var verificationKey: String?
+    /// Added to the environment `pwsync serve` starts with (e.g. KRB5_CONFIG, as a joined host's /etc/krb5.conf).
+    var environment: [String: String] = [:]
 
     init(fixture: Fixture, logLevel: String = "info") throws {
         self.fixture = fixture
@@ -55,6 +57,7 @@ final class PwsyncProcess: @unchecked Sendable {
     func start() async throws {
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["serve", "--config", configPath]
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         FileManager.default.createFile(atPath: stdoutPath, contents: nil)
         FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))

@@ -39,7 +39,9 @@ final class KerberosTests: XCTestCase {
         XCTAssertEqual(map(Int(KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN), service: "ldap/x@R"), .missingServicePrincipal(spn: "ldap/x@R"))
         XCTAssertEqual(map(Int(KRB5_KDC_UNREACH)), .kdcUnreachable(realm: "R"))
         XCTAssertEqual(map(Int(KRB5_KT_NOTFOUND)), .principalNotInKeytab(path: "/k", principal: "H$@R"))
+        XCTAssertEqual(map(Int(KRB5KRB_AP_ERR_TKT_EXPIRED)), .ticketExpired(principal: "H$@R"))
         XCTAssertTrue(map(Int(KRB5_KDC_UNREACH)).isTransient)
+        XCTAssertTrue(map(Int(KRB5KRB_AP_ERR_TKT_EXPIRED)).isTransient, "a new ticket is fetched and the push retried")
         XCTAssertFalse(map(Int(KRB5KRB_AP_ERR_SKEW)).isTransient)
         XCTAssertFalse(map(Int(KRB5KDC_ERR_PREAUTH_FAILED)).isTransient)
     }

@@ -45,6 +45,23 @@ public enum Canary {
         return hits
     }
 
+    /// Names of (file, form) pairs where any of `keys` (key material, not text) occurs in any of
+    /// `files`: the bytes themselves, or as hex in either case.
+    public static func scan(files: [String], forKeys keys: [[UInt8]]) -> [String] {
+        var hits: [String] = []
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else { continue }
+            let bytes = [UInt8](data)
+            for (i, key) in keys.enumerated() {
+                let hex = key.map { String(format: "%02x", $0) }.joined()
+                for (name, needle) in [("raw", key), ("hex", Array(hex.utf8)), ("HEX", Array(hex.uppercased().utf8))] where contains(bytes, needle) {
+                    hits.append("\(file): key \(i) \(name)")
+                }
+            }
+        }
+        return hits
+    }
+
     static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
         guard !needle.isEmpty, hay.count >= needle.count else { return false }
         let first = needle[0]
