@@ -23,6 +23,8 @@ public final class KeytabCredentials: Sendable {
         var generation = 0
         /// The cache the previous ticket sits in: a bind that started with it may still be reading it.
         var previousCache: String?
+        /// Hosts whose service ticket the current ticket's cache already holds.
+        var servicesCached: Set<String> = []
     }
 
     public init(keytab: String, principal: String?, onAcquire: @escaping @Sendable (KerberosTicket) -> Void = { _ in }) {
@@ -41,6 +43,7 @@ public final class KeytabCredentials: Sendable {
             if let old = s.previousCache { Self.destroyCache(old) }
             s.previousCache = s.ticket?.cacheName
             s.ticket = t
+            s.servicesCached = []
             onAcquire(t)
             return t
         }
@@ -51,12 +54,15 @@ public final class KeytabCredentials: Sendable {
     /// finds too old is replaced once.
     public func ticket(forHost host: String) throws(KerberosFailure) -> KerberosTicket {
         let current = try ticket()
+        if state.withLock({ $0.ticket == current && $0.servicesCached.contains(host) }) { return current }
         do {
             try checkService(host: host, with: current)
+            state.withLock { if $0.ticket == current { $0.servicesCached.insert(host) } }
             return current
         } catch .ticketExpired {
             let fresh = try ticket(replacing: current)
             try checkService(host: host, with: fresh)
+            state.withLock { if $0.ticket == fresh { $0.servicesCached.insert(host) } }
             return fresh
         }
     }

@@ -77,6 +77,12 @@ public actor LDAPConnection {
         // The service principal is ldap/<host as written in the URL>: no reverse lookup of the peer.
         try setOption(LDAP_OPT_X_SASL_NOCANON, pwsync_ldap_opt_on())
         try (tlsInPlace ? "maxssf=0" : "minssf=56").withCString { try setOption(LDAP_OPT_X_SASL_SECPROPS, $0) }
+        if tlsInPlace {
+            // Bind the Kerberos authentication to this TLS session (tls-server-end-point, RFC 5929):
+            // what AD's LdapEnforceChannelBinding checks, and what stops a TLS-terminating relay.
+            var binding = Int32(LDAP_OPT_X_SASL_CBINDING_TLS_ENDPOINT)
+            try setOption(LDAP_OPT_X_SASL_CBINDING, &binding)
+        }
         var minor: OM_uint32 = 0
         _ = gss_krb5_ccache_name(&minor, cacheName, nil)
         defer { _ = gss_krb5_ccache_name(&minor, nil, nil) }
