@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -37,6 +38,16 @@ public enum KerberosProfile {
         }
         let system = getenv("KRB5_CONFIG").map { String(cString: $0) } ?? "/etc/krb5.conf"
         setenv("KRB5_CONFIG", "\(path):\(system)", 1)
+        written.withLock { $0 = String(cString: dir) }
         return path
+    }
+
+    private static let written = Mutex<String?>(nil)
+
+    /// Deletes the overlay when pwsync is done with Kerberos (at exit).
+    public static func removeOverlay() {
+        guard let dir = written.withLock({ d in defer { d = nil }; return d }) else { return }
+        unlink(dir + "/krb5.conf")
+        rmdir(dir)
     }
 }

@@ -99,12 +99,6 @@ public actor LDAPConnection {
         }
     }
 
-    /// How this connection is protected, for `check-config --connect` and the logs.
-    public var protection: String {
-        if tlsInPlace { return "TLS" }
-        return sealed ? "GSSAPI sealing" : "none"
-    }
-
     /// Several operations in one visit to this connection's thread: no hop back to the caller
     /// between them (a write and its read-back cost one round of thread switches, not two).
     public func perform<T: Sendable>(_ body: @Sendable (isolated LDAPConnection) throws -> T) throws -> T {

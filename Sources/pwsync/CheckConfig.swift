@@ -39,6 +39,7 @@ struct CheckConfig: AsyncParsableCommand {
         guard connect else { return }
         LoggingSystem.bootstrap { SwiftLogNoOpLogHandler($0) }
         let account = try config.serviceAccount(logger: Logger(label: "pwsync.directory"))
+        defer { KerberosProfile.removeOverlay() }
         if case .kerberos(let credentials) = account {
             do {
                 let t = try credentials.preflight(hosts: config.directory.urls.map(\.host))

@@ -5,6 +5,7 @@ import Audit
 import Config
 import Directory
 import Hummingbird
+import Kerberos
 import LDAPBackedDirectory
 import Logging
 import PasswordSync
@@ -27,9 +28,10 @@ struct Serve: AsyncParsableCommand {
         try Self.checkTLS(config, logger)
         let account: ServiceAccount
         do { account = try config.serviceAccount(logger: Logger(label: "pwsync.directory")) } catch {
-            logger.critical("cannot read the directory bind password", metadata: ["error": "\(error)"])
+            logger.critical("cannot prepare the directory bind (bind password file or Kerberos settings)", metadata: ["error": "\(error)"])
             throw ExitCode(78)
         }
+        defer { KerberosProfile.removeOverlay() }
         let bindIdentity = try Self.preflight(account, config.directory, logger)
         // Before any metric exists (the pool creates its gauges): they report into this registry.
         let registry = config.metrics.map { _ in MetricsEndpoint.bootstrap() }
