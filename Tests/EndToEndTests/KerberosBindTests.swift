@@ -30,6 +30,16 @@ final class KerberosBindTests: XCTestCase, @unchecked Sendable {
         return p
     }
 
+    /// A copy of the fixture's krb5.conf with one change, removed when the test ends.
+    func krb5Config(_ f: Fixture, _ name: String, replacing old: String, with new: String) throws -> String {
+        let path = "\(NSTemporaryDirectory())pwsync-krb5-\(name)-\(UUID().uuidString).conf"
+        let text = try String(contentsOfFile: f["KRB5_CONFIG"], encoding: .utf8)
+        XCTAssertTrue(text.contains(old), "the fixture's krb5.conf has \(old)")
+        try text.replacingOccurrences(of: old, with: new).write(toFile: path, atomically: true, encoding: .utf8)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
     /// The keys in the fixture's keytabs (`klist -kK`), to prove none of them leaks.
     func keytabKeys(_ f: Fixture) throws -> [[UInt8]] {
         var keys: [[UInt8]] = []
@@ -89,12 +99,8 @@ final class KerberosBindTests: XCTestCase, @unchecked Sendable {
     /// What a misconfigured host sees: the start stops (exit 78) with the reason and what to do.
     func testEachUsualKerberosFailureStopsTheStartWithItsReason() async throws {
         let f = try Fixture.load(.samba)
-        let skewed = "\(NSTemporaryDirectory())pwsync-krb5-skew-\(UUID().uuidString).conf"
         // MIT's default (kdc_timesync) quietly adopts the KDC's time; a DC's LDAP service does not.
-        try String(contentsOfFile: f["KRB5_CONFIG"], encoding: .utf8)
-            .replacingOccurrences(of: "[libdefaults]\n", with: "[libdefaults]\n\tkdc_timesync = 0\n")
-            .write(toFile: skewed, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: skewed) }
+        let skewed = try krb5Config(f, "skew", replacing: "[libdefaults]\n", with: "[libdefaults]\n\tkdc_timesync = 0\n")
         // libfaketime through its own wrapper: preloaded by hand, it hides argv from the Swift runtime.
         let cases: [(String, PwsyncProcess, [String], String)] = [
             ("stale keytab", try kerberosProcess(f, channel: .sealed, keytab: f["STALE_KEYTAB"]), [],
@@ -121,11 +127,7 @@ final class KerberosBindTests: XCTestCase, @unchecked Sendable {
     /// answered 429 (Okta retries them) and audited as deferred, never lost.
     func testAnUnreachableKDCDefersPushesInsteadOfStoppingTheStart() async throws {
         let f = try Fixture.load(.samba)
-        let down = "\(NSTemporaryDirectory())pwsync-krb5-down-\(UUID().uuidString).conf"
-        try String(contentsOfFile: f["KRB5_CONFIG"], encoding: .utf8)
-            .replacingOccurrences(of: "kdc = 127.0.0.1", with: "kdc = 127.0.0.1:9")
-            .write(toFile: down, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: down) }
+        let down = try krb5Config(f, "down", replacing: "kdc = 127.0.0.1", with: "kdc = 127.0.0.1:9")
         let p = try kerberosProcess(f, channel: .sealed, krb5Config: down)
         let pw = Canary.make("d")
         do {
@@ -149,11 +151,7 @@ final class KerberosBindTests: XCTestCase, @unchecked Sendable {
     /// binds with a fresh one.
     func testTheTicketIsRenewedAndAPushAfterExpiryIsApplied() async throws {
         let f = try Fixture.load(.samba)
-        let short = "\(NSTemporaryDirectory())pwsync-krb5-short-\(UUID().uuidString).conf"
-        try String(contentsOfFile: f["KRB5_CONFIG"], encoding: .utf8)
-            .replacingOccurrences(of: "[libdefaults]\n", with: "[libdefaults]\n\tticket_lifetime = 150s\n")
-            .write(toFile: short, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: short) }
+        let short = try krb5Config(f, "short", replacing: "[libdefaults]\n", with: "[libdefaults]\n\tticket_lifetime = 150s\n")
         let p = try kerberosProcess(f, channel: .sealed, krb5Config: short)
         do {
             try await p.start()
