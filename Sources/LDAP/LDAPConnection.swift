@@ -19,6 +19,8 @@ public actor LDAPConnection {
     public nonisolated let options: LDAPConnectionOptions
     private nonisolated let executor: QueueExecutor
     private var ld: OpaquePointer?
+    /// The deadline on opening (libldap keeps a pointer to its callbacks until unbind).
+    private var openGuard: OpenGuard?
     private var tlsInPlace = false
     /// A GSSAPI bind installed a confidentiality layer (SASL SSF ≥ 56) on this plain connection.
     private var sealed = false
@@ -222,6 +224,7 @@ public actor LDAPConnection {
     public func close() {
         if let ld { ldap_unbind_ext_s(ld, nil, nil) }
         ld = nil
+        openGuard = nil
         broken = true
     }
 
@@ -252,6 +255,9 @@ public actor LDAPConnection {
         try setOption(LDAP_OPT_NETWORK_TIMEOUT, &connectTV)
         var opTV = timeval(tv_sec: Int(options.operationTimeout), tv_usec: 0)
         try setOption(LDAP_OPT_TIMEOUT, &opTV)
+        guard let openGuard = OpenGuard() else { throw LDAPError(kind: .invalidArgument("out of memory"), operation: "connect") }
+        self.openGuard = openGuard
+        try setOption(LDAP_OPT_CONNECT_CB, pwsync_guard_callbacks(openGuard.pointer))
         // Never follow a server's lead into NEVER/ALLOW: DEMAND checks chain and host name.
         var demand = Int32(LDAP_OPT_X_TLS_DEMAND)
         try setOption(LDAP_OPT_X_TLS_REQUIRE_CERT, &demand)
@@ -267,11 +273,26 @@ public actor LDAPConnection {
         // Without TLS (or sealing to come) nothing pwsync sends could be protected, so do not even
         // open the socket: every operation that follows is refused before libldap connects.
         guard options.wantsTLS || options.saslSealing else { return }
+        // TCP and TLS within the connect timeout (plus the operation timeout for StartTLS's own
+        // exchange); past it the socket is shut down under libldap and the open fails.
+        let limit = options.connectTimeout + (options.startTLS ? options.operationTimeout : 0)
+        let timer = Task.detached { [openGuard] in
+            try await Task.sleep(for: .milliseconds(Int64(limit * 1000)))
+            openGuard.fire()
+        }
+        defer {
+            timer.cancel()
+            _ = openGuard.disarm()
+        }
+        // The deadline's cut shows as a transport error: say what it was.
+        func failed(_ rc: Int32, _ op: String) -> LDAPError {
+            openGuard.disarm() ? LDAPError(kind: .result(LDAP_TIMEOUT), operation: op) : failure(rc, op)
+        }
         rc = ldap_connect(handle)
-        if rc != LDAP_SUCCESS { throw failure(rc, options.url.scheme == .ldaps ? "connect (TLS)" : "connect") }
+        if rc != LDAP_SUCCESS { throw failed(rc, options.url.scheme == .ldaps ? "connect (TLS)" : "connect") }
         if options.url.scheme == .ldap && options.startTLS {
             rc = ldap_start_tls_s(handle, nil, nil)
-            if rc != LDAP_SUCCESS { throw failure(rc, "StartTLS") }
+            if rc != LDAP_SUCCESS { throw failed(rc, "StartTLS") }
         }
         tlsInPlace = ldap_tls_inplace(handle) != 0
         if options.wantsTLS && !tlsInPlace {
@@ -462,4 +483,22 @@ private func withControls<R>(_ controls: [LDAPControl], _ body: (UnsafeMutablePo
     }
     array[controls.count] = nil
     return try body(array)
+}
+
+/// Owns the C deadline guard: the connection (for libldap's callbacks) and the timer task each
+/// hold it, so it is freed only when both are done with it. The guard has its own lock.
+private final class OpenGuard: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<pwsync_open_guard>
+
+    init?() {
+        guard let p = pwsync_guard_new() else { return nil }
+        pointer = p
+    }
+
+    deinit { pwsync_guard_free(pointer) }
+
+    func fire() { _ = pwsync_guard_fire(pointer) }
+
+    /// Ends the deadline; true when it had already cut the open.
+    func disarm() -> Bool { pwsync_guard_disarm(pointer) != 0 }
 }

@@ -157,6 +157,31 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
         await d.shutdown()
     }
 
+    /// A server that accepts TCP but never answers (slapd stopped): the TLS handshake, which
+    /// libldap itself never times out, ends within 1.5 connect timeouts; StartTLS within the
+    /// operation timeout.
+    func testAServerThatAcceptsButNeverAnswersIsLeftWithinTheTimeouts() async throws {
+        let f = try Fixture.load(.openldap)
+        let pid = pid_t(try String(contentsOfFile: f["PID_FILE"], encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
+        XCTAssertEqual(kill(pid, SIGSTOP), 0)
+        defer { kill(pid, SIGCONT) }
+        for (name, options, bound) in [
+            ("ldaps", LDAPConnectionOptions(url: f.ldapsURL, caFile: f.caFile, connectTimeout: 2, operationTimeout: 2), 3.0 + 1),
+            ("StartTLS", LDAPConnectionOptions(url: f.ldapURL, startTLS: true, caFile: f.caFile, connectTimeout: 2, operationTimeout: 2), 3.0 + 1),
+        ] {
+            let started = ContinuousClock.now
+            do {
+                let c = try await LDAPConnection.connect(options)
+                await c.close()
+                XCTFail("\(name): a stopped server cannot complete a handshake")
+            } catch let e as LDAPError {
+                XCTAssertTrue(e.isTransient, "\(name): \(e)")
+            }
+            let took = ContinuousClock.now - started
+            XCTAssertLessThan(took, .seconds(bound), "\(name) took \(took)")
+        }
+    }
+
     func testWrongServicePasswordIsReportedAsSuch() async throws {
         for name in Fixture.Name.allCases {
             let f = try Fixture.load(name)
