@@ -25,12 +25,17 @@ actor ConnectionPool {
     private var nextWaiter: UInt64 = 0
     /// How long a request may wait for a pooled connection before it is answered "busy" (429).
     let maxWait: Duration
+    /// Servers marked down after a failed connect, and when each is retried.
+    private var health: ServerHealth
+    /// Background retries of down servers, one per server.
+    private var probes: [Int: Task<Void, Never>] = [:]
 
     init(servers: [LDAPConnectionOptions], account: ServiceAccount, maxSize: Int, maxWait: Duration = .seconds(5)) {
         self.servers = servers
         self.account = account
         self.maxSize = max(1, maxSize)
         self.maxWait = maxWait
+        self.health = ServerHealth(count: servers.count)
     }
 
     /// Runs `body` on a bound connection. When a pooled connection turns out dead and the operation
@@ -60,6 +65,8 @@ actor ConnectionPool {
     }
 
     func closeAll() async {
+        for p in probes.values { p.cancel() }
+        probes.removeAll()
         let all = idle
         idle.removeAll()
         bindExpiry.removeAll()
@@ -145,28 +152,76 @@ actor ConnectionPool {
         if !waiters.isEmpty { waiters.removeFirst().continuation.resume(returning: true) }
     }
 
-    /// Tries each server in order; only "unreachable" moves on to the next. A bad service password,
-    /// a Kerberos identity the KDC refuses or an unencrypted channel is the same on every server,
-    /// so it stops at once.
+    /// Tries the servers `health` offers, in its order; only "unreachable" moves on to the next
+    /// (and marks that server down). A bad service password, a Kerberos identity the KDC refuses or
+    /// an unencrypted channel is the same on every server, so it stops at once.
     private func connectAndBind() async throws -> LDAPConnection {
         var last: (any Error)?
-        for options in servers {
+        for index in health.candidates(at: .now) {
             do {
-                let c = try await LDAPConnection.connect(options)
-                do {
-                    if let expiry = try await account.bind(c) { bindExpiry[ObjectIdentifier(c)] = expiry }
-                } catch {
-                    await c.close()
-                    throw error
-                }
-                reportServer(options, up: true)
+                let c = try await connectAndBind(servers[index])
+                serverUp(index)
                 return c
             } catch let e as LDAPError where e.isTransient {
-                reportServer(options, up: false)
+                serverDown(index)
                 last = e
                 continue
             }
         }
         throw last ?? LDAPError(kind: .result(-1), operation: "connect")
+    }
+
+    private func connectAndBind(_ options: LDAPConnectionOptions) async throws -> LDAPConnection {
+        let c = try await LDAPConnection.connect(options)
+        do {
+            if let expiry = try await account.bind(c) { bindExpiry[ObjectIdentifier(c)] = expiry }
+        } catch {
+            await c.close()
+            throw error
+        }
+        return c
+    }
+
+    private func serverUp(_ index: Int) {
+        health.succeeded(index)
+        probes.removeValue(forKey: index)?.cancel()
+        reportServer(servers[index], up: true)
+    }
+
+    /// Marks the server down and, unless one is already waiting, starts its background retry.
+    private func serverDown(_ index: Int) {
+        let retry = health.failed(index, at: .now, jitter: Double.random(in: 0.5...1))
+        reportServer(servers[index], up: false)
+        guard probes[index] == nil else { return }
+        probes[index] = Task { [weak self] in await self?.probe(index, at: retry) }
+    }
+
+    /// Retries a down server at `retry`, and again after each failure, until it binds (then it is
+    /// up, and its connection joins the idle pool when there is room) or the pool closes.
+    private func probe(_ index: Int, at retry: ContinuousClock.Instant) async {
+        var next = retry
+        while !Task.isCancelled, health.isDown(index) {
+            try? await Task.sleep(until: next, clock: .continuous)
+            guard !Task.isCancelled, health.isDown(index) else { break }
+            do {
+                let c = try await connectAndBind(servers[index])
+                health.succeeded(index)
+                probes[index] = nil
+                reportServer(servers[index], up: true)
+                if open < maxSize {
+                    open += 1
+                    release(c)
+                } else {
+                    await c.close()
+                }
+            } catch let e as LDAPError where e.isTransient {
+                next = health.failed(index, at: .now, jitter: Double.random(in: 0.5...1))
+            } catch {
+                // Reachable, but the bind failed: not this server's fault; requests will say why.
+                health.succeeded(index)
+                probes[index] = nil
+                reportServer(servers[index], up: true)
+            }
+        }
     }
 }

@@ -182,6 +182,46 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
         }
     }
 
+    /// Failover with the first server blackholed (an nft rule drops its packets: no RST) and with
+    /// it accepting TCP but never answering: only the first new connection pays the connect
+    /// timeout; afterwards the server is marked down and new connections go straight to the next.
+    func testAFailedServerIsMarkedDownAndCostsOneTimeoutOnly() async throws {
+        let f = try Fixture.load(.openldap)
+        let dropped = try Loopback.freePort()
+        try nft("add table inet pwsync_test")
+        defer { try? nft("delete table inet pwsync_test") }
+        try nft("add chain inet pwsync_test input { type filter hook input priority 0 ; }")
+        try nft("add rule inet pwsync_test input tcp dport \(dropped) drop")
+        let silent = try Loopback.listenerThatNeverAccepts()
+        defer { close(silent.fd) }
+        for (name, port) in [("blackholed", dropped), ("silent", silent.port)] {
+            let first = LDAPConnectionOptions(url: LDAPURL(scheme: .ldaps, host: "127.0.0.1", port: port), caFile: f.caFile,
+                                              connectTimeout: 1.5, operationTimeout: 3)
+            let d = try directory(f, servers: [first, f.options()])
+            var took: [Duration] = []
+            for _ in 0..<4 {
+                let started = ContinuousClock.now
+                let users = try await d.findUsers(.equals(.userName, "alice"))
+                took.append(ContinuousClock.now - started)
+                XCTAssertEqual(users.count, 1, name)
+                await d.shutdown()  // the next lookup needs a new connection
+            }
+            XCTAssertGreaterThan(took[0], .seconds(1), "\(name): the first connection pays the timeout once (\(took))")
+            XCTAssertLessThan(took[0], .seconds(1.5 * 1.5 + 1), "\(name): and no more than that (\(took))")
+            for t in took.dropFirst() { XCTAssertLessThan(t, .seconds(1), "\(name): later connections skip the down server (\(took))") }
+        }
+    }
+
+    /// Runs `nft` (the live suite's network namespace is the test's own).
+    func nft(_ command: String) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/sbin/nft")
+        p.arguments = command.split(separator: " ").map(String.init)
+        try p.run()
+        p.waitUntilExit()
+        if p.terminationStatus != 0 { throw Fixture.Missing(description: "nft \(command) failed (\(p.terminationStatus))") }
+    }
+
     func testWrongServicePasswordIsReportedAsSuch() async throws {
         for name in Fixture.Name.allCases {
             let f = try Fixture.load(name)
