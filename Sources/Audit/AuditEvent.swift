@@ -29,6 +29,8 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         case skipped
         /// Nothing to write: the directory already holds what was asked.
         case unchanged
+        /// The write was sent and no one can yet tell whether the directory applied it.
+        case unknown
     }
 
     /// What was asked of the directory.
@@ -70,6 +72,7 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         case directoryError = "directory_error"
         case alreadyExists = "already_exists"
         case invalidAttribute = "invalid_attribute"
+        case writeOutcomeUnknown = "write_outcome_unknown"
         case creationDisabled = "creation_disabled"
         case sameAsLastWrite = "same_as_last_write"
         case accountDisablingOff = "account_disabling_off"

@@ -15,18 +15,23 @@ public struct DirectoryFailure: Error, Sendable, Equatable, CustomStringConverti
         case directoryError = "directory_error"
         case alreadyExists = "already_exists"
         case invalidAttribute = "invalid_attribute"
+        /// A password write got no answer and the directory could not be asked whether it landed.
+        case outcomeUnknown = "write_outcome_unknown"
     }
 
     public var reason: Reason
     public var detail: String
     public var resultCode: Int32?
     public var isTransient: Bool
+    /// The write was sent and no answer came: whether it landed is still to be found out.
+    public var outcomeUnknown: Bool
 
-    public init(_ reason: Reason, _ detail: String, resultCode: Int32? = nil, isTransient: Bool = false) {
+    public init(_ reason: Reason, _ detail: String, resultCode: Int32? = nil, isTransient: Bool = false, outcomeUnknown: Bool = false) {
         self.reason = reason
         self.detail = detail
         self.resultCode = resultCode
         self.isTransient = isTransient
+        self.outcomeUnknown = outcomeUnknown
     }
 
     public var description: String {

@@ -313,11 +313,15 @@ public actor LDAPConnection {
         var res: OpaquePointer?
         let got = ldap_result(ld, msgid, LDAP_MSG_ALL, &tv, &res)
         if got == 0 {
+            // Ask the server to drop it, and never use this connection again.
             ldap_abandon_ext(ld, msgid, nil, nil)
             broken = true
-            throw LDAPError(kind: .result(LDAP_TIMEOUT), operation: op)
+            throw LDAPError(kind: .result(LDAP_TIMEOUT), operation: op, outcomeUnknown: true)
         }
-        if got < 0 { throw failure(currentResultCode(ld), op) }
+        if got < 0 {
+            let e = failure(currentResultCode(ld), op)
+            throw LDAPError(kind: e.kind, operation: op, diagnostic: e.diagnostic, outcomeUnknown: true)
+        }
 
         var err: Int32 = 0
         var diag: UnsafeMutablePointer<CChar>?

@@ -23,14 +23,18 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible {
     /// it failed before the request left this process. A write that failed while awaiting its result
     /// may have been applied, and re-sending a password would then hit the directory's history.
     public let safeToRetry: Bool
+    /// A write was sent and no answer came (timeout, or the connection was lost while waiting):
+    /// the directory may or may not have applied it.
+    public let outcomeUnknown: Bool
 
     public init(kind: Kind, operation: String, diagnostic: String? = nil, passwordPolicyError: Int32? = nil,
-                safeToRetry: Bool = false) {
+                safeToRetry: Bool = false, outcomeUnknown: Bool = false) {
         self.kind = kind
         self.operation = operation
         self.diagnostic = diagnostic
         self.passwordPolicyError = passwordPolicyError
         self.safeToRetry = safeToRetry
+        self.outcomeUnknown = outcomeUnknown
     }
 
     public var resultCode: Int32? {

@@ -134,7 +134,7 @@ struct ActiveDirectoryDialect: DirectoryDialect {
         let controls = try policyHints(supported: try await session.supportedControls()).map { [$0] } ?? []
         let dn = user.dn
         let mods = passwordModifications(value)
-        let after = try await session.writeAndReadBack(.setPassword, dn: dn) { c in try c.modify(dn: dn, mods, controls: controls) }
+        let after = try await session.writeAndReadBack(.setPassword, dn: dn, stampBefore: user.passwordChanged) { c in try c.modify(dn: dn, mods, controls: controls) }
         return PasswordWriteReport(historyEnforced: !controls.isEmpty, after: after)
     }
 

@@ -12,8 +12,10 @@ protocol LDAPSession: Sendable {
     /// Runs `body` on a bound connection; any LDAP error comes out mapped to a `DirectoryFailure`.
     func run<T: Sendable>(_ action: DirectoryAction, _ body: @Sendable (LDAPConnection) async throws -> T) async throws(DirectoryFailure) -> T
     /// Runs `write` on one connection and reads the user at `dn` back in the same visit; the read
-    /// is nil when it failed (the write stands: only the read-back is left to the caller).
-    func writeAndReadBack(_ action: DirectoryAction, dn: String,
+    /// is nil when it failed (the write stands: only the read-back is left to the caller). A write
+    /// that got no answer is settled by comparing the account's password-changed stamp with
+    /// `stampBefore`: landed, it returns as if answered; not landed, it fails as deferred.
+    func writeAndReadBack(_ action: DirectoryAction, dn: String, stampBefore: String?,
                           _ write: @Sendable (isolated LDAPConnection) throws -> Void) async throws(DirectoryFailure) -> DirectoryUser?
     /// The root DSE's `supportedControl` values (read once).
     func supportedControls() async throws(DirectoryFailure) -> Set<String>

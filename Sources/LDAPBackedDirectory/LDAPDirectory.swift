@@ -6,6 +6,7 @@ import LDAP
 import LDAPSyntax
 import Logging
 import Secrets
+import Synchronization
 
 /// `Directory` over LDAP: searches, pooling and failover here; everything that differs between
 /// Active Directory and OpenLDAP in its `DirectoryDialect`.
@@ -15,6 +16,9 @@ public final class LDAPDirectory: Directory, LDAPSession {
     let pool: ConnectionPool
     let logger: Logger
     let rootDSE = RootDSECache()
+    /// Accounts (DNs, lower-cased) with a password write sent and never answered: a later change of
+    /// their password stamp cannot be attributed to any one write until one is answered.
+    let unsettled = Mutex<Set<String>>([])
 
     public var idAttribute: String { dialect.idAttribute }
     public var profileAttributes: Set<String> { Set(configuration.profileMapping.keys) }
@@ -96,17 +100,54 @@ public final class LDAPDirectory: Directory, LDAPSession {
         }
     }
 
-    func writeAndReadBack(_ action: DirectoryAction, dn: String,
+    func writeAndReadBack(_ action: DirectoryAction, dn: String, stampBefore: String?,
                           _ write: @Sendable (isolated LDAPConnection) throws -> Void) async throws(DirectoryFailure) -> DirectoryUser? {
         let attrs = userAttributes
         let filter = "(&\(dialect.userObjectFilter))"
-        let entries = try await run(action) { c in
-            try await c.perform { c in
-                try write(c)
-                return try? c.search(base: dn, scope: .base, filter: filter, attributes: attrs)
+        do {
+            let entries = try await run(action) { c in
+                try await c.perform { c in
+                    try write(c)
+                    return try? c.search(base: dn, scope: .base, filter: filter, attributes: attrs)
+                }
             }
+            _ = unsettled.withLock { $0.remove(dn.lowercased()) }
+            return entries?.lazy.compactMap(user(from:)).first
+        } catch where error.outcomeUnknown {
+            return try await settle(dn: dn, stampBefore: stampBefore, error)
         }
-        return entries?.lazy.compactMap(user(from:)).first
+    }
+
+    /// A password write that got no answer (timeout, or the connection lost while waiting). A 429
+    /// for a password that did land would make Okta send it again, into the password history; so
+    /// the account is read again on a fresh connection (the one that sent the write was abandoned
+    /// and is never reused). A changed password stamp means it landed, unless an earlier unanswered
+    /// write to the same account could be the one that landed. Anything else stays unknown: a
+    /// directory may still apply an abandoned write later (slapd does), so "not yet" is not "no".
+    func settle(dn: String, stampBefore: String?, _ failure: DirectoryFailure) async throws(DirectoryFailure) -> DirectoryUser? {
+        let key = dn.lowercased()
+        let earlierPending = unsettled.withLock { pending in !pending.insert(key).inserted }
+        let now: DirectoryUser?
+        do {
+            now = try await entry(dn: dn)
+        } catch {
+            logger.error("password write unanswered, and the directory cannot be asked whether it landed", metadata: [
+                "dn": "\(dn)", "write_error": "\(failure.reason.rawValue)", "read_error": "\(error.reason.rawValue)",
+            ])
+            throw DirectoryFailure(.outcomeUnknown,
+                                   "The directory did not answer the password write, and could not be asked whether it was applied. pwsync dropped that connection; the push will be retried (if the directory applied it after all, it may refuse the retry as a reused password).",
+                                   resultCode: failure.resultCode, isTransient: true)
+        }
+        if !earlierPending, let now, now.passwordChanged != stampBefore {
+            _ = unsettled.withLock { $0.remove(key) }
+            logger.notice("password write unanswered, but it landed", metadata: ["dn": "\(dn)"])
+            return now
+        }
+        throw DirectoryFailure(.outcomeUnknown,
+                               earlierPending
+                                   ? "The directory did not answer the password write, and an earlier unanswered write to this account may be the one it applied. The push will be retried."
+                                   : "The directory did not answer the password write, and had not applied it when pwsync checked (it may still). The push will be retried.",
+                               resultCode: failure.resultCode, isTransient: true)
     }
 
     func supportedControls() async throws(DirectoryFailure) -> Set<String> {

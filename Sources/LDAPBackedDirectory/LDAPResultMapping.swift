@@ -7,6 +7,13 @@ import LDAP
 enum LDAPResultMapping {
     static func failure(_ error: LDAPError, dialect: any DirectoryDialect, server: String,
                         action: DirectoryAction = .setPassword) -> DirectoryFailure {
+        var failure = mapped(error, dialect: dialect, server: server, action: action)
+        failure.outcomeUnknown = error.outcomeUnknown
+        return failure
+    }
+
+    private static func mapped(_ error: LDAPError, dialect: any DirectoryDialect, server: String,
+                               action: DirectoryAction) -> DirectoryFailure {
         let rc = error.resultCode
         switch error.kind {
         case .insecureConnection:

@@ -59,7 +59,7 @@ struct OpenLDAPDialect: DirectoryDialect {
         }
         let dn = user.dn
         if user.active {
-            let after = try await session.writeAndReadBack(.setPassword, dn: dn) { c in
+            let after = try await session.writeAndReadBack(.setPassword, dn: dn, stampBefore: user.passwordChanged) { c in
                 try c.passwordModify(userDN: dn, newPassword: password, controls: [.passwordPolicyRequest])
             }
             return PasswordWriteReport(historyEnforced: true, after: after)

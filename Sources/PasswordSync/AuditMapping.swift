@@ -17,6 +17,7 @@ extension AuditEvent.Reason {
         case .directoryError: self = .directoryError
         case .alreadyExists: self = .alreadyExists
         case .invalidAttribute: self = .invalidAttribute
+        case .outcomeUnknown: self = .writeOutcomeUnknown
         }
     }
 }

@@ -85,7 +85,7 @@ public final class PasswordSyncService: Sendable {
             return value
         } catch {
             event.event = error.isTransient ? .deferred : .rejected
-            event.outcome = error.isTransient ? .deferred : .failure
+            event.outcome = error.reason == .outcomeUnknown ? .unknown : error.isTransient ? .deferred : .failure
             event.reason = AuditEvent.Reason(error.reason)
             event.resultCode = error.resultCode
             event.latencyMs = Self.ms(since: started)

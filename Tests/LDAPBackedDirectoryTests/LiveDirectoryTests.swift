@@ -212,6 +212,75 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
         }
     }
 
+    /// A password write that gets no answer is settled before anyone is told. The directory stays
+    /// silent (slapd stopped): the re-read gets no answer either, so the outcome is unknown, and
+    /// says so. The directory comes back while pwsync re-reads: "applied" is answered only when
+    /// the new password really works (proven by a bind); otherwise the outcome stays unknown, since
+    /// slapd may still apply an abandoned write later.
+    func testAnUnansweredPasswordWriteIsSettledByReadingTheAccountAgain() async throws {
+        let f = try Fixture.load(.openldap)
+        let pid = pid_t(try String(contentsOfFile: f["PID_FILE"], encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
+        defer { kill(pid, SIGCONT) }
+        let options = LDAPConnectionOptions(url: f.ldapsURL, caFile: f.caFile, connectTimeout: 1, operationTimeout: 1)
+
+        let d = try directory(f, servers: [options])
+        let dave = try await XCTUnwrapAsync(try await d.findUsers(.equals(.userName, "dave")).first)
+        XCTAssertEqual(kill(pid, SIGSTOP), 0)
+        do {
+            _ = try await d.setPassword(of: dave, to: Secret(Canary.make("u")))
+            XCTFail("a stopped directory cannot confirm a write")
+        } catch {
+            XCTAssertEqual(error.reason, .outcomeUnknown, "\(error)")
+            XCTAssertTrue(error.isTransient, "Okta retries it")
+        }
+        kill(pid, SIGCONT)
+        await d.shutdown()
+
+        // One directory for all rounds: it remembers a round whose outcome stayed unknown.
+        let d2 = try directory(f, servers: [options])
+        var seen: [String] = []
+        for _ in 0..<3 {
+            let before = try await XCTUnwrapAsync(try await d2.findUsers(.equals(.userName, "carol")).first)
+            let pw = Canary.make("s")
+            XCTAssertEqual(kill(pid, SIGSTOP), 0)
+            // Back after the write's 1 s timeout, while the re-read waits for its connection.
+            let resume = Task { try await Task.sleep(for: .milliseconds(1400)); kill(pid, SIGCONT) }
+            do {
+                _ = try await d2.setPassword(of: before, to: Secret(pw))
+                try await resume.value
+                let bound = try await f.bindResult(dn: before.dn, password: Secret(pw))
+                XCTAssertEqual(bound, 0, "answered applied: the new password must work")
+                seen.append("applied")
+            } catch let error as DirectoryFailure {
+                try await resume.value
+                XCTAssertEqual(error.reason, .outcomeUnknown, "\(error)")
+                XCTAssertTrue(error.isTransient)
+                seen.append("unknown")
+            }
+            await d2.shutdown()
+        }
+        print("settled rounds: \(seen)")
+    }
+
+    /// The directory applies the write but its answer is lost on the way (a proxy drops it): the
+    /// re-read on a fresh connection sees the new password stamp, and the push is answered as
+    /// applied instead of 429 (which would make Okta resend a password the history now holds).
+    func testAWriteWhoseAnswerIsLostButLandedIsReportedApplied() async throws {
+        let f = try Fixture.load(.openldap)
+        let proxy = try TCPProxy(to: f.ldapsURL.port)
+        defer { proxy.close() }
+        let url = LDAPURL(scheme: .ldaps, host: "127.0.0.1", port: proxy.port)
+        let d = try directory(f, servers: [LDAPConnectionOptions(url: url, caFile: f.caFile, connectTimeout: 2, operationTimeout: 1)])
+        let bob = try await XCTUnwrapAsync(try await d.findUsers(.equals(.userName, "bob")).first)
+        proxy.muteReplies()
+        let pw = Canary.make("l")
+        let report = try await d.setPassword(of: bob, to: Secret(pw))
+        XCTAssertNotEqual(report.after?.passwordChanged, bob.passwordChanged, "the account as read after the write")
+        let bound = try await f.bindResult(dn: bob.dn, password: Secret(pw))
+        XCTAssertEqual(bound, 0)
+        await d.shutdown()
+    }
+
     /// Runs `nft` (the live suite's network namespace is the test's own).
     func nft(_ command: String) throws {
         let p = Process()

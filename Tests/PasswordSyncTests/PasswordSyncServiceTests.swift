@@ -68,6 +68,21 @@ final class PasswordSyncServiceTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(events.last?.reason, .directoryUnavailable)
     }
 
+    func testAWriteWhoseOutcomeIsUnknownIsRetriedAndAuditedAsUnknown() async throws {
+        await state.fail(with: DirectoryFailure(.outcomeUnknown, "no answer", resultCode: -5, isTransient: true))
+        do {
+            _ = try await service.updateUser(id: alice.id, change: change("N3w!pass"), request: info, operation: .patchUser)
+            XCTFail("expected 429")
+        } catch {
+            XCTAssertTrue(error.isTransient, "Okta retries it")
+            XCTAssertEqual(error.reason, .directory(.outcomeUnknown))
+        }
+        let events = await audit.events
+        XCTAssertEqual(events.map(\.event), [.pushReceived, .deferred])
+        XCTAssertEqual(events.last?.outcome, .unknown, "never recorded as not applied: it may have been")
+        XCTAssertEqual(events.last?.reason, .writeOutcomeUnknown)
+    }
+
     func testPolicyRejectionCarriesTheDirectoryReason() async throws {
         await state.fail(with: DirectoryFailure(.policyViolation, "Directory refused the new password: too short.", resultCode: 19))
         do {
