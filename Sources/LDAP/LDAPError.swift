@@ -26,6 +26,8 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible {
     /// A write was sent and no answer came (timeout, or the connection was lost while waiting):
     /// the directory may or may not have applied it.
     public let outcomeUnknown: Bool
+    /// The server it came from (URL), when known: set by whoever picked the server.
+    public var server: String?
 
     public init(kind: Kind, operation: String, diagnostic: String? = nil, passwordPolicyError: Int32? = nil,
                 safeToRetry: Bool = false, outcomeUnknown: Bool = false) {

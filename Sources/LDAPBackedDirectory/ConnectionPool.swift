@@ -52,6 +52,10 @@ actor ConnectionPool {
             } catch let e as LDAPError where reused && e.resultCode == -1 && e.safeToRetry {
                 discard(conn)
                 (conn, reused) = try await acquire(fresh: true)
+            } catch var e as LDAPError {
+                if await conn.isUsable { release(conn) } else { discard(conn) }
+                e.server = e.server ?? conn.options.url.description
+                throw e
             } catch {
                 if await conn.isUsable { release(conn) } else { discard(conn) }
                 throw error
@@ -162,10 +166,14 @@ actor ConnectionPool {
                 let c = try await connectAndBind(servers[index])
                 serverUp(index)
                 return c
-            } catch let e as LDAPError where e.isTransient {
+            } catch var e as LDAPError where e.isTransient {
                 serverDown(index)
+                e.server = servers[index].url.description
                 last = e
                 continue
+            } catch var e as LDAPError {
+                e.server = servers[index].url.description
+                throw e
             }
         }
         throw last ?? LDAPError(kind: .result(-1), operation: "connect")

@@ -67,7 +67,15 @@ public final class LDAPDirectory: Directory, LDAPSession {
         _ = try await run { c in try await c.search(base: "", scope: .base, filter: "(objectClass=*)", attributes: ["1.1"]) }
     }
 
-    var serverName: String { configuration.servers.first?.url.description ?? "directory" }
+    /// The server an error names: the one it came from; with several configured and none
+    /// reachable, all of them.
+    func serverName(_ error: LDAPError) -> String {
+        let all = configuration.servers.map(\.url.description)
+        if error.isTransient, all.count > 1, error.operation.hasPrefix("connect") || error.operation == "StartTLS" {
+            return "\(error.server ?? all[0]) (and every other configured server: \(all.joined(separator: ", ")))"
+        }
+        return error.server ?? all.first ?? "directory"
+    }
 
     // MARK: LDAPSession
 
@@ -86,7 +94,7 @@ public final class LDAPDirectory: Directory, LDAPSession {
         } catch let f as DirectoryFailure {
             throw f
         } catch let e as LDAPError {
-            let failure = LDAPResultMapping.failure(e, dialect: dialect, server: serverName, action: action)
+            let failure = LDAPResultMapping.failure(e, dialect: dialect, server: serverName(e), action: action)
             logger.warning("directory operation failed", metadata: [
                 "reason": "\(failure.reason.rawValue)", "ldap_error": "\(e)",
             ])

@@ -281,6 +281,30 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
         await d.shutdown()
     }
 
+    /// The 429's detail names the server that failed, not just the first configured one.
+    func testAnOutageNamesTheServersTried() async throws {
+        let f = try Fixture.load(.openldap)
+        let a = LDAPURL(scheme: .ldaps, host: "127.0.0.1", port: try Loopback.freePort())
+        let b = LDAPURL(scheme: .ldaps, host: "127.0.0.1", port: try Loopback.freePort())
+        let d = try directory(f, servers: [a, b].map { LDAPConnectionOptions(url: $0, caFile: f.caFile, connectTimeout: 1) })
+        do {
+            _ = try await d.findUsers(nil)
+            XCTFail("nothing listens there")
+        } catch {
+            XCTAssertEqual(error.reason, .unavailable)
+            XCTAssertTrue(error.detail.contains(a.description) && error.detail.contains(b.description), error.detail)
+        }
+        await d.shutdown()
+        let one = try directory(f, servers: [LDAPConnectionOptions(url: b, caFile: f.caFile, connectTimeout: 1)])
+        do {
+            _ = try await one.findUsers(nil)
+            XCTFail("nothing listens there")
+        } catch {
+            XCTAssertTrue(error.detail.contains("Directory server \(b.description) could not be reached"), error.detail)
+        }
+        await one.shutdown()
+    }
+
     /// Runs `nft` (the live suite's network namespace is the test's own).
     func nft(_ command: String) throws {
         let p = Process()
