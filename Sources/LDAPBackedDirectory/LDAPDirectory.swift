@@ -137,7 +137,7 @@ public final class LDAPDirectory: Directory, LDAPSession {
         let earlierPending = unsettled.withLock { pending in !pending.insert(key).inserted }
         let now: DirectoryUser?
         do {
-            now = try await entry(dn: dn)
+            now = try await rereadForSettling(dn: dn)
         } catch {
             logger.error("password write unanswered, and the directory cannot be asked whether it landed", metadata: [
                 "dn": "\(dn)", "write_error": "\(failure.reason.rawValue)", "read_error": "\(error.reason.rawValue)",
@@ -156,6 +156,21 @@ public final class LDAPDirectory: Directory, LDAPSession {
                                    ? "The directory did not answer the password write, and an earlier unanswered write to this account may be the one it applied. The push will be retried."
                                    : "The directory did not answer the password write, and had not applied it when pwsync checked (it may still). The push will be retried.",
                                resultCode: failure.resultCode, isTransient: true)
+    }
+
+    /// The account read again, retried for a few seconds while the directory is unreachable: a
+    /// server that restarted (or a connection that dropped) usually answers within that window,
+    /// and an answer beats an unknown outcome.
+    private func rereadForSettling(dn: String) async throws(DirectoryFailure) -> DirectoryUser? {
+        let window = Duration.seconds(min(5, configuration.servers.first?.operationTimeout ?? 5))
+        let until = ContinuousClock.now + window
+        while true {
+            do {
+                return try await entry(dn: dn)
+            } catch where error.isTransient && ContinuousClock.now + .milliseconds(250) < until {
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+        }
     }
 
     func supportedControls() async throws(DirectoryFailure) -> Set<String> {

@@ -68,6 +68,10 @@ final class PwsyncProcess: @unchecked Sendable {
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(100))
         }
+        // The caller's test fails here: leave nothing that would crash the suite on the way out.
+        if process.isRunning { process.terminate(); process.waitUntilExit() }
+        try? await client.shutdown()
+        clientShutDown = true
         throw Fixture.Missing(description: "pwsync serve did not come up; stderr:\n\(stderr)")
     }
 
@@ -76,8 +80,11 @@ final class PwsyncProcess: @unchecked Sendable {
             process.terminate()
             process.waitUntilExit()
         }
-        try await client.shutdown()
+        if !clientShutDown { try await client.shutdown() }
+        clientShutDown = true
     }
+
+    private var clientShutDown = false
 
     var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 

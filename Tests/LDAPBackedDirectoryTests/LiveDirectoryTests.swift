@@ -346,7 +346,7 @@ final class ConnectionPoolRestartTests: XCTestCase, @unchecked Sendable {
                                                          account: .password(dn: f.bindDN, password: try f.bindPassword()), userBase: f.userBase,
                                                          userNameAttributes: [f.userNameAttribute], poolSize: 2))
         let bob = try await XCTUnwrapAsync(try await d.findUsers(.equals(.userName, "bob")).first)  // warms the pool
-        try restartSlapd(f)
+        try f.restartServer()
         let pw = Canary.make("restart")
         let report = try await d.setPassword(of: bob, to: Secret(pw))
         XCTAssertTrue(report.historyEnforced)
@@ -354,44 +354,4 @@ final class ConnectionPoolRestartTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(bound, 0)
         await d.shutdown()
     }
-
-    /// Stops slapd and starts it again with the same command line, read from /proc before stopping it.
-    func restartSlapd(_ f: Fixture) throws {
-        let pidFile = f["PID_FILE"]
-        let pid = try XCTUnwrap(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        let argv = try XCTUnwrap(FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"))
-            .split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-        kill(pid, SIGTERM)
-        for _ in 0..<100 where kill(pid, 0) == 0 { Thread.sleep(forTimeInterval: 0.05) }
-        XCTAssertNotEqual(kill(pid, 0), 0, "slapd did not stop")
-        try spawnWithCleanSignals(argv[0].hasPrefix("/") ? argv[0] : "/usr/sbin/\(argv[0])", Array(argv.dropFirst()))
-        for _ in 0..<100 {
-            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let new = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-               new != pid, kill(new, 0) == 0 { return }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        XCTFail("slapd did not come back")
-    }
-}
-
-/// posix_spawn with every signal unblocked and at its default: Foundation's `Process` passes on the
-/// test thread's blocked mask, and a slapd started that way ignores SIGTERM and outlives the suite.
-/// slapd daemonises, so the caller waits for its pid file rather than for this child.
-func spawnWithCleanSignals(_ path: String, _ args: [String]) throws {
-    var attr = posix_spawnattr_t()
-    posix_spawnattr_init(&attr)
-    defer { posix_spawnattr_destroy(&attr) }
-    var none = sigset_t(), all = sigset_t()
-    sigemptyset(&none)
-    sigfillset(&all)
-    posix_spawnattr_setsigmask(&attr, &none)
-    posix_spawnattr_setsigdefault(&attr, &all)
-    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    let argv = ([path] + args).map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    var pid = pid_t()
-    let rc = posix_spawn(&pid, path, nil, &attr, argv, environ)
-    guard rc == 0 else { throw NSError(domain: "posix_spawn", code: Int(rc)) }
-    var status: Int32 = 0
-    waitpid(pid, &status, 0)
 }

@@ -76,3 +76,53 @@ public struct Fixture: Sendable {
         }
     }
 }
+
+extension Fixture {
+    /// The server's pid, from its pid file.
+    public func serverPID() throws -> pid_t {
+        guard let pid = pid_t((try? String(contentsOfFile: self["PID_FILE"], encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
+            throw Missing(description: "no pid in \(self["PID_FILE"])")
+        }
+        return pid
+    }
+
+    /// Stops the server with `signal` and starts it again with the same command line (read from
+    /// /proc first), after `downFor`; returns once its new pid file names a live process.
+    public func restartServer(signal: Int32 = SIGTERM, downFor: Double = 0) throws {
+        let pid = try serverPID()
+        guard let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { throw Missing(description: "no /proc/\(pid)") }
+        let argv = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        kill(pid, signal)
+        for _ in 0..<200 where kill(pid, 0) == 0 { Thread.sleep(forTimeInterval: 0.05) }
+        guard kill(pid, 0) != 0 else { throw Missing(description: "the server (pid \(pid)) did not stop") }
+        if downFor > 0 { Thread.sleep(forTimeInterval: downFor) }
+        try spawnWithCleanSignals(argv[0].hasPrefix("/") ? argv[0] : "/usr/sbin/\(argv[0])", Array(argv.dropFirst()))
+        for _ in 0..<200 {
+            if let new = try? serverPID(), new != pid, kill(new, 0) == 0 { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw Missing(description: "the server did not come back")
+    }
+}
+
+/// posix_spawn with every signal unblocked and at its default: Foundation's `Process` passes on the
+/// test thread's blocked mask, and a slapd started that way ignores SIGTERM and outlives the suite.
+/// slapd daemonises, so the caller waits for its pid file rather than for this child.
+public func spawnWithCleanSignals(_ path: String, _ args: [String]) throws {
+    var attr = posix_spawnattr_t()
+    posix_spawnattr_init(&attr)
+    defer { posix_spawnattr_destroy(&attr) }
+    var none = sigset_t(), all = sigset_t()
+    sigemptyset(&none)
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attr, &none)
+    posix_spawnattr_setsigdefault(&attr, &all)
+    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    let argv = ([path] + args).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid = pid_t()
+    let rc = posix_spawn(&pid, path, nil, &attr, argv, environ)
+    guard rc == 0 else { throw NSError(domain: "posix_spawn", code: Int(rc)) }
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+}

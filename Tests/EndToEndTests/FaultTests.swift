@@ -1,0 +1,99 @@
+import Foundation
+import LDAP
+import Secrets
+import TestSupport
+import XCTest
+
+/// Faults under a stream of pushes: what Okta was told must match what the directory holds.
+final class FaultTests: XCTestCase, @unchecked Sendable {
+    override class func setUp() { LDAPLibrary.initializeOnMainThread() }
+
+    struct Sent: Sendable {
+        let user: String
+        let password: String
+        let status: Int
+    }
+
+    /// slapd killed (SIGKILL) in the middle of four streams of pushes and started again a second
+    /// later. Every push is answered 200 or 429; every 200 is in the directory (the last one per
+    /// user, proven by a bind); a 429 whose write was audited `deferred`, or that never reached the
+    /// directory, is not; one `applied` record per 200; the log verifies.
+    func testKillingSlapdMidStreamLosesNoPush() async throws {
+        let f = try Fixture.load(.openldap)
+        let p = try PwsyncProcess(fixture: f)
+        let users = ["alice", "bob", "carol", "dave"]
+        var sent: [Sent] = []
+        do {
+            try await p.start()
+            var ids: [String: String] = [:]
+            for u in users {
+                let id = try await p.lookup(u)
+                ids[u] = try XCTUnwrap(id, u)
+            }
+            let stopAt = ContinuousClock.now + .seconds(6)
+            let fault = Task.detached {
+                try await Task.sleep(for: .milliseconds(1500))
+                try f.restartServer(signal: SIGKILL, downFor: 1)
+            }
+            sent = try await withThrowingTaskGroup(of: [Sent].self) { group in
+                for u in users {
+                    let id = ids[u]!
+                    group.addTask {
+                        var mine: [Sent] = []
+                        while ContinuousClock.now < stopAt {
+                            let pw = Canary.make("f")
+                            let r = try await p.pushPassword(id: id, pw)
+                            mine.append(Sent(user: u, password: pw, status: r.status))
+                            if r.status != 200 { break }  // a user's stream stops at its first non-2xx
+                        }
+                        return mine
+                    }
+                }
+                var all: [Sent] = []
+                for try await mine in group { all += mine }
+                return all
+            }
+            try await fault.value
+        } catch {
+            try? await p.stop()
+            throw error
+        }
+        try await p.stop()
+
+        let ok = sent.filter { $0.status == 200 }.count, deferred = sent.filter { $0.status == 429 }.count
+        print("kill slapd mid-stream: sent \(sent.count), 200 \(ok), 429 \(deferred)")
+        XCTAssertEqual(ok + deferred, sent.count, "only 200 or 429: \(Set(sent.map(\.status)))")
+        XCTAssertGreaterThan(deferred, 0, "the outage was seen")
+        XCTAssertGreaterThan(ok, 0)
+
+        let verify = try PwsyncProcess.run(PwsyncProcess.binary, ["audit", "verify", "--log", p.auditPath])
+        XCTAssertEqual(verify.status, 0, verify.output)
+        let records = try String(contentsOfFile: p.auditPath, encoding: .utf8).split(separator: "\n")
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let writes = records.filter { $0["action"] as? String == "set_password" && ["applied", "deferred"].contains($0["event"] as? String) }
+        XCTAssertEqual(writes.filter { $0["event"] as? String == "applied" }.count, ok, "one applied record per 200")
+        let deferredOutcomes = writes.filter { $0["event"] as? String == "deferred" }.map { "\($0["outcome"] ?? "?")/\($0["reason"] ?? "?")" }
+        print("kill slapd mid-stream: write records deferred \(deferredOutcomes); the other 429s were refused at the user lookup (summarised)")
+
+        for u in users {
+            let mine = sent.filter { $0.user == u }
+            guard let last = mine.last else { continue }
+            let lastWrite = writes.last { $0["user_name"] as? String == u }
+            if last.status == 200 {
+                let bound = try await f.bindResult(dn: f.userDN(u), password: Secret(last.password))
+                XCTAssertEqual(bound, 0, "\(u): answered 200, must be in the directory")
+            } else if lastWrite == nil || lastWrite?["event"] as? String == "applied" || lastWrite?["outcome"] as? String == "deferred" {
+                // Refused at the lookup (no write record after the last applied one), or written and deferred.
+                let bound = try await f.bindResult(dn: f.userDN(u), password: Secret(last.password))
+                XCTAssertEqual(bound, 49, "\(u): answered 429 and audited as not written, must not be in the directory")
+                if let before = mine.dropLast().last {
+                    let prior = try await f.bindResult(dn: f.userDN(u), password: Secret(before.password))
+                    XCTAssertEqual(prior, 0, "\(u): the last password answered 200 is still the one in force")
+                }
+            } else {
+                XCTAssertEqual(lastWrite?["outcome"] as? String, "unknown", "\(u): \(String(describing: lastWrite))")
+            }
+        }
+        XCTAssertEqual(Canary.scan(files: Canary.files(under: p.state).filter { !$0.hasSuffix(".key") }, for: sent.map(\.password)), [])
+    }
+}
