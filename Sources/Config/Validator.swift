@@ -189,7 +189,11 @@ struct Validator {
                 error("directory.\(key)", "is for bind = \"simple\"; a Kerberos bind takes its identity from the keytab")
             }
             let keytab = d.kerberos_keytab ?? "/etc/krb5.keytab"
-            requireFile("directory.kerberos_keytab", keytab)
+            if !FileManager.default.fileExists(atPath: keytab) {
+                error("directory.kerberos_keytab", "file \(keytab) does not exist: join this host to the domain (realm join, adcli join or net ads join), or name the keytab to use")
+            } else if !FileManager.default.isReadableFile(atPath: keytab) {
+                error("directory.kerberos_keytab", "file \(keytab) is not readable by this user: give the pwsync group read access (chgrp pwsync \(keytab); chmod 0640 \(keytab)) rather than copying it")
+            }
             if let p = d.kerberos_principal {
                 let parts = p.split(separator: "@", omittingEmptySubsequences: false)
                 if parts.count != 2 || parts[0].isEmpty || parts[1].isEmpty || p.contains(where: { $0 == " " || $0.isNewline }) {
