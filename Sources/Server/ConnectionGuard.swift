@@ -72,6 +72,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var started = false
     private var timer: Scheduled<Void>?
     private var closeAfterResponse = false
+    /// A request's head was read and its response has not ended yet.
+    private var requestOpen = false
+    /// Shutdown has begun: the response in progress says `Connection: close` and is the last.
+    private var quiescing = false
 
     init(policy: ConnectionPolicy, counter: ConnectionCounter) {
         self.policy = policy
@@ -101,12 +105,23 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .handshakeCompleted? = event as? TLSUserEvent { arm(context, policy.headTimeout) }
+        if event is ChannelShouldQuiesceEvent {
+            // Graceful shutdown. Handled here, not passed on: Hummingbird's handler closes right
+            // after queueing the last response, and over TLS those bytes could still be waiting;
+            // a request that was read and applied would then go unanswered. An idle connection
+            // closes now; a busy one answers (`Connection: close`) and closes once that is sent.
+            quiescing = true
+            if requestOpen { closeAfterResponse = true } else { context.close(promise: nil) }
+            return
+        }
         context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head: arm(context, policy.bodyTimeout)
+        case .head:
+            requestOpen = true
+            arm(context, policy.bodyTimeout)
         case .end: disarm()
         case .body: break
         }
@@ -115,12 +130,19 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head(let response):
+        case .head(var response):
+            if quiescing, response.headerFields[.connection]?.lowercased() != "close" {
+                response.headerFields[.connection] = "close"
+                closeAfterResponse = true
+                context.write(wrapOutboundOut(.head(response)), promise: promise)
+                return
+            }
             if response.headerFields[.connection]?.lowercased() == "close" { closeAfterResponse = true }
             context.write(data, promise: promise)
         case .body:
             context.write(data, promise: promise)
         case .end:
+            requestOpen = false
             if closeAfterResponse {
                 finish()  // served and leaving: its place under the caps is free at once
                 let done = context.eventLoop.makePromise(of: Void.self)

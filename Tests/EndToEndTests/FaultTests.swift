@@ -96,4 +96,78 @@ final class FaultTests: XCTestCase, @unchecked Sendable {
         }
         XCTAssertEqual(Canary.scan(files: Canary.files(under: p.state).filter { !$0.hasSuffix(".key") }, for: sent.map(\.password)), [])
     }
+
+    /// SIGTERM while four streams push: pwsync exits 0 and the log verifies; every push answered
+    /// 200 is in the directory; a push that got no answer (its connection closed at shutdown) was
+    /// not applied, or it would be a password Okta believes failed.
+    func testSIGTERMDuringPushesAnswersWhatItApplies() async throws {
+        let f = try Fixture.load(.openldap)
+        let p = try PwsyncProcess(fixture: f)
+        let users = ["alice", "bob", "carol", "dave"]
+        struct Outcome: Sendable { let user: String; let password: String; let status: Int? }
+        var outcomes: [Outcome] = []
+        do {
+            try await p.start()
+            var ids: [String: String] = [:]
+            for u in users {
+                let id = try await p.lookup(u)
+                ids[u] = try XCTUnwrap(id, u)
+            }
+            let term = Task.detached {
+                try await Task.sleep(for: .milliseconds(1500))
+                p.process.terminate()
+            }
+            outcomes = try await withThrowingTaskGroup(of: [Outcome].self) { group in
+                for u in users {
+                    let id = ids[u]!
+                    group.addTask {
+                        var mine: [Outcome] = []
+                        while true {
+                            let pw = Canary.make("t")
+                            do {
+                                let r = try await p.pushPassword(id: id, pw)
+                                mine.append(Outcome(user: u, password: pw, status: r.status))
+                                if r.status != 200 { return mine }
+                            } catch {
+                                print("SIGTERM under load: \(u) got no answer: \(error)")
+                                mine.append(Outcome(user: u, password: pw, status: nil))
+                                return mine
+                            }
+                        }
+                    }
+                }
+                var all: [Outcome] = []
+                for try await mine in group { all += mine }
+                return all
+            }
+            try await term.value
+            p.process.waitUntilExit()
+        } catch {
+            try? await p.stop()
+            throw error
+        }
+        try await p.stop()
+        XCTAssertEqual(p.process.terminationReason, .exit)
+        XCTAssertEqual(p.process.terminationStatus, 0, p.stderr)
+        let verify = try PwsyncProcess.run(PwsyncProcess.binary, ["audit", "verify", "--log", p.auditPath])
+        XCTAssertEqual(verify.status, 0, verify.output)
+        print("SIGTERM under load: \(outcomes.count) pushes, \(outcomes.filter { $0.status == 200 }.count) answered 200, " +
+              "\(outcomes.filter { $0.status == 429 }.count) 429, \(outcomes.filter { $0.status == nil }.count) without an answer")
+        for u in users {
+            let mine = outcomes.filter { $0.user == u }
+            guard let last = mine.last else { continue }
+            let lastOK = mine.last { $0.status == 200 }
+            if last.status == 200 {
+                let bound = try await f.bindResult(dn: f.userDN(u), password: Secret(last.password))
+                XCTAssertEqual(bound, 0, "\(u): answered 200, must be in the directory")
+            } else {
+                let bound = try await f.bindResult(dn: f.userDN(u), password: Secret(last.password))
+                XCTAssertEqual(bound, 49, "\(u): answered \(last.status.map(String.init) ?? "nothing"), must not be in the directory")
+                if let lastOK {
+                    let prior = try await f.bindResult(dn: f.userDN(u), password: Secret(lastOK.password))
+                    XCTAssertEqual(prior, 0, "\(u): the last password answered 200 stays in force")
+                }
+            }
+        }
+    }
 }
