@@ -8,6 +8,19 @@ import XCTest
 final class FaultTests: XCTestCase, @unchecked Sendable {
     override class func setUp() { LDAPLibrary.initializeOnMainThread() }
 
+    static let users = ["alice", "bob", "carol", "dave"]
+
+    /// Starts pwsync and looks up each user's SCIM id.
+    static func start(_ p: PwsyncProcess) async throws -> [String: String] {
+        try await p.start()
+        var ids: [String: String] = [:]
+        for u in users {
+            let id = try await p.lookup(u)
+            ids[u] = try XCTUnwrap(id, u)
+        }
+        return ids
+    }
+
     struct Sent: Sendable {
         let user: String
         let password: String
@@ -21,15 +34,10 @@ final class FaultTests: XCTestCase, @unchecked Sendable {
     func testKillingSlapdMidStreamLosesNoPush() async throws {
         let f = try Fixture.load(.openldap)
         let p = try PwsyncProcess(fixture: f)
-        let users = ["alice", "bob", "carol", "dave"]
+        let users = Self.users
         var sent: [Sent] = []
         do {
-            try await p.start()
-            var ids: [String: String] = [:]
-            for u in users {
-                let id = try await p.lookup(u)
-                ids[u] = try XCTUnwrap(id, u)
-            }
+            let ids = try await Self.start(p)
             let stopAt = ContinuousClock.now + .seconds(6)
             let fault = Task.detached {
                 try await Task.sleep(for: .milliseconds(1500))
@@ -103,16 +111,11 @@ final class FaultTests: XCTestCase, @unchecked Sendable {
     func testSIGTERMDuringPushesAnswersWhatItApplies() async throws {
         let f = try Fixture.load(.openldap)
         let p = try PwsyncProcess(fixture: f)
-        let users = ["alice", "bob", "carol", "dave"]
+        let users = Self.users
         struct Outcome: Sendable { let user: String; let password: String; let status: Int? }
         var outcomes: [Outcome] = []
         do {
-            try await p.start()
-            var ids: [String: String] = [:]
-            for u in users {
-                let id = try await p.lookup(u)
-                ids[u] = try XCTUnwrap(id, u)
-            }
+            let ids = try await Self.start(p)
             let term = Task.detached {
                 try await Task.sleep(for: .milliseconds(1500))
                 p.process.terminate()
