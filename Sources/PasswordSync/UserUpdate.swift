@@ -82,11 +82,23 @@ extension PasswordSyncService {
         }
         // Read back (in the write's own trip when the directory could): the answer tells the truth
         // (still disabled?), and the stamp of this change is what a repeated PUT is compared against.
-        let readBack: DirectoryUser?
-        if let after = report.after { readBack = after } else {
-            readBack = try await directoryCall { () async throws(DirectoryFailure) in try await directory.user(id: user.id) }
+        // The password is set and audited whatever happens now: a read-back that fails (the
+        // directory went away just after the write) must not turn it into a 429 Okta would resend
+        // into the history. The answer then shows the account as it was read before the write.
+        var readBack = report.after
+        if readBack == nil {
+            do {
+                readBack = try await directory.user(id: user.id)
+            } catch {
+                logger.warning("password set; reading the account back failed", metadata: [
+                    "user": "\(user.userName)", "reason": "\(error.reason.rawValue)",
+                ])
+            }
         }
-        let now = readBack ?? user
+        guard let now = readBack else {
+            await written.forget(user.id)
+            return user
+        }
         await written.remember(password, for: user.id, stamp: now.passwordChanged)
         return now
     }

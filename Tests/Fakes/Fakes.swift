@@ -12,6 +12,9 @@ public actor FakeDirectoryState {
     public var activeChanges: [(id: String, active: Bool)] = []
     public var profileWrites: [(id: String, values: [String: String?])] = []
     var failures: [DirectoryFailure] = []
+    /// A failure for the first read after the next write (the directory gone just after a write).
+    var readFailureAfterWrite: DirectoryFailure?
+    var armedReadFailure: DirectoryFailure?
 
     public init(users: [DirectoryUser]) { self.users = users }
     /// The next write fails with `f` (queue several for several writes).
@@ -19,9 +22,17 @@ public actor FakeDirectoryState {
         if let f { failures.append(f) } else { failures = [] }
     }
     func takeFailure() -> DirectoryFailure? { failures.isEmpty ? nil : failures.removeFirst() }
+    /// The first read after the next write fails with `f`.
+    public func failFirstReadAfterWrite(with f: DirectoryFailure) { readFailureAfterWrite = f }
+    func takeReadFailure() -> DirectoryFailure? {
+        defer { armedReadFailure = nil }
+        return armedReadFailure
+    }
     func record(_ id: String, _ pw: [UInt8]) {
         writes.append((id, pw))
         stamp(id)
+        armedReadFailure = readFailureAfterWrite
+        readFailureAfterWrite = nil
     }
     /// What the directory's own record of a password change does on every change.
     public func stamp(_ id: String) {
@@ -93,7 +104,8 @@ public struct FakeDirectory: Directory {
     }
 
     public func user(id: String) async throws(DirectoryFailure) -> DirectoryUser? {
-        await state.users.first { $0.id == id }
+        if let f = await state.takeReadFailure() { throw f }
+        return await state.users.first { $0.id == id }
     }
 
     public func setPassword(of user: DirectoryUser, to password: Secret) async throws(DirectoryFailure) -> PasswordWriteReport {

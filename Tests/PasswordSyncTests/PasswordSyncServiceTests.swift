@@ -68,6 +68,17 @@ final class PasswordSyncServiceTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(events.last?.reason, .directoryUnavailable)
     }
 
+    func testAnAppliedPasswordIsAnswered200EvenWhenTheReadBackFails() async throws {
+        await state.fail(with: nil)
+        await state.failFirstReadAfterWrite(with: DirectoryFailure(.unavailable, "gone", resultCode: -1, isTransient: true))
+        let r = try await service.updateUser(id: alice.id, change: change("N3w!pass"), request: info, operation: .patchUser)
+        XCTAssertEqual(r.id, alice.id, "answered with the account as read before the write")
+        let writes = await state.writes
+        XCTAssertEqual(writes.count, 1)
+        let events = await audit.events
+        XCTAssertEqual(events.map(\.event), [.pushReceived, .applied])
+    }
+
     func testAWriteWhoseOutcomeIsUnknownIsRetriedAndAuditedAsUnknown() async throws {
         await state.fail(with: DirectoryFailure(.outcomeUnknown, "no answer", resultCode: -5, isTransient: true))
         do {
