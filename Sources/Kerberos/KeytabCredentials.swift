@@ -68,7 +68,7 @@ public final class KeytabCredentials: Sendable {
     }
 
     /// Fetches the service ticket for `ldap/host` into `ticket`'s cache.
-    public func checkService(host: String, with ticket: KerberosTicket) throws(KerberosFailure) {
+    func checkService(host: String, with ticket: KerberosTicket) throws(KerberosFailure) {
         let spn = "ldap/\(host)@\(ticket.realm)"
         let k = try Context()
         var cc: krb5_ccache?
