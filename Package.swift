@@ -119,6 +119,8 @@ let package = Package(
             dependencies: [
                 "Server", "PasswordSync", "Directory", "Audit", "Secrets", "SCIM", "Fakes",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]
         ),
         /// Each dialect's pure parts without a server, and (live) the whole directory against real

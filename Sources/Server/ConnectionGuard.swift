@@ -76,6 +76,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var requestOpen = false
     /// Shutdown has begun: the response in progress says `Connection: close` and is the last.
     private var quiescing = false
+    /// The request being read arrived after this connection was closed: none of it is passed on.
+    private var discarding = false
+    /// This guard asked for the close: TLS may still deliver records while close_notify is exchanged.
+    private var closing = false
 
     init(policy: ConnectionPolicy, counter: ConnectionCounter) {
         self.policy = policy
@@ -96,7 +100,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         started = true
         let ip = context.channel.remoteAddress?.ipAddress ?? "?"
         guard policy.allow.allows(ip), counter.admit(ip, policy) else {
-            context.close(promise: nil)
+            close(context)
             return
         }
         client = ip
@@ -111,7 +115,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             // a request that was read and applied would then go unanswered. An idle connection
             // closes now; a busy one answers (`Connection: close`) and closes once that is sent.
             quiescing = true
-            if requestOpen { closeAfterResponse = true } else { context.close(promise: nil) }
+            if requestOpen { closeAfterResponse = true } else { close(context) }
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -120,10 +124,18 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head:
+            // Once closed, the decoders still hand over what they had buffered (NIO decodes the
+            // rest on channelInactive). Such a request could be applied but never answered, so it
+            // is dropped whole: a client with no answer must be able to trust nothing was done.
+            discarding = closing || !context.channel.isActive
+            if discarding { return }
             requestOpen = true
             arm(context, policy.bodyTimeout)
-        case .end: disarm()
-        case .body: break
+        case .end:
+            if discarding { discarding = false; return }
+            disarm()
+        case .body:
+            if discarding { return }
         }
         context.fireChannelRead(data)
     }
@@ -145,6 +157,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             requestOpen = false
             if closeAfterResponse {
                 finish()  // served and leaving: its place under the caps is free at once
+                closing = true
                 let done = context.eventLoop.makePromise(of: Void.self)
                 let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
                 done.futureResult.whenComplete { _ in bound.value.close(promise: nil) }
@@ -174,8 +187,13 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func arm(_ context: ChannelHandlerContext, _ timeout: TimeAmount) {
         timer?.cancel()
-        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: timeout) { bound.value.close(promise: nil) }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: timeout) { bound.value.0.close(bound.value.1) }
+    }
+
+    private func close(_ context: ChannelHandlerContext) {
+        closing = true
+        context.close(promise: nil)
     }
 
     private func disarm() {

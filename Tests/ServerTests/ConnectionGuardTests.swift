@@ -1,0 +1,110 @@
+import Hummingbird
+import NIOCore
+import NIOEmbedded
+import NIOHTTPTypes
+@testable import Server
+import XCTest
+
+/// The guard's shutdown rules on a channel without sockets: what it passes on and when it closes.
+final class ConnectionGuardTests: XCTestCase {
+    /// Collects what the guard lets through to the application.
+    final class Sink: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = HTTPRequestPart
+        var heads: [String] = []
+        var ends = 0
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let h): heads.append(h.path ?? "")
+            case .end: ends += 1
+            case .body: break
+            }
+        }
+    }
+
+    func channel() throws -> (EmbeddedChannel, Sink, ConnectionCounter) {
+        let counter = ConnectionCounter()
+        let sink = Sink()
+        let ch = EmbeddedChannel()
+        try ch.pipeline.syncOperations.addHandler(ConnectionGuard(policy: .init(), counter: counter))
+        try ch.pipeline.syncOperations.addHandler(sink)
+        try ch.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        return (ch, sink, counter)
+    }
+
+    static func request(_ path: String) -> HTTPRequestPart {
+        .head(HTTPRequest(method: .put, scheme: "https", authority: "x", path: path))
+    }
+
+    /// An idle connection closes at shutdown; a request the decoders hand over afterwards (NIO
+    /// decodes buffered bytes on close) never reaches the application, so it is never applied
+    /// without an answer.
+    func testARequestReadAfterTheShutdownCloseIsDropped() throws {
+        let (ch, sink, counter) = try channel()
+        XCTAssertEqual(counter.open, 1)
+        ch.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        XCTAssertFalse(ch.isActive)
+        XCTAssertEqual(counter.open, 0)
+        ch.pipeline.fireChannelRead(NIOAny(Self.request("/scim/v2/Users/late")))
+        ch.pipeline.fireChannelRead(NIOAny(HTTPRequestPart.body(ByteBuffer(string: "{}"))))
+        ch.pipeline.fireChannelRead(NIOAny(HTTPRequestPart.end(nil)))
+        XCTAssertEqual(sink.heads, [])
+        XCTAssertEqual(sink.ends, 0)
+    }
+
+    /// A request being served at shutdown is passed on and answered with `Connection: close`;
+    /// the connection closes once that answer is written.
+    func testARequestInProgressAtShutdownIsAnsweredThenClosed() throws {
+        let (ch, sink, _) = try channel()
+        try ch.writeInbound(Self.request("/scim/v2/Users/busy"))
+        try ch.writeInbound(HTTPRequestPart.end(nil))
+        ch.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        XCTAssertTrue(ch.isActive, "a request is open: its answer comes first")
+        XCTAssertEqual(sink.heads, ["/scim/v2/Users/busy"])
+        try ch.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
+        try ch.writeOutbound(HTTPResponsePart.end(nil))
+        guard case .head(let response)? = try ch.readOutbound(as: HTTPResponsePart.self) else { return XCTFail("no head") }
+        XCTAssertEqual(response.headerFields[.connection], "close")
+        ch.embeddedEventLoop.run()
+        XCTAssertFalse(ch.isActive)
+    }
+
+    /// Holds a close back, as TLS does while close_notify is exchanged: the channel stays active.
+    final class SlowClose: ChannelOutboundHandler, @unchecked Sendable {
+        typealias OutboundIn = Any
+        var asked = false
+        func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) { asked = true }
+    }
+
+    /// A request that comes in while the close the guard asked for is still under way is dropped.
+    func testARequestReadWhileClosingIsDropped() throws {
+        let counter = ConnectionCounter()
+        let sink = Sink()
+        let slow = SlowClose()
+        let ch = EmbeddedChannel()
+        try ch.pipeline.syncOperations.addHandler(slow)
+        try ch.pipeline.syncOperations.addHandler(ConnectionGuard(policy: .init(), counter: counter))
+        try ch.pipeline.syncOperations.addHandler(sink)
+        try ch.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        ch.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        XCTAssertTrue(slow.asked)
+        XCTAssertTrue(ch.isActive)
+        try ch.writeInbound(Self.request("/scim/v2/Users/late"))
+        try ch.writeInbound(HTTPRequestPart.end(nil))
+        XCTAssertEqual(sink.heads, [])
+        XCTAssertEqual(sink.ends, 0)
+    }
+
+    /// Without shutdown, requests on a live keep-alive connection all pass.
+    func testRequestsOnALiveConnectionPass() throws {
+        let (ch, sink, _) = try channel()
+        for path in ["/a", "/b"] {
+            try ch.writeInbound(Self.request(path))
+            try ch.writeInbound(HTTPRequestPart.end(nil))
+            try ch.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
+            try ch.writeOutbound(HTTPResponsePart.end(nil))
+        }
+        XCTAssertEqual(sink.heads, ["/a", "/b"])
+        XCTAssertEqual(sink.ends, 2)
+        XCTAssertTrue(ch.isActive)
+    }
+}
