@@ -104,6 +104,7 @@ let package = Package(
         ),
 
         .testTarget(name: "SecretsTests", dependencies: ["Secrets"]),
+        .testTarget(name: "DirectoryTests", dependencies: ["Directory", "Secrets"]),
         .testTarget(name: "JSONTextTests", dependencies: ["JSONText"]),
         .testTarget(name: "SCIMTests", dependencies: ["SCIM", "Secrets"]),
         .testTarget(name: "LDAPSyntaxTests", dependencies: ["LDAPSyntax"]),

@@ -40,6 +40,7 @@ public enum AuditCoding {
         text("\"dn\":", e.dn)
         text("\"account_name\":", e.accountName)
         text("\"mode\":", e.mode?.rawValue)
+        text("\"scope\":", e.scope)
         text("\"outcome\":", e.outcome?.rawValue)
         text("\"reason\":", e.reason?.rawValue)
         if let v = e.resultCode { w.raw(",\"result_code\":"); w.int(v) }

@@ -37,6 +37,8 @@ public struct AuditEvent: Sendable, Equatable, Codable {
     public enum Action: String, Sendable, Codable, CaseIterable {
         case setPassword = "set_password", deactivate, reactivate, create
         case updateProfile = "update_profile"
+        /// A random password set because the account was deactivated (scramble on deactivate).
+        case scramble
     }
 
     /// How the password arrived, so a reviewer can tell the request forms apart.
@@ -85,6 +87,14 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         case authThrottled = "auth_throttled"
         /// The request names nothing pwsync manages: recorded, nothing changed.
         case nothingToChange = "nothing_to_change"
+        /// Refused before the directory was asked: shorter than the policy's minimum length.
+        case passwordTooShort = "password_too_short"
+        /// Refused before the directory was asked: fewer than three of the four character classes.
+        case passwordNotComplex = "password_not_complex"
+        /// Refused before the directory was asked: contains the account name or a display-name part.
+        case passwordContainsName = "password_contains_name"
+        /// No random password meeting the policy could be generated (the policy cannot be met).
+        case policyUnsatisfiable = "policy_unsatisfiable"
     }
 
     /// The records a size rotation deleted, so their loss is on record.
@@ -125,6 +135,8 @@ public struct AuditEvent: Sendable, Equatable, Codable {
     public var userID: String?
     public var dn: String?
     public var mode: Mode?
+    /// The `[[scope]]` whose mode decided where the password came from.
+    public var scope: String?
     public var outcome: Outcome?
     public var reason: Reason?
     public var resultCode: Int32?
@@ -176,7 +188,7 @@ public struct AuditEvent: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case event, client, principal, operation, form, action, placeholder, dn, mode, outcome, reason, time, seq, prev
+        case event, client, principal, operation, form, action, placeholder, dn, mode, scope, outcome, reason, time, seq, prev
         case epoch, mac, dropped, attributes, count
         case accountName = "account_name"
         case keptDisabled = "kept_disabled"

@@ -81,6 +81,8 @@ public struct Configuration: Sendable {
         public var poolSize: Int
         /// Seconds a push may wait for a pooled connection before it is answered 429.
         public var poolWait: Double
+        /// OpenLDAP: ppolicy's default policy entry (`[openldap] ppolicy_default`).
+        public var ppolicyDefault: String?
     }
 
     public struct Audit: Sendable {

@@ -4,6 +4,9 @@ struct RawConfig: Decodable {
     var directory: RawDirectory
     var active_directory: RawActiveDirectory?
     var provisioning: RawProvisioning?
+    var openldap: RawOpenLDAP?
+    var random: RawRandom?
+    var scope: [RawScope]?
     var audit: RawAudit
     var log: RawLog?
     var metrics: RawMetrics?
@@ -44,6 +47,25 @@ struct RawProvisioning: Decodable {
     var post_password: String?
     var disable_accounts: Bool?
     var attributes: [String: String]?
+}
+
+struct RawOpenLDAP: Decodable {
+    var ppolicy_default: String?
+}
+
+struct RawRandom: Decodable {
+    var length: Int?
+    var classes: [String]?
+    var exclude: String?
+    var scramble_on_deactivate: Bool?
+}
+
+struct RawScope: Decodable {
+    var name: String
+    var mode: String
+    var subtree: String?
+    var group: String?
+    var users: [String]?
 }
 
 struct RawToken: Decodable {
@@ -111,8 +133,11 @@ extension RawConfig {
     /// For "wrong type" messages: what each key takes.
     static func expectedType(_ key: String) -> String {
         switch key {
-        case "starttls", "create_users", "disable_accounts": return "true or false"
-        case "max_connections", "max_connections_per_client": return "an integer"
+        case "starttls", "create_users", "disable_accounts", "scramble_on_deactivate": return "true or false"
+        case "max_connections", "max_connections_per_client", "length": return "an integer"
+        case "classes": return "an array of class names, e.g. [\"lower\", \"upper\", \"digits\", \"symbols\"]"
+        case "users": return "an array of userNames, e.g. [\"kiosk1\", \"shared-reception\"]"
+        case "scope": return "[[scope]] tables"
         case "tls_handshake_timeout_seconds", "request_head_timeout_seconds", "request_body_timeout_seconds", "idle_timeout_seconds",
              "shutdown_timeout_seconds": return "a number of seconds"
         case "allow": return "an array of networks, e.g. [\"192.0.2.0/24\", \"2001:db8::/32\"]"
@@ -123,7 +148,7 @@ extension RawConfig {
         case "attributes": return "a [provisioning.attributes] table of \"SCIM path\" = \"directoryAttribute\""
         case "tokens": return "[[server.tokens]] tables"
         case "basic_auth": return "[[server.basic_auth]] tables"
-        case "server", "directory", "active_directory", "provisioning", "audit", "log", "metrics": return "a [\(key)] table"
+        case "server", "directory", "active_directory", "openldap", "random", "provisioning", "audit", "log", "metrics": return "a [\(key)] table"
         default: return "a string in quotes"
         }
     }

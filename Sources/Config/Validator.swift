@@ -24,7 +24,18 @@ struct Validator {
         let server = validate(raw.server)
         let directory = validate(raw.directory)
         let activeDirectory = validate(raw.active_directory)
-        let provisioning = validate(raw.provisioning)
+        var provisioning = validate(raw.provisioning)
+        let generator = validate(raw.random)
+        let scopes = validate(raw.scope ?? [], userBase: raw.directory.user_base)
+        if let generator { provisioning?.policy.generator = generator }
+        provisioning?.policy.modes = PasswordModes(scopes)
+        provisioning?.policy.scrambleOnDeactivate = raw.random?.scramble_on_deactivate ?? false
+        if raw.openldap != nil, directory?.kind == .activeDirectory {
+            error("openldap", "this section is for kind = \"openldap\"")
+        }
+        if let dn = raw.openldap?.ppolicy_default, dn.isEmpty || !dn.contains("=") {
+            error("openldap.ppolicy_default", "must be the DN of ppolicy's default policy entry, e.g. \"cn=default,ou=policies,dc=example,dc=com\"")
+        }
         let audit = validate(raw.audit)
         let level = choice("log.level", raw.log?.level, default: Logger.Level.info)
         let metricsListen = raw.metrics?.listen ?? "127.0.0.1:9469"
@@ -34,6 +45,7 @@ struct Validator {
         }
         var config = Configuration(server: server, directory: directory, activeDirectory: activeDirectory,
                                    provisioning: provisioning, audit: audit, logLevel: level)
+        config.directory.ppolicyDefault = raw.openldap?.ppolicy_default
         config.metrics = metrics
         return config
     }
@@ -258,6 +270,72 @@ struct Validator {
         return Configuration.Provisioning(createBase: createUsers ? p?.create_base : nil,
                                           policy: SyncPolicy(placeholder: placeholder, disableAccounts: p?.disable_accounts ?? true),
                                           attributes: attributes)
+    }
+
+    static let characterClasses: [(name: String, characters: [UInt8])] = [
+        ("lower", PasswordGenerator.lower), ("upper", PasswordGenerator.upper),
+        ("digits", PasswordGenerator.digits), ("symbols", PasswordGenerator.symbols),
+    ]
+
+    /// `[random]`: how pwsync makes random passwords.
+    mutating func validate(_ r: RawRandom?) -> PasswordGenerator? {
+        let length = r?.length ?? 24
+        if !(12...256).contains(length) { error("random.length", "must be between 12 and 256 (the directory's minimum length is added on top when it is higher)") }
+        let names = r?.classes ?? Self.characterClasses.map(\.name)
+        var classes: [[UInt8]] = []
+        for name in names {
+            guard let c = Self.characterClasses.first(where: { $0.name == name }) else {
+                error("random.classes", "unknown class \"\(name)\"; use \"lower\", \"upper\", \"digits\" or \"symbols\"")
+                continue
+            }
+            classes.append(c.characters)
+        }
+        if Set(names).count != names.count { error("random.classes", "names a class twice") }
+        if names.count < 3 {
+            error("random.classes", "needs at least three classes: AD's complexity rule asks for three of four")
+        }
+        let exclude = r?.exclude ?? ""
+        if !exclude.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value < 0x7f }) {
+            error("random.exclude", "must be printable ASCII characters (the ones pwsync would otherwise use)")
+        }
+        let excluded = Set(exclude.utf8)
+        let kept = classes.map { $0.filter { !excluded.contains($0) } }
+        if kept.contains(where: \.isEmpty) { error("random.exclude", "removes every character of a class; drop the class from random.classes instead") }
+        guard (12...256).contains(length), classes.count >= 3, !kept.contains(where: \.isEmpty), Set(names).count == names.count else { return nil }
+        return PasswordGenerator(length: length, classes: classes, exclude: excluded)
+    }
+
+    /// `[[scope]]`: named sets of accounts and their password mode.
+    mutating func validate(_ raw: [RawScope], userBase: String) -> [PasswordScope] {
+        var scopes: [PasswordScope] = []
+        for (i, r) in raw.enumerated() {
+            let key = "scope.\(i)"
+            if r.name.isEmpty || r.name.contains(where: { $0.isWhitespace }) { error("\(key).name", "must be a non-empty name without spaces") }
+            if scopes.contains(where: { $0.name == r.name }) { error("\(key).name", "duplicate scope name '\(r.name)'") }
+            let mode = choice("\(key).mode", r.mode, default: PasswordMode.sync)
+            let given = [r.subtree != nil, r.group != nil, r.users != nil].filter { $0 }.count
+            if given != 1 {
+                error(key, "give exactly one of subtree, group or users")
+                continue
+            }
+            let members: PasswordScope.Members
+            if let subtree = r.subtree {
+                if !subtree.contains("=") { error("\(key).subtree", "must be a DN, e.g. \"OU=Kiosks,\(userBase)\"") }
+                else if !PasswordScope(name: "", mode: .sync, members: .subtree(userBase)).contains(dn: subtree) {
+                    error("\(key).subtree", "is not under directory.user_base (\(userBase)), so it would match no one")
+                }
+                members = .subtree(subtree)
+            } else if let group = r.group {
+                if !group.contains("=") { error("\(key).group", "must be the group's DN, e.g. \"CN=Okta only,OU=Groups,DC=example,DC=com\"") }
+                members = .group(group)
+            } else {
+                let users = r.users ?? []
+                if users.isEmpty || users.contains(where: \.isEmpty) { error("\(key).users", "list at least one userName") }
+                members = .users(Set(users))
+            }
+            if let mode { scopes.append(PasswordScope(name: r.name, mode: mode, members: members)) }
+        }
+        return scopes
     }
 
     /// `"SCIM path" = "directoryAttribute"`, keyed by the canonical path.

@@ -19,12 +19,16 @@ public struct DirectoryUser: Sendable, Equatable {
     public var lastModified: String?
     /// AD's `sAMAccountName` (the pre-Windows 2000 logon name); nil elsewhere.
     public var accountName: String?
+    /// The entry holding the password rules for this account when they are not the directory's
+    /// default (AD `msDS-ResultantPSO`, OpenLDAP `pwdPolicySubentry`).
+    public var passwordPolicyEntry: String?
     /// Values of the mapped profile attributes, by canonical SCIM path.
     public var profile: [String: String]
 
     public init(id: String, dn: String, userName: String, givenName: String? = nil, familyName: String? = nil,
                 displayName: String? = nil, email: String? = nil, active: Bool = true, passwordChanged: String? = nil,
-                created: String? = nil, lastModified: String? = nil, accountName: String? = nil, profile: [String: String] = [:]) {
+                created: String? = nil, lastModified: String? = nil, accountName: String? = nil, profile: [String: String] = [:],
+                passwordPolicyEntry: String? = nil) {
         self.id = id
         self.dn = dn
         self.userName = userName
@@ -38,6 +42,7 @@ public struct DirectoryUser: Sendable, Equatable {
         self.lastModified = lastModified
         self.accountName = accountName
         self.profile = profile
+        self.passwordPolicyEntry = passwordPolicyEntry
     }
 }
 
@@ -119,6 +124,12 @@ public protocol Directory: Sendable {
     func updateProfile(_ values: [String: String?], of user: DirectoryUser) async throws(DirectoryFailure) -> [String]
     /// The SCIM profile paths this directory is configured to write; empty = profile push off.
     var profileAttributes: Set<String> { get }
+    /// The password rules that apply to `user` (nil: the directory's default rules), as the
+    /// directory states them; read at start-up and again when older than the refresh interval.
+    func passwordPolicy(for user: DirectoryUser?) async throws(DirectoryFailure) -> PasswordPolicy
+    /// Whether `user` is a member of the group at `groupDN` (nested groups too where the directory
+    /// resolves them in one query, as AD does).
+    func isMember(_ user: DirectoryUser, ofGroup groupDN: String) async throws(DirectoryFailure) -> Bool
     /// Succeeds when the directory can be used right now (for readiness checks).
     func probe() async throws(DirectoryFailure)
     /// Where users are searched, for messages that tell the admin where pwsync looked.

@@ -22,7 +22,7 @@ struct ActiveDirectoryDialect: DirectoryDialect {
     var userObjectFilter: String { "(objectClass=user)(objectCategory=person)" }
     var userAttributes: [String] {
         Self.unique(userNameAttributes + ["givenName", "sn", "displayName", "mail", "objectGUID", "userAccountControl",
-                                          "sAMAccountName", "pwdLastSet", "whenCreated", "whenChanged"])
+                                          "sAMAccountName", "pwdLastSet", "whenCreated", "whenChanged", "msDS-ResultantPSO"])
     }
 
     func idFilter(_ id: String) -> String? {
@@ -40,7 +40,7 @@ struct ActiveDirectoryDialect: DirectoryDialect {
                              passwordChanged: e.string("pwdLastSet"),
                              created: e.string("whenCreated").flatMap(GeneralizedTime.rfc3339),
                              lastModified: e.string("whenChanged").flatMap(GeneralizedTime.rfc3339),
-                             accountName: e.string("sAMAccountName"))
+                             accountName: e.string("sAMAccountName"), passwordPolicyEntry: e.string("msDS-ResultantPSO"))
     }
 
     /// Names already taken are tried again with a numeric suffix (`jdoe2`, `CN=… 2`), in order,

@@ -46,6 +46,18 @@ protocol DirectoryDialect: Sendable {
     /// The right the service account lacks when the directory answers insufficientAccessRights.
     func missingRight(for action: DirectoryAction) -> String
 
+    /// Attributes read from a password-policy entry (the default one and per-account ones).
+    var policyAttributes: [String] { get }
+    /// The entry with the directory's default password rules; nil when this directory has none
+    /// the service account can find.
+    func defaultPolicyDN(in session: some LDAPSession) async throws(DirectoryFailure) -> String?
+    /// The rules a policy entry states; `source` names it in messages.
+    func policy(from entry: LDAPEntry) -> PasswordPolicy
+    /// Whether this directory applies password history to an administrative reset, and why, in words.
+    func historyOnReset(in session: some LDAPSession) async throws(DirectoryFailure) -> (enforced: Bool, why: String)
+    /// A filter that matches the group entry when `user` is one of its members.
+    func membershipFilter(for user: DirectoryUser) -> String
+
     func setPassword(of user: DirectoryUser, to password: Secret, in session: some LDAPSession) async throws(DirectoryFailure) -> PasswordWriteReport
     func setActive(_ active: Bool, dn: String, in session: some LDAPSession) async throws(DirectoryFailure)
     /// What the add itself cannot express, done right after it (the account is removed again on failure).

@@ -16,6 +16,7 @@ public final class LDAPDirectory: Directory, LDAPSession {
     let pool: ConnectionPool
     let logger: Logger
     let rootDSE = RootDSECache()
+    let policies = PolicyCache()
     /// Accounts (DNs, lower-cased) with a password write sent and never answered: a later change of
     /// their password stamp cannot be attributed to any one write until one is answered.
     let unsettled = Mutex<Set<String>>([])
@@ -52,7 +53,7 @@ public final class LDAPDirectory: Directory, LDAPSession {
         case .activeDirectory:
             return ActiveDirectoryDialect(userNameAttributes: configuration.userNameAttributes, options: configuration.activeDirectory)
         case .openLDAP:
-            return OpenLDAPDialect(userNameAttributes: configuration.userNameAttributes)
+            return OpenLDAPDialect(userNameAttributes: configuration.userNameAttributes, ppolicyDefault: configuration.ppolicyDefault)
         }
     }
 

@@ -20,6 +20,9 @@ public struct LDAPDirectoryConfiguration: Sendable {
     public var activeDirectory: ActiveDirectoryOptions
     /// The OU new accounts are created in; nil = pwsync never creates accounts.
     public var creationBase: String?
+    /// OpenLDAP: the ppolicy default policy entry (the overlay's `ppolicy_default`), which a
+    /// service account usually cannot read from cn=config.
+    public var ppolicyDefault: String?
 
     public init(kind: DirectoryKind, servers: [LDAPConnectionOptions], account: ServiceAccount,
                 userBase: String, userNameAttributes: [String], poolSize: Int = 4,

@@ -11,12 +11,14 @@ struct OpenLDAPDialect: DirectoryDialect {
     static let permanentLock = "000001010000Z"
 
     let userNameAttributes: [String]
+    /// ppolicy's default policy entry, when configured (`[openldap] ppolicy_default`).
+    var ppolicyDefault: String? = nil
 
     var idAttribute: String { "entryUUID" }
     var userObjectFilter: String { "(objectClass=inetOrgPerson)" }
     var userAttributes: [String] {
         Self.unique(userNameAttributes + ["givenName", "sn", "displayName", "mail", "entryUUID", "cn", "pwdAccountLockedTime",
-                                          "pwdChangedTime", "createTimestamp", "modifyTimestamp"])
+                                          "pwdChangedTime", "createTimestamp", "modifyTimestamp", "pwdPolicySubentry"])
     }
 
     func idFilter(_ id: String) -> String? {
@@ -31,7 +33,8 @@ struct OpenLDAPDialect: DirectoryDialect {
                              email: e.string("mail"), active: e.first("pwdAccountLockedTime") == nil,
                              passwordChanged: e.string("pwdChangedTime"),
                              created: e.string("createTimestamp").flatMap(GeneralizedTime.rfc3339),
-                             lastModified: e.string("modifyTimestamp").flatMap(GeneralizedTime.rfc3339))
+                             lastModified: e.string("modifyTimestamp").flatMap(GeneralizedTime.rfc3339),
+                             passwordPolicyEntry: e.string("pwdPolicySubentry"))
     }
 
     /// The RDN is the userName itself, so a taken name is a taken userName: no second choice.

@@ -13,7 +13,6 @@ public final class PasswordSyncService: Sendable {
     let logger: Logger
     let locks = UserLocks()
     public let policy: SyncPolicy
-    let generator = PasswordGenerator()
     let written = WriteMemory()
     /// Failures before the user is found (directory down): audited, one record per reason and
     /// interval plus a count, so an outage does not flood the log.

@@ -57,7 +57,9 @@ extension PasswordSyncService {
             }
             var event = template
             event.mode = .random
-            let random = generator.generate()
+            // The account does not exist yet: the directory's default rules, and the names it will have.
+            let named = DirectoryUser(id: "", dn: base, userName: new.userName, displayName: new.displayName)
+            let random = try randomPassword(for: named, rules: await passwordRules(for: nil))
             return try await audited(event, started: started) { () async throws(DirectoryFailure) in
                 (try await directory.createUser(new, password: random), nil)
             } report: { event, user, _ in

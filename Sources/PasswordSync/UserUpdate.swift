@@ -25,7 +25,10 @@ extension PasswordSyncService {
                 await recordDecision(event)
                 return Self.resource(current)
             }
-            if let password = change.password {
+            // With scramble on, a deactivation's password (Okta's PUT carries one) is never written.
+            let scrambling = policy.scrambleOnDeactivate && change.active == false
+            let deactivating = scrambling && current.active
+            if let password = change.password, !scrambling {
                 current = try await setPassword(password, of: current, change: change, template: template, started: started)
             }
             if let active = change.active, active != current.active {
@@ -44,21 +47,27 @@ extension PasswordSyncService {
                     current.active = active  // reported as asked; the directory keeps its state
                 }
             }
+            if deactivating { try await scramble(current, template: template, started: started) }
             current = try await updateProfile(change.profile, of: current, template: template, started: started)
             return Self.resource(current)
         }
     }
 
-    /// A password push. A control character is refused before the directory is asked; a PUT that
-    /// repeats what pwsync itself last wrote is not rewritten, unless the directory's record of
-    /// the last change shows someone else changed it since.
-    func setPassword(_ password: Secret, of user: DirectoryUser, change: UserChange, template: AuditEvent,
+    /// A password push. In a `random` scope, Okta's value is set aside unread and a fresh random
+    /// password is written instead. Otherwise a control character, or a value the directory's
+    /// policy cannot accept, is refused before the directory is asked. A PUT that repeats what
+    /// Okta last pushed is not rewritten, unless the directory's record of the last change shows
+    /// someone else changed the password since.
+    func setPassword(_ pushed: Secret, of user: DirectoryUser, change: UserChange, template: AuditEvent,
                      started: ContinuousClock.Instant) async throws(SyncError) -> DirectoryUser {
         var event = template
         event.form = AuditEvent.Form(change.form)
         event.action = .setPassword
-        event.mode = .sync
-        if password.containsControlCharacter {
+        let scope = try await passwordScope(for: user)
+        event.scope = scope?.name
+        let random = scope?.mode == .random
+        event.mode = random ? .random : .sync
+        if !random, pushed.containsControlCharacter {
             event.event = .rejected
             event.outcome = .failure
             event.reason = .invalidPassword
@@ -66,12 +75,26 @@ extension PasswordSyncService {
             throw SyncError(.directory(.invalidPassword),
                             "The password contains a control character (such as U+0000 or a line break). No one can type it at a login prompt, so pwsync does not write it; set a password without one.")
         }
-        if change.form == .put, await written.isLastWritten(password, for: user.id, stamp: user.passwordChanged) {
+        if change.form == .put, await written.isLastWritten(pushed, for: user.id, stamp: user.passwordChanged) {
             event.event = .applied
             event.outcome = .unchanged
             event.reason = .sameAsLastWrite
             await recordDecision(event)
             return user
+        }
+        let rules = await passwordRules(for: user)
+        let password: Secret
+        if random {
+            do { password = try randomPassword(for: user, rules: rules) } catch {
+                event.event = .rejected
+                event.outcome = .failure
+                event.reason = .policyUnsatisfiable
+                await recordDecision(event)
+                throw error
+            }
+        } else {
+            try await precheck(pushed, of: user, rules: rules, event: event)
+            password = pushed
         }
         await written.forget(user.id)
         let report = try await audited(event, started: started) { () async throws(DirectoryFailure) in
@@ -99,8 +122,49 @@ extension PasswordSyncService {
             await written.forget(user.id)
             return user
         }
-        await written.remember(password, for: user.id, stamp: now.passwordChanged)
+        // What Okta pushed is remembered (as a keyed fingerprint), in random mode too: its repeat
+        // in a later PUT is then recognised and does not rotate the random password again.
+        await written.remember(pushed, for: user.id, stamp: now.passwordChanged)
         return now
+    }
+
+    /// Refuses, with the rule it breaks, a pushed password the directory's policy cannot accept:
+    /// Okta's admin reads which rule in the task, and the directory is never asked.
+    func precheck(_ password: Secret, of user: DirectoryUser, rules: PasswordPolicy, event: AuditEvent) async throws(SyncError) {
+        guard let violation = rules.violation(of: password, accountName: user.accountName ?? user.userName,
+                                              displayName: user.displayName) else { return }
+        var event = event
+        event.event = .rejected
+        event.outcome = .failure
+        switch violation {
+        case .tooShort: event.reason = .passwordTooShort
+        case .needsThreeClasses: event.reason = .passwordNotComplex
+        case .containsAccountName, .containsDisplayName: event.reason = .passwordContainsName
+        }
+        await recordDecision(event)
+        throw SyncError(.directory(.policyViolation),
+                        "The password does not meet the directory's password policy: \(violation) (\(rules.source)). pwsync did not send it to the directory; set a password that meets the policy.")
+    }
+
+    /// Scramble on deactivate: a fresh random password right after the account was disabled, so
+    /// enabling it later does not revive the password it had.
+    func scramble(_ user: DirectoryUser, template: AuditEvent, started: ContinuousClock.Instant) async throws(SyncError) {
+        var event = template
+        event.action = .scramble
+        event.mode = .random
+        let password: Secret
+        do { password = try randomPassword(for: user, rules: await passwordRules(for: user)) } catch {
+            event.event = .rejected
+            event.outcome = .failure
+            event.reason = .policyUnsatisfiable
+            await recordDecision(event)
+            throw error
+        }
+        await written.forget(user.id)
+        _ = try await audited(event, started: started) { () async throws(DirectoryFailure) in
+            let report = try await directory.setPassword(of: user, to: password)
+            return (report, report)
+        }
     }
 
     /// Mapped profile values are written in one modify of their own; values no mapping covers are

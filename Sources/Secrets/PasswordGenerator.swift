@@ -1,38 +1,69 @@
 /// Strong random passwords from the system CSPRNG (`getrandom(2)` behind `SystemRandomNumberGenerator`).
 ///
-/// Every configured character class appears at least once, then the whole password is shuffled with
-/// the same CSPRNG, so class positions leak nothing.
-public struct PasswordGenerator: Sendable {
+/// Each character is drawn uniformly (no modulo bias) from the union of the configured classes; a
+/// candidate missing a class, or refused by the caller's check (a directory's policy), is thrown
+/// away whole and drawn again. So every acceptable password of the length is equally likely, and
+/// no position or class is favoured.
+public struct PasswordGenerator: Sendable, Equatable {
     public static let lower = Array("abcdefghijkmnopqrstuvwxyz".utf8)
     public static let upper = Array("ABCDEFGHJKLMNPQRSTUVWXYZ".utf8)
     public static let digits = Array("23456789".utf8)
     public static let symbols = Array("!#%+-.:=?@_~".utf8)
+    /// Candidates tried before giving up on a check that (almost) nothing passes.
+    public static let maxAttempts = 10_000
 
     public let length: Int
+    /// Every class appears at least once in each password.
     public let classes: [[UInt8]]
+    let alphabet: [UInt8]
+    /// For each byte value, the bit of each class it belongs to.
+    let classBits: [UInt8]
+    /// Random bytes at or above this are redrawn, so `byte % alphabet.count` has no modulo bias.
+    let byteLimit: Int
 
-    public init(length: Int = 24, classes: [[UInt8]] = [lower, upper, digits, symbols]) {
-        precondition(length >= classes.count && !classes.isEmpty, "length must cover every class")
+    /// `exclude` removes characters from every class (a class left empty is dropped).
+    public init(length: Int = 24, classes: [[UInt8]] = [lower, upper, digits, symbols], exclude: Set<UInt8> = []) {
+        let kept = classes.map { $0.filter { !exclude.contains($0) } }.filter { !$0.isEmpty }
+        precondition(!kept.isEmpty && kept.count <= 8 && length >= kept.count, "1 to 8 classes, and a length that covers them")
         self.length = length
-        self.classes = classes
+        self.classes = kept
+        self.alphabet = Array(Set(kept.flatMap { $0 })).sorted()
+        var bits = [UInt8](repeating: 0, count: 256)
+        for (i, c) in kept.prefix(8).enumerated() { for b in c { bits[Int(b)] |= 1 << i } }
+        self.classBits = bits
+        self.byteLimit = 256 - 256 % alphabet.count
     }
 
-    public func generate() -> Secret {
+    /// A password of `length` characters (at least `self.length`) that contains every class and
+    /// passes `accept`; nil when `maxAttempts` candidates all failed it.
+    public func generate(length wanted: Int? = nil, accept: (Secret) -> Bool = { _ in true }) -> Secret? {
         var rng = SystemRandomNumberGenerator()
-        let all = classes.flatMap { $0 }
-        return Secret(capacity: length) { out in
-            for i in 0..<length {
-                let pool = i < classes.count ? classes[i] : all
-                out[i] = pool[Int.random(in: 0..<pool.count, using: &rng)]
+        let n = max(wanted ?? length, length)
+        let everyClass = UInt8(truncatingIfNeeded: (1 << min(classes.count, 8)) - 1)
+        // Eight random bytes per CSPRNG call; a byte at or above `byteLimit` is skipped.
+        var word: UInt64 = 0, left = 0
+        for _ in 0..<Self.maxAttempts {
+            var seen: UInt8 = 0
+            let candidate = Secret(capacity: n) { out in
+                var i = 0
+                while i < n {
+                    if left == 0 { word = rng.next(); left = 8 }
+                    let byte = Int(word & 0xff)
+                    word >>= 8
+                    left -= 1
+                    guard byte < byteLimit else { continue }
+                    let c = alphabet[byte % alphabet.count]
+                    out[i] = c
+                    seen |= classBits[Int(c)]
+                    i += 1
+                }
+                return n
             }
-            // Fisher-Yates with the CSPRNG.
-            var i = length - 1
-            while i > 0 {
-                let j = Int.random(in: 0...i, using: &rng)
-                out.swapAt(i, j)
-                i -= 1
-            }
-            return length
+            if seen == everyClass && accept(candidate) { return candidate }
         }
+        return nil
     }
+
+    /// The alphabet every character is drawn from, for tests of the distribution.
+    public var characters: [UInt8] { alphabet }
 }

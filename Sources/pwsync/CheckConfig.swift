@@ -55,7 +55,18 @@ struct CheckConfig: AsyncParsableCommand {
         do {
             let users = try await directory.findUsers(nil)
             print("  connected   bound as \(account.identity) over \(config.directory.channelDescription); \(users.count) user(s) under the user base")
-        } catch {
+            var problems = 0
+            for line in try await config.passwordReport(directory) {
+                let label = line.label.padding(toLength: 11, withPad: " ", startingAt: 0)
+                if line.problem {
+                    problems += 1
+                    FileHandle.standardError.write(Data("\(config.file):\(config.line(of: "scope")): \(line.text)\n".utf8))
+                } else {
+                    print("  \(label) \(line.text)")
+                }
+            }
+            if problems > 0 { throw ExitCode(78) }
+        } catch let error as DirectoryFailure {
             FileHandle.standardError.write(Data("directory check failed: \(error.detail) [\(error.reason.rawValue)]\n".utf8))
             throw ExitCode(69)
         }

@@ -26,14 +26,43 @@ extension Configuration {
     /// The directory this config describes, bound as `account`.
     func makeDirectory(account: ServiceAccount, logger: Logger = Logger(label: "pwsync.directory")) -> LDAPDirectory {
         let d = directory
-        return LDAPDirectory(LDAPDirectoryConfiguration(
+        var settings = LDAPDirectoryConfiguration(
             kind: d.kind,
             servers: d.urls.map { LDAPConnectionOptions(url: $0, startTLS: d.startTLS, caFile: d.caFile, connectTimeout: d.connectTimeout,
                                                         operationTimeout: d.operationTimeout, saslSealing: d.channel == .sealed) },
             account: account, userBase: d.userBase, userNameAttributes: d.userNameAttributes,
             poolSize: d.poolSize, activeDirectory: activeDirectory, creationBase: provisioning.createBase,
-            profileMapping: provisioning.attributes, poolWait: .milliseconds(Int64(d.poolWait * 1000))),
-            logger: logger)
+            profileMapping: provisioning.attributes, poolWait: .milliseconds(Int64(d.poolWait * 1000)))
+        settings.ppolicyDefault = d.ppolicyDefault
+        return LDAPDirectory(settings, logger: logger)
+    }
+
+    /// What `check-config --connect` and the start-up log say about password rules: the default
+    /// policy, whether resets meet the history, and each scope (with a DN that does not exist).
+    func passwordReport(_ directory: LDAPDirectory) async throws(DirectoryFailure) -> [(label: String, text: String, problem: Bool)] {
+        var lines: [(String, String, Bool)] = []
+        let policy = try await directory.passwordPolicy(for: nil)
+        lines.append(("policy", policy.source == PasswordPolicy.none.source
+                        ? "none found\(directory.configuration.kind == .openLDAP ? " (set [openldap] ppolicy_default to ppolicy's default entry)" : "")"
+                        : "\(policy)", false))
+        let history = try await directory.historyEnforcedOnReset()
+        lines.append(("history", "\(history.enforced ? "enforced" : "not enforced") on resets: \(history.why)", false))
+        for scope in provisioning.policy.modes.scopes {
+            var text = "\(scope.name): \(scope.mode.rawValue) for "
+            var dn: String?
+            switch scope.members {
+            case .subtree(let base): text += "entries under \(base)"; dn = base
+            case .group(let group): text += "members of \(group)"; dn = group
+            case .users(let names): text += "\(names.count) named user(s)"
+            }
+            if let dn, try await !directory.entryExists(dn) {
+                lines.append(("scope", text + ": no such entry in the directory", true))
+            } else {
+                lines.append(("scope", text, false))
+            }
+        }
+        if provisioning.policy.scrambleOnDeactivate { lines.append(("scramble", "a random password on every deactivation", false)) }
+        return lines
     }
 }
 

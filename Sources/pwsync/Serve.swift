@@ -44,6 +44,16 @@ struct Serve: AsyncParsableCommand {
         let directory = config.makeDirectory(account: account)
         let service = PasswordSyncService(directory: directory, audit: audit, policy: config.provisioning.policy,
                                           logger: Logger(label: "pwsync.sync"))
+        // What the directory's rules are, said once at start-up (without delaying it).
+        Task {
+            do throws(DirectoryFailure) {
+                for line in try await config.passwordReport(directory) {
+                    logger.log(level: line.problem ? .error : .notice, "password \(line.label)", metadata: ["detail": "\(line.text)"])
+                }
+            } catch {
+                logger.warning("password policy not read at start-up; it is read again with the first push", metadata: ["reason": "\(error.reason.rawValue)"])
+            }
+        }
         let authenticator = Self.authenticator(config)
         let credentials = CredentialStore(authenticator)
         let tlsCredentials = try TLSCredentials(certificatePath: config.server.certificatePath, privateKeyPath: config.server.privateKeyPath)

@@ -16,7 +16,14 @@ public actor FakeDirectoryState {
     var readFailureAfterWrite: DirectoryFailure?
     var armedReadFailure: DirectoryFailure?
 
+    /// The rules every account's password must meet.
+    public var policy = PasswordPolicy.none
+    /// Group DN → ids of its members.
+    public var groups: [String: Set<String>] = [:]
+
     public init(users: [DirectoryUser]) { self.users = users }
+    public func setPolicy(_ p: PasswordPolicy) { policy = p }
+    public func setGroup(_ dn: String, members: Set<String>) { groups[dn] = members }
     /// The next write fails with `f` (queue several for several writes).
     public func fail(with f: DirectoryFailure?) {
         if let f { failures.append(f) } else { failures = [] }
@@ -108,8 +115,21 @@ public struct FakeDirectory: Directory {
         return await state.users.first { $0.id == id }
     }
 
+    public func passwordPolicy(for user: DirectoryUser?) async throws(DirectoryFailure) -> PasswordPolicy {
+        await state.policy
+    }
+
+    public func isMember(_ user: DirectoryUser, ofGroup groupDN: String) async throws(DirectoryFailure) -> Bool {
+        await state.groups[groupDN]?.contains(user.id) == true
+    }
+
     public func setPassword(of user: DirectoryUser, to password: Secret) async throws(DirectoryFailure) -> PasswordWriteReport {
         if let f = await state.takeFailure() { throw f }
+        // Like a real directory: a value its policy refuses is never written.
+        let accountName = user.accountName ?? user.userName
+        if await state.policy.violation(of: password, accountName: accountName, displayName: user.displayName) != nil {
+            throw DirectoryFailure(.policyViolation, "refused by the fake's policy")
+        }
         await state.record(user.id, password.withUnsafeBytes { Array($0) })
         return PasswordWriteReport(historyEnforced: true)
     }

@@ -11,11 +11,68 @@ import XCTest
 final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
     override class func setUp() { LDAPLibrary.initializeOnMainThread() }
 
-    func directory(_ f: Fixture, servers: [LDAPConnectionOptions]? = nil, bindPassword: Secret? = nil) throws -> LDAPDirectory {
-        LDAPDirectory(LDAPDirectoryConfiguration(
+    func directory(_ f: Fixture, servers: [LDAPConnectionOptions]? = nil, bindPassword: Secret? = nil,
+                   ppolicyDefault: String? = nil) throws -> LDAPDirectory {
+        var settings = LDAPDirectoryConfiguration(
             kind: f.kind == "openldap" ? .openLDAP : .activeDirectory, servers: servers ?? [f.options()],
             account: .password(dn: f.bindDN, password: try bindPassword ?? f.bindPassword()), userBase: f.userBase,
-            userNameAttributes: [f.userNameAttribute], poolSize: 2))
+            userNameAttributes: [f.userNameAttribute], poolSize: 2)
+        settings.ppolicyDefault = ppolicyDefault
+        return LDAPDirectory(settings)
+    }
+
+    /// The rules each fixture sets (scripts/fixture-*) come back as the directory states them:
+    /// Samba's domain policy and dave's fine-grained PSO, slapd's ppolicy default entry.
+    func testPasswordPolicyIsReadFromTheDirectory() async throws {
+        let samba = try Fixture.load(.samba)
+        let ad = try directory(samba)
+        let domain = try await ad.passwordPolicy(for: nil)
+        XCTAssertEqual(domain.minLength, 8, "\(domain)")
+        XCTAssertTrue(domain.complexity, "\(domain)")
+        XCTAssertEqual(domain.historyLength, 3, "\(domain)")
+        XCTAssertEqual(domain.minAgeSeconds, 0, "\(domain)")
+        XCTAssertTrue(domain.source.lowercased().hasPrefix("domain policy dc=samdom,dc=test"), domain.source)
+        let dave = try await XCTUnwrapAsync(try await ad.findUsers(.equals(.userName, "dave")).first)
+        let daves = try await ad.passwordPolicy(for: dave)
+        XCTAssertEqual(daves.minLength, 14, "dave's PSO: \(daves)")
+        XCTAssertTrue(daves.source.lowercased().contains("cn=pso-strict"), daves.source)
+        let carol = try await XCTUnwrapAsync(try await ad.findUsers(.equals(.userName, "carol")).first)
+        let carols = try await ad.passwordPolicy(for: carol)
+        XCTAssertEqual(carols, domain)
+        let history = try await ad.historyEnforcedOnReset()
+        XCTAssertFalse(history.enforced, "Samba lists no policy-hints control: \(history.why)")
+        await ad.shutdown()
+
+        let slapd = try Fixture.load(.openldap)
+        let policyDN = "cn=default,ou=policies,dc=test"
+        let ol = try directory(slapd, ppolicyDefault: policyDN)
+        let ppolicy = try await ol.passwordPolicy(for: nil)
+        XCTAssertEqual(ppolicy, PasswordPolicy(minLength: 8, complexity: false, historyLength: 3, minAgeSeconds: 0, source: "ppolicy \(policyDN)"))
+        let enforced = try await ol.historyEnforcedOnReset()
+        XCTAssertTrue(enforced.enforced)
+        await ol.shutdown()
+        // Without the configured default, a service account that cannot read cn=config finds none.
+        let unconfigured = try directory(slapd)
+        let none = try await unconfigured.passwordPolicy(for: nil)
+        XCTAssertEqual(none, .none)
+        await unconfigured.shutdown()
+    }
+
+    /// Group scopes ask the directory: AD resolves nested groups in one query.
+    func testGroupMembershipIsAskedOfTheDirectory() async throws {
+        let f = try Fixture.load(.samba)
+        let d = try directory(f)
+        let alice = try await XCTUnwrapAsync(try await d.findUsers(.equals(.userName, "alice")).first)
+        let bob = try await XCTUnwrapAsync(try await d.findUsers(.equals(.userName, "bob")).first)
+        let outer = f["RANDOM_GROUP_DN"]
+        XCTAssertFalse(outer.isEmpty, "scripts/fixture-samba writes RANDOM_GROUP_DN")
+        let inAlice = try await d.isMember(alice, ofGroup: outer)
+        let inBob = try await d.isMember(bob, ofGroup: outer)
+        XCTAssertTrue(inAlice, "alice is in a group nested in \(outer)")
+        XCTAssertFalse(inBob)
+        let missing = try await d.isMember(alice, ofGroup: "CN=No Such Group,\(f.userBase)")
+        XCTAssertFalse(missing)
+        await d.shutdown()
     }
 
     func testLookupIdsAndEscaping() async throws {

@@ -58,11 +58,11 @@ final class SecretTests: XCTestCase {
         XCTAssertFalse(Secret("").constantTimeEquals(Secret("a")))
     }
 
-    func testGeneratorCoversEveryClassAndVaries() {
+    func testGeneratorCoversEveryClassAndVaries() throws {
         let g = PasswordGenerator(length: 20)
         var seen = Set<[UInt8]>()
         for _ in 0..<200 {
-            let p = g.generate()
+            let p = try XCTUnwrap(g.generate())
             p.withUnsafeBytes { raw in
                 let b = Array(raw)
                 XCTAssertEqual(b.count, 20)
@@ -71,6 +71,72 @@ final class SecretTests: XCTestCase {
             }
         }
         XCTAssertEqual(seen.count, 200, "200 random 20-character passwords should all differ")
+    }
+
+    func testLengthExclusionsAndTheCallersCheck() throws {
+        let g = PasswordGenerator(length: 16, exclude: Set("abcXYZ23!#".utf8))
+        let p = try XCTUnwrap(g.generate(length: 40) { s in s.withUnsafeBytes { !$0.contains(UInt8(ascii: "k")) } })
+        p.withUnsafeBytes { raw in
+            XCTAssertEqual(raw.count, 40, "the policy's longer minimum wins")
+            XCTAssertFalse(raw.contains { Set("abcXYZ23!#k".utf8).contains($0) })
+        }
+        XCTAssertNil(g.generate { _ in false }, "a check nothing passes ends, without a password")
+    }
+
+    /// Each position's characters follow the distribution an ideal generator gives: uniform over
+    /// the alphabet, conditioned on every class appearing (worked out exactly by inclusion-exclusion).
+    /// 100,000 samples; chi-square per position against a 1-in-a-million critical value.
+    func testPerPositionFrequenciesPassChiSquare() throws {
+        let g = PasswordGenerator(length: 12)
+        let alphabet = g.characters, n = 12, samples = 100_000
+        let index = Dictionary(uniqueKeysWithValues: alphabet.enumerated().map { ($1, $0) })
+        var counts = [[Int]](repeating: [Int](repeating: 0, count: alphabet.count), count: n)
+        for _ in 0..<samples {
+            try XCTUnwrap(g.generate()).withUnsafeBytes { raw in
+                for (i, b) in raw.enumerated() { counts[i][index[b]!] += 1 }
+            }
+        }
+        // P(n-1 uniform draws cover every class in `need`), by inclusion-exclusion over the missing ones.
+        let sizes = g.classes.map { Double($0.count) }, total = Double(alphabet.count)
+        func cover(_ need: [Int], draws: Int) -> Double {
+            var p = 0.0
+            for mask in 0..<(1 << need.count) {
+                let missing = need.indices.filter { mask & (1 << $0) != 0 }.map { sizes[need[$0]] }.reduce(0, +)
+                p += (mask.nonzeroBitCount % 2 == 0 ? 1 : -1) * pow((total - missing) / total, Double(draws))
+            }
+            return p
+        }
+        let all = Array(g.classes.indices)
+        let pAll = cover(all, draws: n)
+        let expected = alphabet.map { c -> Double in
+            let own = g.classes.firstIndex { $0.contains(c) }!
+            return 1.0 / total * cover(all.filter { $0 != own }, draws: n - 1) / pAll
+        }
+        XCTAssertEqual(expected.reduce(0, +), 1, accuracy: 1e-9)
+        let critical = 138.0  // chi-square, 68 degrees of freedom, p = 1e-6 (Wilson-Hilferty)
+        XCTAssertEqual(alphabet.count - 1, 68)
+        for (i, row) in counts.enumerated() {
+            var chi = 0.0
+            for (observed, p) in zip(row, expected) {
+                let e: Double = p * Double(samples)
+                let d: Double = Double(observed) - e
+                chi += d * d / e
+            }
+            XCTAssertLessThan(chi, critical, "position \(i)")
+        }
+    }
+
+    func testNoDuplicatesInAMillion() throws {
+        let g = PasswordGenerator(length: 16)
+        var seen = Set<[UInt64]>()
+        seen.reserveCapacity(1_000_000)
+        for _ in 0..<1_000_000 {
+            let key = try XCTUnwrap(g.generate()).withUnsafeBytes { raw in
+                [raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)]
+            }
+            seen.insert(key)
+        }
+        XCTAssertEqual(seen.count, 1_000_000)
     }
 }
 

@@ -1,0 +1,38 @@
+import Directory
+import LDAP
+import LDAPSyntax
+
+/// ppolicy's rules: the entry named by an account's `pwdPolicySubentry`, else the overlay's
+/// default (configured, or read from `cn=config` when the service account may read it).
+extension OpenLDAPDialect {
+    var policyAttributes: [String] { ["pwdMinLength", "pwdCheckQuality", "pwdInHistory", "pwdMinAge"] }
+
+    func defaultPolicyDN(in session: some LDAPSession) async throws(DirectoryFailure) -> String? {
+        if let ppolicyDefault { return ppolicyDefault }
+        // Usually unreadable by a service account: not finding it is no error.
+        let entries = try? await session.run(.read) { c in
+            try await c.search(base: "cn=config", scope: .subtree, filter: "(objectClass=olcPPolicyConfig)", attributes: ["olcPPolicyDefault"])
+        }
+        return entries?.lazy.compactMap { $0.string("olcPPolicyDefault") }.first
+    }
+
+    /// ppolicy checks the length only when `pwdCheckQuality` is 1 or 2.
+    func policy(from e: LDAPEntry) -> PasswordPolicy {
+        let quality = e.string("pwdCheckQuality").flatMap { Int($0) } ?? 0
+        return PasswordPolicy(minLength: quality > 0 ? e.string("pwdMinLength").flatMap { Int($0) } ?? 0 : 0,
+                              complexity: false,
+                              historyLength: e.string("pwdInHistory").flatMap { Int($0) } ?? 0,
+                              minAgeSeconds: e.string("pwdMinAge").flatMap { Int($0) } ?? 0,
+                              source: "ppolicy \(e.dn)")
+    }
+
+    func historyOnReset(in session: some LDAPSession) async throws(DirectoryFailure) -> (enforced: Bool, why: String) {
+        (true, "ppolicy checks pwdInHistory on every Password Modify, a service account's reset included")
+    }
+
+    /// `groupOfNames`, `groupOfUniqueNames` and `posixGroup` members.
+    func membershipFilter(for user: DirectoryUser) -> String {
+        let dn = LDAPFilter.escape(user.dn)
+        return "(|(member=\(dn))(uniqueMember=\(dn))(memberUid=\(LDAPFilter.escape(user.userName))))"
+    }
+}
