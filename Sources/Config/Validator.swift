@@ -308,10 +308,11 @@ struct Validator {
     /// `[[scope]]`: named sets of accounts and their password mode.
     mutating func validate(_ raw: [RawScope], userBase: String) -> [PasswordScope] {
         var scopes: [PasswordScope] = []
+        var names = Set<String>()
         for (i, r) in raw.enumerated() {
             let key = "scope.\(i)"
             if r.name.isEmpty || r.name.contains(where: { $0.isWhitespace }) { error("\(key).name", "must be a non-empty name without spaces") }
-            if scopes.contains(where: { $0.name == r.name }) { error("\(key).name", "duplicate scope name '\(r.name)'") }
+            if !names.insert(r.name).inserted { error("\(key).name", "duplicate scope name '\(r.name)'") }
             let mode = choice("\(key).mode", r.mode, default: PasswordMode.sync)
             let given = [r.subtree != nil, r.group != nil, r.users != nil].filter { $0 }.count
             if given != 1 {

@@ -12,6 +12,7 @@ final class AuditCodingTests: XCTestCase {
                            dropped: .init(firstSeq: 1, lastSeq: 9, headHash: String(repeating: "a", count: 64), from: "f", until: "u"))
         e.attributes = ["title", "name.givenName", "emails[type eq \"work\"].value"]
         e.accountName = "alice2"
+        e.scope = "okta-only"
         e.keptDisabled = false
         e.count = 3
         e.time = "2026-11-30T00:00:00.000Z"

@@ -276,6 +276,66 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(e.last?.line, line)
     }
 
+    func testRandomPasswordsAndScopes() throws {
+        let c = try Configuration.parse(config(extra: """
+            [random]
+            length = 32
+            classes = ["lower", "upper", "digits"]
+            exclude = "xyzXYZ"
+            scramble_on_deactivate = true
+
+            [[scope]]
+            name = "okta-only"
+            mode = "random"
+            group = "CN=Okta only,OU=Groups,DC=example,DC=test"
+
+            [[scope]]
+            name = "kiosks"
+            mode = "random"
+            subtree = "OU=Kiosks, OU=Synced,DC=example,DC=test"
+
+            [[scope]]
+            name = "helpdesk"
+            mode = "sync"
+            users = ["Helpdesk1"]
+            """), file: "pwsync.toml")
+        let p = c.provisioning.policy
+        XCTAssertEqual(p.generator.length, 32)
+        XCTAssertEqual(p.generator.classes.count, 3)
+        XCTAssertFalse(p.generator.characters.contains { Set("xyzXYZ!".utf8).contains($0) })
+        XCTAssertTrue(p.scrambleOnDeactivate)
+        XCTAssertEqual(p.modes.scopes.map(\.name), ["okta-only", "kiosks", "helpdesk"])
+        XCTAssertEqual(p.modes.scopes.last?.members, .users(["helpdesk1"]))
+        let d = try Configuration.parse(config(), file: "pwsync.toml").provisioning.policy
+        XCTAssertEqual(d.generator.length, 24)
+        XCTAssertFalse(d.scrambleOnDeactivate)
+        XCTAssertTrue(d.modes.scopes.isEmpty, "sync for everyone by default")
+
+        let bad = config(extra: """
+            [random]
+            length = 8
+            classes = ["lower", "emoji"]
+
+            [[scope]]
+            name = "a"
+            mode = "shuffle"
+            subtree = "OU=Elsewhere,DC=other,DC=test"
+
+            [[scope]]
+            name = "a"
+            mode = "random"
+            group = "CN=G,DC=example,DC=test"
+            users = ["x"]
+            """)
+        let e = errors(bad)
+        XCTAssertEqual(e.map(\.key), ["random.length", "random.classes", "random.classes", "scope.0.mode", "scope.0.subtree", "scope.1.name", "scope.1"])
+        let lines = bad.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(e.first?.line, lines.firstIndex { $0.hasPrefix("length = 8") }! + 1)
+        XCTAssertEqual(e[3].line, lines.firstIndex { $0.hasPrefix("mode = \"shuffle\"") }! + 1)
+        XCTAssertTrue(e[4].message.contains("not under directory.user_base"), e[4].message)
+        XCTAssertEqual(errors(config(extra: "[openldap]\nppolicy_default = \"cn=default,ou=policies,dc=test\"")).map(\.key), ["openldap"])
+    }
+
     func testBasicAuthCredentialsAreHashedAndNamed() throws {
         let withBasic = config().replacingOccurrences(of: "[directory]", with: """
             [[server.basic_auth]]

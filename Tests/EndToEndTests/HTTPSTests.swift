@@ -59,6 +59,45 @@ final class CheckConfigTests: XCTestCase, @unchecked Sendable {
         }
     }
 
+    /// The password rules each directory states, whether resets meet the history, and each scope;
+    /// a scope naming a DN the directory does not have fails the check with its line.
+    func testConnectPrintsThePasswordPolicyAndChecksScopes() async throws {
+        let slapd = try PwsyncProcess(fixture: try Fixture.load(.openldap))
+        try slapd.appendConfig("[openldap]\nppolicy_default = \"cn=default,ou=policies,dc=test\"\n")
+        let (s1, out1) = try run(["check-config", "--connect", "--config", slapd.configPath])
+        print("check-config --connect (slapd):\n\(out1)")
+        XCTAssertEqual(s1, 0, out1)
+        XCTAssertTrue(out1.contains("policy      ppolicy cn=default,ou=policies,dc=test: minimum length 8, complexity off, history 3, minimum age 0 s"), out1)
+        XCTAssertTrue(out1.contains("history     enforced on resets"), out1)
+        try await slapd.client.shutdown()
+
+        let f = try Fixture.load(.samba)
+        let samba = try PwsyncProcess(fixture: f)
+        try samba.appendConfig("""
+            [[scope]]
+            name = "okta-only"
+            mode = "random"
+            group = "\(f["RANDOM_GROUP_DN"])"
+            """)
+        let (s2, out2) = try run(["check-config", "--connect", "--config", samba.configPath])
+        print("check-config --connect (Samba):\n\(out2)")
+        XCTAssertEqual(s2, 0, out2)
+        XCTAssertTrue(out2.contains("policy      domain policy DC=samdom,DC=test: minimum length 8, complexity on, history 3, minimum age 0 s"), out2)
+        XCTAssertTrue(out2.contains("history     not enforced on resets: this DC has no policy-hints control"), out2)
+        XCTAssertTrue(out2.contains("scope       okta-only: random for members of CN=okta-only"), out2)
+        try samba.appendConfig("""
+
+            [[scope]]
+            name = "gone"
+            mode = "random"
+            subtree = "OU=Gone,\(f.userBase)"
+            """)
+        let (s3, out3) = try run(["check-config", "--connect", "--config", samba.configPath])
+        XCTAssertEqual(s3, 78, out3)
+        XCTAssertTrue(out3.contains("pwsync.toml:") && out3.contains("gone: random for entries under OU=Gone") && out3.contains("no such entry"), out3)
+        try await samba.client.shutdown()
+    }
+
     func testConnectReportsAnUntrustedDirectoryCertificate() async throws {
         let f = try Fixture.load(.openldap)
         let p = try PwsyncProcess(fixture: f)
