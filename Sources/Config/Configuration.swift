@@ -95,6 +95,15 @@ public struct Configuration: Sendable {
     }
 
     public var server: Server
+    /// The control socket for `pwsync set-password` and `pwsync rotate`; nil = off.
+    public var controlSocket: String? = Configuration.defaultControlSocket
+    /// systemd's RuntimeDirectory= when set, else /run/pwsync.
+    public static var defaultControlSocket: String {
+        let dir = ProcessInfo.processInfo.environment["RUNTIME_DIRECTORY"]?.split(separator: ":").first.map(String.init) ?? "/run/pwsync"
+        return dir + "/control.sock"
+    }
+    /// Scheduled rotations of `random` scopes.
+    public var rotations: [RotationSchedule] = []
     public var directory: Directory
     public var activeDirectory: ActiveDirectoryOptions
     public var provisioning: Provisioning

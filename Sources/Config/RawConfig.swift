@@ -7,6 +7,8 @@ struct RawConfig: Decodable {
     var openldap: RawOpenLDAP?
     var random: RawRandom?
     var scope: [RawScope]?
+    var rotation: [RawRotation]?
+    var control: RawControl?
     var audit: RawAudit
     var log: RawLog?
     var metrics: RawMetrics?
@@ -58,6 +60,16 @@ struct RawRandom: Decodable {
     var classes: [String]?
     var exclude: String?
     var scramble_on_deactivate: Bool?
+}
+
+struct RawRotation: Decodable {
+    var scope: String
+    var interval: String
+    var rate_per_minute: Int?
+}
+
+struct RawControl: Decodable {
+    var socket: String?
 }
 
 struct RawScope: Decodable {
@@ -138,6 +150,8 @@ extension RawConfig {
         case "classes": return "an array of class names, e.g. [\"lower\", \"upper\", \"digits\", \"symbols\"]"
         case "users": return "an array of userNames, e.g. [\"kiosk1\", \"shared-reception\"]"
         case "scope": return "[[scope]] tables"
+        case "rotation": return "[[rotation]] tables"
+        case "rate_per_minute": return "an integer"
         case "tls_handshake_timeout_seconds", "request_head_timeout_seconds", "request_body_timeout_seconds", "idle_timeout_seconds",
              "shutdown_timeout_seconds": return "a number of seconds"
         case "allow": return "an array of networks, e.g. [\"192.0.2.0/24\", \"2001:db8::/32\"]"
@@ -148,7 +162,7 @@ extension RawConfig {
         case "attributes": return "a [provisioning.attributes] table of \"SCIM path\" = \"directoryAttribute\""
         case "tokens": return "[[server.tokens]] tables"
         case "basic_auth": return "[[server.basic_auth]] tables"
-        case "server", "directory", "active_directory", "openldap", "random", "provisioning", "audit", "log", "metrics": return "a [\(key)] table"
+        case "server", "directory", "active_directory", "openldap", "random", "control", "provisioning", "audit", "log", "metrics": return "a [\(key)] table"
         default: return "a string in quotes"
         }
     }

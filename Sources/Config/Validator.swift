@@ -46,6 +46,12 @@ struct Validator {
         var config = Configuration(server: server, directory: directory, activeDirectory: activeDirectory,
                                    provisioning: provisioning, audit: audit, logLevel: level)
         config.directory.ppolicyDefault = raw.openldap?.ppolicy_default
+        config.rotations = validate(raw.rotation ?? [], scopes: scopes)
+        if let socket = raw.control?.socket {
+            if !socket.isEmpty && !socket.hasPrefix("/") { error("control.socket", "must be an absolute path (or \"\" to turn the control socket off)") }
+            config.controlSocket = socket.isEmpty ? nil : socket
+        }
+        guard errors.isEmpty else { throw ConfigErrors(errors: errors) }
         config.metrics = metrics
         return config
     }
@@ -303,6 +309,42 @@ struct Validator {
         if kept.contains(where: \.isEmpty) { error("random.exclude", "removes every character of a class; drop the class from random.classes instead") }
         guard (12...256).contains(length), classes.count >= 3, !kept.contains(where: \.isEmpty), Set(names).count == names.count else { return nil }
         return PasswordGenerator(length: length, classes: classes, exclude: excluded)
+    }
+
+    /// `[[rotation]]`: which random scope, how often, how fast.
+    mutating func validate(_ raw: [RawRotation], scopes: [PasswordScope]) -> [RotationSchedule] {
+        var out: [RotationSchedule] = []
+        for (i, r) in raw.enumerated() {
+            let key = "rotation.\(i)"
+            guard let scope = scopes.first(where: { $0.name == r.scope }) else {
+                error("\(key).scope", "no [[scope]] named '\(r.scope)'")
+                continue
+            }
+            if scope.mode != .random {
+                error("\(key).scope", "scope '\(r.scope)' is in sync mode: its accounts hold Okta's password, which a rotation would destroy")
+            }
+            if out.contains(where: { $0.scope == r.scope }) { error("\(key).scope", "scope '\(r.scope)' already has a [[rotation]]") }
+            guard let seconds = Self.duration(r.interval), seconds >= 1 else {
+                error("\(key).interval", "must be a duration such as \"30d\", \"12h\", \"90m\" or \"3600s\"")
+                continue
+            }
+            let rate = r.rate_per_minute ?? 60
+            if !(1...6000).contains(rate) { error("\(key).rate_per_minute", "must be between 1 and 6000 accounts a minute") }
+            out.append(RotationSchedule(scope: r.scope, intervalSeconds: seconds, perMinute: rate))
+        }
+        return out
+    }
+
+    /// `"30d"`, `"12h"`, `"90m"`, `"3600s"` in seconds.
+    static func duration(_ text: String) -> Int64? {
+        guard let unit = text.last, let n = Int64(text.dropLast()), n > 0 else { return nil }
+        switch unit {
+        case "s": return n
+        case "m": return n * 60
+        case "h": return n * 3600
+        case "d": return n * 86_400
+        default: return nil
+        }
     }
 
     /// `[[scope]]`: named sets of accounts and their password mode.

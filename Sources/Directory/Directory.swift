@@ -14,6 +14,8 @@ public struct DirectoryUser: Sendable, Equatable {
     /// The directory's own record of the last password change (AD `pwdLastSet`, OpenLDAP
     /// `pwdChangedTime`), compared as an opaque stamp; nil when the directory keeps none.
     public var passwordChanged: String?
+    /// The same record as seconds since 1970 (UTC), for rotation schedules; nil when unknown.
+    public var passwordChangedAt: Int64?
     /// RFC 3339 times of creation and last change, from the directory.
     public var created: String?
     public var lastModified: String?
@@ -108,6 +110,9 @@ public enum DirectoryKind: String, Sendable, Codable, CaseIterable {
 public protocol Directory: Sendable {
     /// How this directory names the attribute behind SCIM ids, for messages (`objectGUID`, `entryUUID`).
     var idAttribute: String { get }
+    /// Users under the base that also match an LDAP filter an operator typed (`pwsync rotate
+    /// --filter`); a malformed filter is an `invalidAttribute` failure.
+    func findUsers(ldapFilter: String) async throws(DirectoryFailure) -> [DirectoryUser]
     /// Users matching `filter` (all users under the base when nil), in a stable order (by DN).
     func findUsers(_ filter: UserFilter?) async throws(DirectoryFailure) -> [DirectoryUser]
     /// The user with this SCIM id, or nil. A malformed id is simply not found.

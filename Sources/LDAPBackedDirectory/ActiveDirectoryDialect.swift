@@ -34,13 +34,21 @@ struct ActiveDirectoryDialect: DirectoryDialect {
         guard let userName = userName(in: e),
               let id = e.first("objectGUID").flatMap(ObjectGUID.string(fromBytes:)) else { return nil }
         let uac = e.string("userAccountControl").flatMap { Int($0) } ?? 0
-        return DirectoryUser(id: id, dn: e.dn, userName: userName, givenName: e.string("givenName"),
+        var u = DirectoryUser(id: id, dn: e.dn, userName: userName, givenName: e.string("givenName"),
                              familyName: e.string("sn"), displayName: e.string("displayName"),
                              email: e.string("mail"), active: uac & Self.accountDisable == 0,
                              passwordChanged: e.string("pwdLastSet"),
                              created: e.string("whenCreated").flatMap(GeneralizedTime.rfc3339),
                              lastModified: e.string("whenChanged").flatMap(GeneralizedTime.rfc3339),
                              accountName: e.string("sAMAccountName"), passwordPolicyEntry: e.string("msDS-ResultantPSO"))
+        u.passwordChangedAt = e.string("pwdLastSet").flatMap(Self.epochSeconds(fileTime:))
+        return u
+    }
+
+    /// `pwdLastSet` counts 100 ns since 1601 (UTC); 0 means "must change", which is no time.
+    static func epochSeconds(fileTime text: String) -> Int64? {
+        guard let v = Int64(text), v > 0 else { return nil }
+        return v / 10_000_000 - 11_644_473_600
     }
 
     /// Names already taken are tried again with a numeric suffix (`jdoe2`, `CN=… 2`), in order,

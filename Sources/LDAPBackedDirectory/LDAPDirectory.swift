@@ -200,6 +200,20 @@ public final class LDAPDirectory: Directory, LDAPSession {
         return entries.compactMap(user(from:)).sorted { $0.dn.lowercased() < $1.dn.lowercased() }
     }
 
+    public func findUsers(ldapFilter: String) async throws(DirectoryFailure) -> [DirectoryUser] {
+        let trimmed = ldapFilter.trimmingBlanksAndParentheses()
+        guard !trimmed.isEmpty else { throw DirectoryFailure(.invalidAttribute, "The LDAP filter is empty.") }
+        let filter = "(&\(dialect.userObjectFilter)(\(trimmed)))"
+        let base = configuration.userBase
+        let attrs = userAttributes
+        do {
+            let entries = try await run { c in try await c.search(base: base, scope: .subtree, filter: filter, attributes: attrs) }
+            return entries.compactMap(user(from:)).sorted { $0.dn.lowercased() < $1.dn.lowercased() }
+        } catch where error.resultCode == -7 || error.resultCode == 87 {
+            throw DirectoryFailure(.invalidAttribute, "The LDAP filter \(ldapFilter) is malformed (RFC 4515), e.g. \"(department=Kiosks)\".")
+        }
+    }
+
     /// A userName that two entries answer to (one by each attribute, say a UPN and another
     /// account's sAMAccountName) names no one for sure: refuse rather than guess.
     func requireOneOwner(of name: String, _ entries: [LDAPEntry]) throws(DirectoryFailure) {
@@ -342,6 +356,17 @@ public final class LDAPDirectory: Directory, LDAPSession {
         case .and(let fs): return "(&" + fs.map(render).joined() + ")"
         case .or(let fs): return "(|" + fs.map(render).joined() + ")"
         }
+    }
+}
+
+extension String {
+    /// The filter without its outer blanks and one pair of outer parentheses.
+    func trimmingBlanksAndParentheses() -> String {
+        var s = Substring(self)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        if s.first == "(", s.last == ")" { s = s.dropFirst().dropLast() }
+        return String(s)
     }
 }
 

@@ -28,13 +28,15 @@ struct OpenLDAPDialect: DirectoryDialect {
 
     func user(from e: LDAPEntry) -> DirectoryUser? {
         guard let userName = userName(in: e), let id = e.string("entryUUID")?.lowercased() else { return nil }
-        return DirectoryUser(id: id, dn: e.dn, userName: userName, givenName: e.string("givenName"),
+        var u = DirectoryUser(id: id, dn: e.dn, userName: userName, givenName: e.string("givenName"),
                              familyName: e.string("sn"), displayName: e.string("displayName") ?? e.string("cn"),
                              email: e.string("mail"), active: e.first("pwdAccountLockedTime") == nil,
                              passwordChanged: e.string("pwdChangedTime"),
                              created: e.string("createTimestamp").flatMap(GeneralizedTime.rfc3339),
                              lastModified: e.string("modifyTimestamp").flatMap(GeneralizedTime.rfc3339),
                              passwordPolicyEntry: e.string("pwdPolicySubentry"))
+        u.passwordChangedAt = e.string("pwdChangedTime").flatMap(GeneralizedTime.epochSeconds)
+        return u
     }
 
     /// The RDN is the userName itself, so a taken name is a taken userName: no second choice.

@@ -47,4 +47,8 @@ public enum Operation: String, Sendable, CaseIterable {
     /// A full replacement (SCIM PUT).
     case replaceUser = "replace_user"
     case createUser = "create_user"
+    /// An operator's `pwsync set-password`.
+    case setPassword = "set_password"
+    /// A rotation, scheduled or by `pwsync rotate`.
+    case rotate = "rotate_password"
 }

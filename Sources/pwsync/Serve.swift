@@ -67,6 +67,13 @@ struct Serve: AsyncParsableCommand {
                 logger.notice("metrics listening", metadata: ["url": "http://\(host):\(port)/metrics"])
             })
         }
+        if let socket = config.controlSocket {
+            lifecycle.append(ControlSocket(path: socket, service: service, logger: Logger(label: "pwsync.control")))
+        }
+        if !config.rotations.isEmpty {
+            let runner = RotationRunner(service: service, schedules: config.rotations) { Int64(Date().timeIntervalSince1970) }
+            lifecycle.append(RotationService(runner: runner))
+        }
         if let interval = SystemdNotify.watchdogInterval {
             lifecycle.append(PeriodicService(every: interval) { SystemdNotify.send("WATCHDOG=1") })
         }
@@ -290,5 +297,13 @@ struct Serve: AsyncParsableCommand {
         if let rc = e.resultCode { md["result_code"] = "\(rc)" }
         if let ms = e.latencyMs { md["latency_ms"] = "\(ms)" }
         logger.log(level: level, "audit \(e.event.rawValue)", metadata: md)
+    }
+}
+
+/// The rotation schedules as a lifecycle service: cancelled (mid-sleep) at shutdown.
+struct RotationService: Service {
+    let runner: RotationRunner
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { await runner.run() }
     }
 }

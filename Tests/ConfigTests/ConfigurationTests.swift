@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Config
+import PasswordSync
 import Secrets
 
 final class ConfigurationTests: XCTestCase {
@@ -334,6 +335,40 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(e[3].line, lines.firstIndex { $0.hasPrefix("mode = \"shuffle\"") }! + 1)
         XCTAssertTrue(e[4].message.contains("not under directory.user_base"), e[4].message)
         XCTAssertEqual(errors(config(extra: "[openldap]\nppolicy_default = \"cn=default,ou=policies,dc=test\"")).map(\.key), ["openldap"])
+    }
+
+    func testRotationNeedsARandomScopeAndADuration() throws {
+        let scopes = """
+            [[scope]]
+            name = "kiosks"
+            mode = "random"
+            users = ["k1"]
+
+            [[scope]]
+            name = "staff"
+            mode = "sync"
+            subtree = "OU=Staff,OU=Synced,DC=example,DC=test"
+            """
+        let c = try Configuration.parse(config(extra: scopes + "\n[[rotation]]\nscope = \"kiosks\"\ninterval = \"30d\"\n\n[control]\nsocket = \"\""),
+                                        file: "pwsync.toml")
+        XCTAssertEqual(c.rotations, [RotationSchedule(scope: "kiosks", intervalSeconds: 30 * 86_400, perMinute: 60)])
+        XCTAssertNil(c.controlSocket, "\"\" turns the socket off")
+        let d = try Configuration.parse(config(), file: "pwsync.toml")
+        XCTAssertTrue(d.controlSocket?.hasSuffix("/control.sock") == true)
+        let bad = config(extra: scopes + """
+
+            [[rotation]]
+            scope = "staff"
+            interval = "30 days"
+            rate_per_minute = 0
+
+            [[rotation]]
+            scope = "nowhere"
+            interval = "1h"
+            """)
+        let e = errors(bad)
+        XCTAssertEqual(e.map(\.key), ["rotation.0.scope", "rotation.0.interval", "rotation.1.scope"])
+        XCTAssertTrue(e[0].message.contains("sync mode"), e[0].message)
     }
 
     func testBasicAuthCredentialsAreHashedAndNamed() throws {

@@ -24,6 +24,7 @@ final class PwsyncProcess: @unchecked Sendable {
     var stderrPath: String { "\(state)/stderr.log" }
     var configPath: String { "\(state)/pwsync.toml" }
     var auditPath: String { "\(state)/audit.jsonl" }
+    var controlSocket: String { "\(state)/control.sock" }
     /// Set by `enableSealing`'s caller: what `audit verify --key` needs.
     var verificationKey: String?
     /// Added to the environment `pwsync serve` starts with (e.g. KRB5_CONFIG, as a joined host's /etc/krb5.conf).
@@ -44,7 +45,7 @@ final class PwsyncProcess: @unchecked Sendable {
             make_cert "$2/tls" pwsync "IP:127.0.0.1" 127.0.0.1
             rm "$2/tls/ca.key"
             write_pwsync_config "$5" "$2/pwsync.toml" "$2" "$6" "$7" "$8"
-            printf '\n[metrics]\nlisten = "127.0.0.1:%s"\n' "$9" >> "$2/pwsync.toml"
+            printf '\n[metrics]\nlisten = "127.0.0.1:%s"\n\n[control]\nsocket = "%s/control.sock"\n' "$9" "$2" >> "$2/pwsync.toml"
             """, Self.root, state, fixture.caFile, fixture.caKey, fixture.envFile, String(port), TokenHash(hashing: t).encoded, logLevel,
             String(metricsPort))
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -187,17 +188,22 @@ final class PwsyncProcess: @unchecked Sendable {
         try (text + "\n" + toml + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
-    /// Runs a program to completion (stdin from /dev/null), returning its exit status and its
-    /// stdout and stderr together.
-    static func run(_ executable: String, _ args: [String]) throws -> (status: Int32, output: String) {
+    /// Runs a program to completion (stdin from /dev/null, or `input` through a pipe, never argv),
+    /// returning its exit status and its stdout and stderr together.
+    static func run(_ executable: String, _ args: [String], input: String? = nil) throws -> (status: Int32, output: String) {
         let proc = Process()
         proc.executableURL = URL(fileURLWithPath: executable)
         proc.arguments = args
         let out = Pipe()
         proc.standardOutput = out
         proc.standardError = out
-        proc.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+        let inPipe = Pipe()
+        proc.standardInput = input == nil ? FileHandle(forReadingAtPath: "/dev/null") : inPipe
         try proc.run()
+        if let input {
+            inPipe.fileHandleForWriting.write(Data((input + "\n").utf8))
+            try inPipe.fileHandleForWriting.close()
+        }
         let data = out.fileHandleForReading.readDataToEndOfFile()
         proc.waitUntilExit()
         return (proc.terminationStatus, String(decoding: data, as: UTF8.self))

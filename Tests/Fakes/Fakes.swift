@@ -91,6 +91,13 @@ public struct FakeDirectory: Directory {
         return await state.setProfile(user.id, values)
     }
 
+    /// `(uid=NAME)` only, enough for the rotation use-cases.
+    public func findUsers(ldapFilter: String) async throws(DirectoryFailure) -> [DirectoryUser] {
+        guard ldapFilter.hasPrefix("(uid="), ldapFilter.hasSuffix(")") else { throw DirectoryFailure(.invalidAttribute, "malformed") }
+        let name = String(ldapFilter.dropFirst(5).dropLast())
+        return try await findUsers(.equals(.userName, name))
+    }
+
     public func findUsers(_ filter: UserFilter?) async throws(DirectoryFailure) -> [DirectoryUser] {
         let all = await state.users.sorted { $0.dn < $1.dn }
         guard let filter else { return all }

@@ -148,3 +148,39 @@ final class PasswordModeTests: XCTestCase, @unchecked Sendable {
         XCTAssertTrue(none.isEmpty)
     }
 }
+
+/// The schedule's decisions over the in-memory directory: due from the directory's stamp, sync
+/// accounts never rotated, a failure backed off instead of retried at once.
+final class RotationRunnerTests: XCTestCase, @unchecked Sendable {
+    func testDueFromTheStampSyncNeverAndFailuresBackOff() async throws {
+        var fresh = DirectoryUser(id: "44444444-4444-4444-4444-444444444444", dn: "uid=fresh,dc=test", userName: "fresh")
+        fresh.passwordChangedAt = 1_000_000 - 3500
+        var stale = DirectoryUser(id: "55555555-5555-5555-5555-555555555555", dn: "uid=stale,dc=test", userName: "stale")
+        stale.passwordChangedAt = 1_000_000 - 7200
+        let synced = DirectoryUser(id: "66666666-6666-6666-6666-666666666666", dn: "uid=synced,dc=test", userName: "synced")
+        let state = FakeDirectoryState(users: [fresh, stale, synced])
+        let audit = FakeAudit()
+        let scopes = [PasswordScope(name: "r", mode: .random, members: .subtree("dc=test")),
+                      PasswordScope(name: "s", mode: .sync, members: .users(["synced"]))]
+        let service = PasswordSyncService(directory: FakeDirectory(state: state), audit: audit, policy: SyncPolicy(modes: PasswordModes(scopes)))
+        let runner = RotationRunner(service: service, schedules: [RotationSchedule(scope: "r", intervalSeconds: 3600, perMinute: 6000)]) { 1_000_000 }
+        let wait = await runner.pass()
+        let writes = await state.writes
+        XCTAssertEqual(writes.map(\.id), [stale.id], "only the account older than the interval; never the sync one")
+        XCTAssertEqual(wait, 100, "the next pass is when fresh turns an hour old")
+        let rotated = await audit.events.last
+        XCTAssertEqual(rotated?.principal, "rotation:r")
+        XCTAssertEqual(rotated?.mode, .random)
+
+        // A failure: audited by the write, then left alone for a minute, not hammered.
+        let failing = FakeDirectoryState(users: [stale])
+        await failing.fail(with: DirectoryFailure(.unavailable, "down", isTransient: true))
+        let s2 = PasswordSyncService(directory: FakeDirectory(state: failing), audit: FakeAudit(), policy: SyncPolicy(modes: PasswordModes(scopes)))
+        let r2 = RotationRunner(service: s2, schedules: [RotationSchedule(scope: "r", intervalSeconds: 3600, perMinute: 6000)]) { 1_000_000 }
+        let retry = await r2.pass()
+        XCTAssertEqual(retry, 60)
+        _ = await r2.pass()
+        let none = await failing.writes
+        XCTAssertTrue(none.isEmpty, "the second pass within the backoff did not try again")
+    }
+}
