@@ -27,11 +27,7 @@ final class OperatorToolsTests: XCTestCase, @unchecked Sendable {
         try PwsyncProcess.run(PwsyncProcess.binary, args + ["--socket", p.controlSocket], input: input)
     }
 
-    func audit(_ p: PwsyncProcess) throws -> [[String: Any]] {
-        try String(contentsOfFile: p.auditPath, encoding: .utf8).split(separator: "\n").compactMap {
-            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }
-    }
+    func audit(_ p: PwsyncProcess) throws -> [[String: Any]] { try p.auditRecords() }
 
     func testSetPasswordAndRotateOnOpenLDAP() async throws { try await setPasswordAndRotate(.openldap) }
     func testSetPasswordAndRotateOnActiveDirectory() async throws { try await setPasswordAndRotate(.samba) }
@@ -157,18 +153,13 @@ final class OperatorToolsTests: XCTestCase, @unchecked Sendable {
         let first = try PwsyncProcess(fixture: f)
         try first.appendConfig(config)
         var records: [[String: Any]] = []
-        do {
-            try await first.start()
+        try await first.serving {
             for _ in 0..<600 {
                 records = try audit(first).filter { $0["operation"] as? String == "rotate_password" && $0["event"] as? String == "applied" }
                 if records.count >= names.count { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
-        } catch {
-            try? await first.stop()
-            throw error
         }
-        try await first.stop()
         XCTAssertEqual(Set(records.compactMap { $0["user_name"] as? String }), Set(names))
         XCTAssertEqual(records.compactMap { $0["principal"] as? String }.first, "rotation:kiosks")
         let times = records.compactMap { ($0["time"] as? String).flatMap(Self.seconds) }.sorted()
@@ -184,14 +175,7 @@ final class OperatorToolsTests: XCTestCase, @unchecked Sendable {
         // A new daemon, nothing local carried over: none is due again within the interval.
         let second = try PwsyncProcess(fixture: f)
         try second.appendConfig(config)
-        do {
-            try await second.start()
-            try await Task.sleep(for: .seconds(6))
-        } catch {
-            try? await second.stop()
-            throw error
-        }
-        try await second.stop()
+        try await second.serving { try await Task.sleep(for: .seconds(6)) }
         let again = try audit(second).filter { $0["operation"] as? String == "rotate_password" }
         XCTAssertEqual(again.count, 0, "a restart does not rotate them again")
         XCTAssertEqual(Canary.scan(files: Canary.files(under: first.state).filter { !$0.hasSuffix(".key") }, for: [initial]), [])

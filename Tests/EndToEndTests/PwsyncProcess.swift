@@ -87,6 +87,25 @@ final class PwsyncProcess: @unchecked Sendable {
 
     private var clientShutDown = false
 
+    /// Starts pwsync, runs `body`, and stops it whether `body` succeeded or not.
+    func serving(_ body: () async throws -> Void) async throws {
+        do {
+            try await start()
+            try await body()
+        } catch {
+            try? await stop()
+            throw error
+        }
+        try await stop()
+    }
+
+    /// The audit log's records, parsed.
+    func auditRecords() throws -> [[String: Any]] {
+        try String(contentsOfFile: auditPath, encoding: .utf8).split(separator: "\n").compactMap {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
     var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
     struct Reply {

@@ -27,14 +27,7 @@ final class RandomPasswordTests: XCTestCase, @unchecked Sendable {
             \(name == .openldap ? "\n[openldap]\nppolicy_default = \"cn=default,ou=policies,\(suffix)\"\n" : "")
             """)
         var sent: [String] = []
-        do {
-            try await p.start()
-            try await body(f, p, name, &sent)
-        } catch {
-            try? await p.stop()
-            throw error
-        }
-        try await p.stop()
+        try await p.serving { try await body(f, p, name, &sent) }
         XCTAssertEqual(Canary.scan(files: Canary.files(under: p.state).filter { !$0.hasSuffix(".key") } + p.capturedProcessFiles(), for: sent), [])
     }
 
@@ -114,9 +107,5 @@ final class RandomPasswordTests: XCTestCase, @unchecked Sendable {
         #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":\#(on)}}]}"#
     }
 
-    func audit(_ p: PwsyncProcess) throws -> [[String: Any]] {
-        try String(contentsOfFile: p.auditPath, encoding: .utf8).split(separator: "\n").compactMap {
-            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }
-    }
+    func audit(_ p: PwsyncProcess) throws -> [[String: Any]] { try p.auditRecords() }
 }
