@@ -75,6 +75,7 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         case alreadyExists = "already_exists"
         case invalidAttribute = "invalid_attribute"
         case writeOutcomeUnknown = "write_outcome_unknown"
+        case requestDeadline = "request_deadline"
         case creationDisabled = "creation_disabled"
         case sameAsLastWrite = "same_as_last_write"
         case accountDisablingOff = "account_disabling_off"

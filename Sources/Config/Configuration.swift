@@ -83,6 +83,13 @@ public struct Configuration: Sendable {
         public var poolWait: Double
         /// OpenLDAP: ppolicy's default policy entry (`[openldap] ppolicy_default`).
         public var ppolicyDefault: String?
+
+        /// The longest one directory step can take once started: a connect to every server in
+        /// turn, the operation, and the re-read that settles an unanswered write.
+        public var stepBound: Double { connectTimeout * Double(max(1, urls.count)) + operationTimeout + min(5, operationTimeout) }
+        /// How long after a push arrives pwsync may still start a directory step, so that the
+        /// answer leaves within 55 s, before Okta gives up at 60.
+        public var requestBudget: Double { 55 - stepBound }
     }
 
     public struct Audit: Sendable {

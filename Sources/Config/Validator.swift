@@ -173,9 +173,11 @@ struct Validator {
         if !(0.5...30).contains(connectTimeout) { error("directory.connect_timeout_seconds", "must be between 0.5 and 30") }
         if !(1...30).contains(opTimeout) { error("directory.operation_timeout_seconds", "must be between 1 and 30") }
         // Okta closes the request after 60 s: failover over every server plus the write must fit well inside.
-        let worst = connectTimeout * Double(max(1, urls.count)) + opTimeout * 3
-        if (0.5...30).contains(connectTimeout), (1...30).contains(opTimeout), worst > 50 {
-            error("directory.operation_timeout_seconds", "with \(urls.count) servers the worst case is \(Int(worst)) s, over the 50 s that keeps a reply inside Okta's 60 s; lower the timeouts")
+        // One step (a connect to each server in turn, the operation, the settling re-read) must
+        // leave at least 10 s of the 55 s a reply may take to start steps in (see RequestDeadline).
+        let worst = connectTimeout * Double(max(1, urls.count)) + opTimeout + min(5, opTimeout)
+        if (0.5...30).contains(connectTimeout), (1...30).contains(opTimeout), worst > 45 {
+            error("directory.operation_timeout_seconds", "with \(urls.count) servers one directory step can take \(Int(worst)) s, over the 45 s that keeps a reply inside Okta's 60 s; lower the timeouts")
         }
         let pool = d.pool_size ?? 4
         if !(1...64).contains(pool) { error("directory.pool_size", "must be between 1 and 64") }

@@ -17,6 +17,8 @@ public struct DirectoryFailure: Error, Sendable, Equatable, CustomStringConverti
         case invalidAttribute = "invalid_attribute"
         /// A password write got no answer and the directory could not be asked whether it landed.
         case outcomeUnknown = "write_outcome_unknown"
+        /// The request's time to start another directory step ran out (see `RequestDeadline`).
+        case deadline = "request_deadline"
     }
 
     public var reason: Reason

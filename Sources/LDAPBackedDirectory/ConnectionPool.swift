@@ -1,3 +1,4 @@
+import Directory
 import CoreMetrics
 import LDAP
 import LDAPSyntax
@@ -103,10 +104,13 @@ actor ConnectionPool {
 
     /// Waits for `wakeOne`, at most `maxWait`; a cancelled request (client gone) stops waiting.
     private func waitForAConnection() async -> Bool {
+        // Never past the request's own deadline.
+        let wait = min(maxWait, RequestDeadline.remaining ?? maxWait)
+        guard wait > .zero else { return false }
         nextWaiter += 1
         let id = nextWaiter
-        let deadline = Task { [maxWait] in
-            try? await Task.sleep(for: maxWait)
+        let deadline = Task {
+            try? await Task.sleep(for: wait)
             self.giveUp(id)
         }
         defer { deadline.cancel() }

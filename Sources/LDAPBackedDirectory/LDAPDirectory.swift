@@ -82,6 +82,7 @@ public final class LDAPDirectory: Directory, LDAPSession {
 
     func run<T: Sendable>(_ action: DirectoryAction = .read,
                           _ body: @Sendable (LDAPConnection) async throws -> T) async throws(DirectoryFailure) -> T {
+        if RequestDeadline.passed { throw RequestDeadline.failure }
         let started = ContinuousClock.now
         var succeeded = false
         defer {
@@ -138,7 +139,11 @@ public final class LDAPDirectory: Directory, LDAPSession {
         let earlierPending = unsettled.withLock { pending in !pending.insert(key).inserted }
         let now: DirectoryUser?
         do {
-            now = try await rereadForSettling(dn: dn)
+            // Part of the write's own bound (and worth more than the deadline): it runs regardless.
+            let reread = await RequestDeadline.$startBy.withValue(nil) { () async -> Result<DirectoryUser?, DirectoryFailure> in
+                do throws(DirectoryFailure) { return .success(try await rereadForSettling(dn: dn)) } catch { return .failure(error) }
+            }
+            now = try reread.get()
         } catch {
             logger.error("password write unanswered, and the directory cannot be asked whether it landed", metadata: [
                 "dn": "\(dn)", "write_error": "\(failure.reason.rawValue)", "read_error": "\(error.reason.rawValue)",

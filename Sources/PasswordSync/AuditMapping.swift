@@ -18,6 +18,7 @@ extension AuditEvent.Reason {
         case .alreadyExists: self = .alreadyExists
         case .invalidAttribute: self = .invalidAttribute
         case .outcomeUnknown: self = .writeOutcomeUnknown
+        case .deadline: self = .requestDeadline
         }
     }
 }

@@ -10,6 +10,15 @@ extension PasswordSyncService {
     public func updateUser(id: String, change: UserChange, request: RequestInfo, operation: Operation) async throws(SyncError) -> UserResource {
         let started = ContinuousClock.now
         return try await locks.withLock(id.lowercased()) { () async throws(SyncError) -> UserResource in
+            if RequestDeadline.passed {
+                // Queued behind earlier pushes for this user until too late to start: said, and audited.
+                var event = AuditEvent(.deferred, request, operation)
+                event.userID = id
+                event.outcome = .deferred
+                event.reason = .requestDeadline
+                await lookupFailures.record(event, key: "lookup:request_deadline")
+                throw SyncError(RequestDeadline.failure)
+            }
             var current = try await requireUser(id, request: request, operation: operation)
             var template = AuditEvent(.pushReceived, request, operation)
             template.userName = current.userName

@@ -1,4 +1,5 @@
 import Audit
+import Directory
 import Hummingbird
 import Logging
 import PasswordSync
@@ -76,6 +77,14 @@ struct AuthMiddleware: RouterMiddleware {
 }
 
 /// Applies `[server] max_body_bytes` to every request, through Hummingbird's own upload limit.
+/// Gives each request its deadline for starting directory steps (see `RequestDeadline`).
+struct DeadlineMiddleware<Context: RequestContext>: RouterMiddleware {
+    let budget: Duration
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        try await RequestDeadline.$startBy.withValue(.now + budget) { try await next(request, context) }
+    }
+}
+
 struct BodyLimitMiddleware: RouterMiddleware {
     typealias Context = SCIMRequestContext
     let maxBytes: Int

@@ -21,6 +21,8 @@ public enum PwsyncServer {
         public var publicURL: String?
         /// Connection caps, allowlist and per-phase timeouts.
         public var connections: ConnectionPolicy = .init()
+        /// How long after a request arrives it may still start a directory step.
+        public var requestBudget: Duration = .seconds(35)
 
         public init(host: String, port: Int, certificatePath: String, privateKeyPath: String, maxBodyBytes: Int,
                     retryAfterSeconds: Int = 30, publicURL: String? = nil) {
@@ -38,7 +40,7 @@ public enum PwsyncServer {
     public static func router(service: PasswordSyncService, authenticator: Authenticator, credentials: CredentialStore? = nil, audit: any AuditSink,
                               maxBodyBytes: Int, retryAfterSeconds: Int = 30, publicURL: String? = nil,
                               throttle: AuthThrottle = .init(), authFailures: AuditSummarizer? = nil,
-                              readiness: Readiness? = nil) -> Router<SCIMRequestContext> {
+                              readiness: Readiness? = nil, requestBudget: Duration = .seconds(35)) -> Router<SCIMRequestContext> {
         let authFailures = authFailures ?? AuditSummarizer(sink: audit)
         let credentials = credentials ?? CredentialStore(authenticator)
         let readiness = readiness ?? Readiness(checks: [{ await service.directoryReady() }])
@@ -46,6 +48,7 @@ public enum PwsyncServer {
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: SCIMErrorMiddleware(mapping: SCIMErrorMapping(retryAfter: retryAfterSeconds)))
         router.add(middleware: BodyLimitMiddleware(maxBytes: maxBodyBytes))
+        router.add(middleware: DeadlineMiddleware(budget: requestBudget))
         router.get("health") { _, _ in "ok\n" }
         // For load balancers and systemd: unauthenticated, and saying nothing but yes or no.
         router.get("healthz") { _, _ in "ok\n" }
@@ -98,7 +101,7 @@ public enum PwsyncServer {
         return Application(
             router: router(service: service, authenticator: authenticator, credentials: credentials, audit: audit, maxBodyBytes: options.maxBodyBytes,
                            retryAfterSeconds: options.retryAfterSeconds, publicURL: options.publicURL, authFailures: authFailures,
-                           readiness: readiness),
+                           readiness: readiness, requestBudget: options.requestBudget),
             server: try .tls(.http1(configuration: .init(
                 additionalChannelHandlers: [ConnectionGuard(policy: options.connections, counter: counter)],
                 idleTimeout: options.connections.idleTimeout)), tlsConfiguration: tls),

@@ -78,7 +78,7 @@ struct Serve: AsyncParsableCommand {
             lifecycle.append(PeriodicService(every: interval) { SystemdNotify.send("WATCHDOG=1") })
         }
         let app = try PwsyncServer.application(
-            options: Self.serverOptions(config.server),
+            options: Self.serverOptions(config.server, requestBudget: config.directory.requestBudget),
             service: service, authenticator: authenticator, audit: audit, logger: logger,
             services: Self.auditServices(auditLog, config.audit, sealInterval: sealing.map { .seconds($0.key.interval) }, reload: reload, logger) + lifecycle,
             authFailures: authFailures, readiness: readiness, credentials: credentials, tlsCredentials: tlsCredentials,
@@ -188,13 +188,14 @@ struct Serve: AsyncParsableCommand {
         try await ServiceGroup(configuration: configuration).run()
     }
 
-    static func serverOptions(_ s: Configuration.Server) -> PwsyncServer.Options {
+    static func serverOptions(_ s: Configuration.Server, requestBudget: Double = 35) -> PwsyncServer.Options {
         var options = PwsyncServer.Options(host: s.host, port: s.port, certificatePath: s.certificatePath, privateKeyPath: s.privateKeyPath,
                                            maxBodyBytes: s.maxBodyBytes, retryAfterSeconds: s.retryAfterSeconds, publicURL: s.publicURL)
         func amount(_ seconds: Double) -> TimeAmount { .milliseconds(Int64(seconds * 1000)) }
         options.connections = ConnectionPolicy(maxConnections: s.maxConnections, maxConnectionsPerClient: s.maxConnectionsPerClient,
                                                handshakeTimeout: amount(s.handshakeTimeout), headTimeout: amount(s.headTimeout),
                                                bodyTimeout: amount(s.bodyTimeout), idleTimeout: amount(s.idleTimeout), allow: s.allow)
+        options.requestBudget = .milliseconds(Int64(requestBudget * 1000))
         return options
     }
 

@@ -173,4 +173,77 @@ final class FaultTests: XCTestCase, @unchecked Sendable {
             }
         }
     }
+
+    /// slapd stopped (SIGSTOP: TCP still accepted, nothing answered) for 60 s, with one pooled
+    /// connection and 50 pushes at once: each is answered before Okta's 60 s (the request deadline
+    /// turns the queue behind the hung connection into prompt 429s), and none answered 429 is in
+    /// the directory after slapd resumes; the log verifies and holds a record for every push.
+    func testAHungDirectoryWithOneConnectionAnswersFiftyPushesInTime() async throws {
+        let f = try Fixture.load(.openldap)
+        let p = try PwsyncProcess(fixture: f)
+        try p.editConfig(replacing: "[directory]\n", with: "[directory]\npool_size = 1\n")
+        try p.editConfig(replacing: "[server]\n", with: "[server]\nmax_connections_per_client = 64\n")
+        let users = Self.users
+        struct Timed: Sendable { let user: String; let password: String; let status: Int; let seconds: Double }
+        var answers: [Timed] = []
+        var before: [String: String] = [:]
+        let pid = try f.serverPID()
+        do {
+            let ids = try await Self.start(p)
+            for u in users {
+                let pw = Canary.make("w")
+                let r = try await p.pushPassword(id: ids[u]!, pw)
+                XCTAssertEqual(r.status, 200)
+                before[u] = pw
+            }
+            kill(pid, SIGSTOP)
+            let stopped = ContinuousClock.now
+            answers = try await withThrowingTaskGroup(of: Timed.self) { group in
+                for i in 0..<50 {
+                    let u = users[i % users.count]
+                    let id = ids[u]!
+                    group.addTask {
+                        let pw = Canary.make("h")
+                        let start = ContinuousClock.now
+                        let r = try await p.pushPassword(id: id, pw)
+                        return Timed(user: u, password: pw, status: r.status, seconds: (ContinuousClock.now - start) / .seconds(1))
+                    }
+                }
+                var all: [Timed] = []
+                for try await t in group { all.append(t) }
+                return all
+            }
+            let left = .seconds(60) - (ContinuousClock.now - stopped)
+            if left > .zero { try await Task.sleep(for: left) }
+            kill(pid, SIGCONT)
+            try await Task.sleep(for: .seconds(3))
+        } catch {
+            kill(pid, SIGCONT)
+            try? await p.stop()
+            throw error
+        }
+        try await p.stop()
+        let slowest = answers.map(\.seconds).max() ?? 0
+        print("hung directory, pool_size 1: \(answers.count) pushes, \(answers.filter { $0.status == 200 }.count) answered 200, " +
+              "\(answers.filter { $0.status == 429 }.count) 429, slowest answer \(String(format: "%.1f", slowest)) s")
+        XCTAssertEqual(answers.count, 50)
+        XCTAssertLessThan(slowest, 56, "every push answered before Okta gives up at 60 s")
+        XCTAssertTrue(answers.allSatisfy { $0.status == 429 }, "nothing could be written while slapd was stopped")
+        let records = try p.auditRecords()
+        let unknown = Set(records.filter { $0["outcome"] as? String == "unknown" }.compactMap { $0["user_id"] as? String })
+        XCTAssertTrue(unknown.isEmpty, "no write was sent: slapd was stopped before the pushes began")
+        for u in users {
+            for a in answers where a.user == u {
+                let bound = try await f.bindResult(dn: f.userDN(u), password: Secret(a.password))
+                XCTAssertEqual(bound, 49, "\(u): answered 429, must not be in the directory")
+            }
+            let kept = try await f.bindResult(dn: f.userDN(u), password: Secret(before[u]!))
+            XCTAssertEqual(kept, 0, "\(u): the last password answered 200 is still in force")
+        }
+        let verify = try PwsyncProcess.run(PwsyncProcess.binary, ["audit", "verify", "--log", p.auditPath])
+        XCTAssertEqual(verify.status, 0, verify.output)
+        // Every 429 is on record: as a deferred write, or counted in a lookup summary.
+        let deferred = records.filter { $0["event"] as? String == "deferred" }.map { $0["count"] as? Int ?? 1 }.reduce(0, +)
+        XCTAssertGreaterThanOrEqual(deferred, 50, "\(records.filter { $0["event"] as? String == "deferred" })")
+    }
 }

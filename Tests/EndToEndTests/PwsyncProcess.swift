@@ -51,7 +51,10 @@ final class PwsyncProcess: @unchecked Sendable {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .file(fixture.caFile)
         tls.certificateVerification = .fullVerification
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        // As many connections as a test has requests at once, each waited on as long as Okta would.
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// Starts `pwsync serve` and waits until /health answers over HTTPS.
@@ -140,7 +143,7 @@ final class PwsyncProcess: @unchecked Sendable {
             req.headers.add(name: "Content-Type", value: contentType)
             req.body = .bytes(ByteBuffer(string: body))
         }
-        let resp = try await client.execute(req, timeout: .seconds(30))
+        let resp = try await client.execute(req, timeout: .seconds(60))
         let data = try await resp.body.collect(upTo: 1 << 20)
         return Reply(status: Int(resp.status.code), headers: resp.headers.map { ($0.name, $0.value) }, body: Data(data.readableBytesView))
     }

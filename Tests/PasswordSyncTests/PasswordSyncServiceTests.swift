@@ -79,6 +79,32 @@ final class PasswordSyncServiceTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(events.map(\.event), [.pushReceived, .applied])
     }
 
+    /// A push whose turn comes after its deadline (queued behind slow pushes for the same user)
+    /// is answered 429 at once, with nothing sent, and audited.
+    func testAPushPastItsDeadlineIsDeferredWithoutAWrite() async throws {
+        do {
+            _ = try await RequestDeadline.$startBy.withValue(.now - .seconds(1)) {
+                try await service.updateUser(id: alice.id, change: change("N3w!pass"), request: info, operation: .patchUser)
+            }
+            XCTFail("expected 429")
+        } catch let error as SyncError {
+            XCTAssertTrue(error.isTransient)
+            XCTAssertEqual(error.reason, .directory(.deadline))
+        }
+        let writes = await state.writes
+        XCTAssertTrue(writes.isEmpty)
+        await service.flushSummaries(all: true)
+        let events = await audit.events
+        XCTAssertEqual(events.first?.event, .deferred)
+        XCTAssertEqual(events.first?.reason, .requestDeadline)
+        // Within its deadline the same push goes through.
+        _ = try await RequestDeadline.$startBy.withValue(.now + .seconds(30)) {
+            try await service.updateUser(id: alice.id, change: change("N3w!pass"), request: info, operation: .patchUser)
+        }
+        let after = await state.writes
+        XCTAssertEqual(after.count, 1)
+    }
+
     func testAWriteWhoseOutcomeIsUnknownIsRetriedAndAuditedAsUnknown() async throws {
         await state.fail(with: DirectoryFailure(.outcomeUnknown, "no answer", resultCode: -5, isTransient: true))
         do {
