@@ -246,4 +246,67 @@ final class FaultTests: XCTestCase, @unchecked Sendable {
         let deferred = records.filter { $0["event"] as? String == "deferred" }.map { $0["count"] as? Int ?? 1 }.reduce(0, +)
         XCTAssertGreaterThanOrEqual(deferred, 50, "\(records.filter { $0["event"] as? String == "deferred" })")
     }
+
+    /// The audit folder on a tiny tmpfs, filled during pushes, then given room again: pushes while
+    /// it is full are answered 429 and not written (the audit record comes first); afterwards
+    /// pushes succeed again and `audit verify` passes: no partial record was left behind.
+    func testAFullAuditDiskRefusesPushesAndTheChainSurvives() async throws {
+        let f = try Fixture.load(.openldap)
+        let p = try PwsyncProcess(fixture: f)
+        let dir = p.state + "/auditfs"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try PwsyncProcess.bash(#"mount -t tmpfs -o size=256k,mode=0755 pwsync-audit "$1""#, dir)
+        defer { try? PwsyncProcess.bash(#"umount "$1""#, dir) }
+        let log = dir + "/audit.jsonl"
+        try p.editConfig(replacing: "path = \"\(p.auditPath)\"", with: "path = \"\(log)\"")
+        var refused: [(String, String)] = []
+        var accepted: [(String, String)] = []
+        try await p.serving {
+            var ids: [String: String] = [:]
+            for u in Self.users {
+                let id = try await p.lookup(u)
+                ids[u] = try XCTUnwrap(id)
+            }
+            let first = Canary.make("ok")
+            let ok = try await p.pushPassword(id: ids["alice"]!, first)
+            XCTAssertEqual(ok.status, 200)
+            accepted.append(("alice", first))
+            // Fill the file system to the last byte.
+            try PwsyncProcess.bash(#"head -c 1M /dev/zero > "$1/filler" 2>/dev/null || true"#, dir)
+            // The log's last page may still have room for a few records; after that, every push is refused.
+            for i in 0..<60 where refused.count < 4 {
+                let u = Self.users[i % Self.users.count]
+                let pw = Canary.make("full")
+                let r = try await p.pushPassword(id: ids[u]!, pw)
+                if r.status == 200 {
+                    accepted.append((u, pw))  // a record a little shorter can still fit after a refused one
+                } else {
+                    XCTAssertEqual(r.status, 429, "\(u): \(String(decoding: r.body, as: UTF8.self))")
+                    XCTAssertNotNil(r.header("Retry-After"))
+                    refused.append((u, pw))
+                }
+            }
+            XCTAssertEqual(refused.count, 4, "the full disk was noticed")
+            try FileManager.default.removeItem(atPath: dir + "/filler")
+            for u in Self.users {
+                let pw = Canary.make("room")
+                let r = try await p.pushPassword(id: ids[u]!, pw)
+                XCTAssertEqual(r.status, 200, "\(u) after the disk has room again")
+                accepted.append((u, pw))
+            }
+        }
+        print("full audit disk: \(refused.count) pushes refused with 429 while full, \(accepted.count) applied")
+        for (u, pw) in refused {
+            let bound = try await f.bindResult(dn: f.userDN(u), password: Secret(pw))
+            XCTAssertEqual(bound, 49, "\(u): refused while the audit disk was full, so never written")
+        }
+        for (u, pw) in accepted.suffix(Self.users.count) {
+            let bound = try await f.bindResult(dn: f.userDN(u), password: Secret(pw))
+            XCTAssertEqual(bound, 0, "\(u)")
+        }
+        let verify = try PwsyncProcess.run(PwsyncProcess.binary, ["audit", "verify", "--log", log])
+        XCTAssertEqual(verify.status, 0, verify.output)
+        let applied = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").filter { $0.contains(#""event":"applied""#) }
+        XCTAssertEqual(applied.count, accepted.count, "one applied record per 200")
+    }
 }
