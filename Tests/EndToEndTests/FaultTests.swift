@@ -31,8 +31,12 @@ final class FaultTests: XCTestCase, @unchecked Sendable {
     /// later. Every push is answered 200 or 429; every 200 is in the directory (the last one per
     /// user, proven by a bind); a 429 whose write was audited `deferred`, or that never reached the
     /// directory, is not; one `applied` record per 200; the log verifies.
-    func testKillingSlapdMidStreamLosesNoPush() async throws {
-        let f = try Fixture.load(.openldap)
+    func testKillingSlapdMidStreamLosesNoPush() async throws { try await killMidStream(.openldap, downFor: 1) }
+    /// The same with the Samba AD DC (it takes a few seconds to come back).
+    func testKillingTheSambaDCMidStreamLosesNoPush() async throws { try await killMidStream(.samba, downFor: 1) }
+
+    func killMidStream(_ name: Fixture.Name, downFor: Double) async throws {
+        let f = try Fixture.load(name)
         let p = try PwsyncProcess(fixture: f)
         let users = Self.users
         var sent: [Sent] = []
@@ -41,7 +45,7 @@ final class FaultTests: XCTestCase, @unchecked Sendable {
             let stopAt = ContinuousClock.now + .seconds(6)
             let fault = Task.detached {
                 try await Task.sleep(for: .milliseconds(1500))
-                try f.restartServer(signal: SIGKILL, downFor: 1)
+                try f.restartServer(signal: SIGKILL, downFor: downFor)
             }
             sent = try await withThrowingTaskGroup(of: [Sent].self) { group in
                 for u in users {
@@ -69,7 +73,7 @@ final class FaultTests: XCTestCase, @unchecked Sendable {
         try await p.stop()
 
         let ok = sent.filter { $0.status == 200 }.count, deferred = sent.filter { $0.status == 429 }.count
-        print("kill slapd mid-stream: sent \(sent.count), 200 \(ok), 429 \(deferred)")
+        print("kill \(name) mid-stream: sent \(sent.count), 200 \(ok), 429 \(deferred)")
         XCTAssertEqual(ok + deferred, sent.count, "only 200 or 429: \(Set(sent.map(\.status)))")
         XCTAssertGreaterThan(deferred, 0, "the outage was seen")
         XCTAssertGreaterThan(ok, 0)
@@ -81,7 +85,7 @@ final class FaultTests: XCTestCase, @unchecked Sendable {
         let writes = records.filter { $0["action"] as? String == "set_password" && ["applied", "deferred"].contains($0["event"] as? String) }
         XCTAssertEqual(writes.filter { $0["event"] as? String == "applied" }.count, ok, "one applied record per 200")
         let deferredOutcomes = writes.filter { $0["event"] as? String == "deferred" }.map { "\($0["outcome"] ?? "?")/\($0["reason"] ?? "?")" }
-        print("kill slapd mid-stream: write records deferred \(deferredOutcomes); the other 429s were refused at the user lookup (summarised)")
+        print("kill \(name) mid-stream: write records deferred \(deferredOutcomes); the other 429s were refused at the user lookup (summarised)")
 
         for u in users {
             let mine = sent.filter { $0.user == u }

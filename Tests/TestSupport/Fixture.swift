@@ -90,13 +90,29 @@ extension Fixture {
     /// /proc first), after `downFor`; returns once its new pid file names a live process.
     public func restartServer(signal: Int32 = SIGTERM, downFor: Double = 0) throws {
         let pid = try serverPID()
-        guard let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { throw Missing(description: "no /proc/\(pid)") }
+        let dir = (self["PID_FILE"] as NSString).deletingLastPathComponent
+        // Samba rewrites its process title; its fixture keeps the command line.
+        let source = kind == "active_directory" ? dir + "/samba.cmdline" : "/proc/\(pid)/cmdline"
+        guard let cmdline = FileManager.default.contents(atPath: source) else { throw Missing(description: "no \(source)") }
         let argv = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
         kill(pid, signal)
         for _ in 0..<200 where kill(pid, 0) == 0 { Thread.sleep(forTimeInterval: 0.05) }
         guard kill(pid, 0) != 0 else { throw Missing(description: "the server (pid \(pid)) did not stop") }
         if downFor > 0 { Thread.sleep(forTimeInterval: downFor) }
-        try spawnWithCleanSignals(argv[0].hasPrefix("/") ? argv[0] : "/usr/sbin/\(argv[0])", Array(argv.dropFirst()))
+        let path = argv[0].hasPrefix("/") ? argv[0] : "/usr/sbin/\(argv[0])"
+        if kind == "active_directory" {
+            // `samba -i` stays in the foreground and writes no pid file of its own: record it, then
+            // wait for LDAPS (Samba takes a few seconds to start).
+            let new = try spawnWithCleanSignals(path, Array(argv.dropFirst()), wait: false, output: dir + "/log/samba.out")
+            try "\(new)\n".write(toFile: self["PID_FILE"], atomically: true, encoding: .utf8)
+            for _ in 0..<600 {
+                if Loopback.accepts(port: 636) { return }
+                guard kill(new, 0) == 0 else { break }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            throw Missing(description: "samba did not come back")
+        }
+        try spawnWithCleanSignals(path, Array(argv.dropFirst()))
         for _ in 0..<200 {
             if let new = try? serverPID(), new != pid, kill(new, 0) == 0 { return }
             Thread.sleep(forTimeInterval: 0.05)
@@ -108,7 +124,10 @@ extension Fixture {
 /// posix_spawn with every signal unblocked and at its default: Foundation's `Process` passes on the
 /// test thread's blocked mask, and a slapd started that way ignores SIGTERM and outlives the suite.
 /// slapd daemonises, so the caller waits for its pid file rather than for this child.
-public func spawnWithCleanSignals(_ path: String, _ args: [String]) throws {
+/// With `wait: false` (a server that stays in the foreground) it returns the child's pid at once,
+/// its output appended to `output`.
+@discardableResult
+public func spawnWithCleanSignals(_ path: String, _ args: [String], wait: Bool = true, output: String? = nil) throws -> pid_t {
     var attr = posix_spawnattr_t()
     posix_spawnattr_init(&attr)
     defer { posix_spawnattr_destroy(&attr) }
@@ -120,9 +139,20 @@ public func spawnWithCleanSignals(_ path: String, _ args: [String]) throws {
     posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     let argv = ([path] + args).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    if let output {
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    }
     var pid = pid_t()
-    let rc = posix_spawn(&pid, path, nil, &attr, argv, environ)
+    let rc = posix_spawn(&pid, path, &actions, &attr, argv, environ)
     guard rc == 0 else { throw NSError(domain: "posix_spawn", code: Int(rc)) }
-    var status: Int32 = 0
-    waitpid(pid, &status, 0)
+    if wait {
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
+    return pid
 }
