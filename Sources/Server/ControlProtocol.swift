@@ -14,6 +14,9 @@ public enum ControlMessage {
         /// set-password: the account, and the typed password (nil: a random one).
         public var user: String?
         public var password: String?
+        /// set-password --random: send the new password back (for --show or --output); otherwise
+        /// it leaves the daemon only towards the directory.
+        public var reveal: Bool?
         /// rotate: exactly one of these selects the accounts.
         public var users: [String]?
         public var scope: String?
@@ -22,11 +25,12 @@ public enum ControlMessage {
         /// rotate: accounts per minute.
         public var rate: Int?
 
-        public init(command: Command, user: String? = nil, password: String? = nil, users: [String]? = nil, scope: String? = nil,
-                    filter: String? = nil, dryRun: Bool? = nil, rate: Int? = nil) {
+        public init(command: Command, user: String? = nil, password: String? = nil, reveal: Bool? = nil, users: [String]? = nil,
+                    scope: String? = nil, filter: String? = nil, dryRun: Bool? = nil, rate: Int? = nil) {
             self.command = command
             self.user = user
             self.password = password
+            self.reveal = reveal
             self.users = users
             self.scope = scope
             self.filter = filter

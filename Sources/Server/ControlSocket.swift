@@ -102,8 +102,8 @@ public struct ControlSocket: Service {
         let value: OperatorPassword = r.password.map { .given(Secret($0)) } ?? .random
         do {
             let (account, password) = try await service.setPassword(userName: user, to: value, request: info)
-            // Sent back only for a random password, for the operator's --show or --output.
-            let shown = r.password == nil ? password.withUnsafeBytes { String(decoding: $0, as: UTF8.self) } : nil
+            // Sent back only for a random password the operator asked to see or keep.
+            let shown = r.password == nil && r.reveal == true ? password.withUnsafeBytes { String(decoding: $0, as: UTF8.self) } : nil
             return .init(done: true, dn: account.dn, password: shown)
         } catch {
             return .init(done: true, error: error.detail)

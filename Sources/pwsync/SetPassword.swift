@@ -47,7 +47,8 @@ struct SetPassword: ParsableCommand {
         if prompt { typed = try Self.readPassword() }
         let reply: ControlMessage.Reply
         do {
-            reply = try ControlClient(path: socket).exchange(.init(command: .setPassword, user: user, password: typed))
+            reply = try ControlClient(path: socket).exchange(.init(command: .setPassword, user: user, password: typed,
+                                                                   reveal: show || output != nil))
         } catch {
             if let output { unlink(output) }
             throw error
