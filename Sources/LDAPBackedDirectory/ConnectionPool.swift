@@ -40,11 +40,14 @@ actor ConnectionPool {
     }
 
     /// Runs `body` on a bound connection. When a pooled connection turns out dead and the operation
-    /// cannot have been applied (`safeToRetry`), it is run once more on a fresh connection.
-    func withConnection<T: Sendable>(_ body: @Sendable (LDAPConnection) async throws -> T) async throws -> T {
+    /// cannot have been applied (`safeToRetry`), it is run once more on a fresh connection. A read
+    /// (`idempotent`) whose server stopped answering (timeout, connection lost) marks that server
+    /// down and runs once more on another, so lookups in flight on a hung server move on.
+    func withConnection<T: Sendable>(idempotent: Bool = false, _ body: @Sendable (LDAPConnection) async throws -> T) async throws -> T {
         var (conn, reused) = try await acquire()
         inUse += 1
         defer { inUse -= 1 }
+        var movedOn = false
         while true {
             do {
                 let result = try await body(conn)
@@ -52,6 +55,14 @@ actor ConnectionPool {
                 return result
             } catch let e as LDAPError where reused && e.resultCode == -1 && e.safeToRetry {
                 discard(conn)
+                (conn, reused) = try await acquire(fresh: true)
+            } catch let e as LDAPError where idempotent && !movedOn && servers.count > 1 && (e.resultCode == -5 || e.resultCode == -1) {
+                movedOn = true
+                discard(conn)
+                if let index = servers.firstIndex(where: { $0.url == conn.options.url }) { serverDown(index) }
+                // Only when the second try, at its worst, still ends before the request's deadline.
+                let worst = conn.options.connectTimeout * Double(servers.count) + conn.options.operationTimeout
+                guard RequestDeadline.remaining.map({ $0 > .milliseconds(Int64(worst * 1000)) }) ?? true else { throw e }
                 (conn, reused) = try await acquire(fresh: true)
             } catch var e as LDAPError {
                 if await conn.isUsable { release(conn) } else { discard(conn) }

@@ -90,7 +90,7 @@ public final class LDAPDirectory: Directory, LDAPSession {
             timer?.record(duration: ContinuousClock.now - started)
         }
         do {
-            let value = try await pool.withConnection(body)
+            let value = try await pool.withConnection(idempotent: action == .read, body)
             succeeded = true
             return value
         } catch let f as DirectoryFailure {

@@ -338,6 +338,28 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
         await d.shutdown()
     }
 
+    /// A lookup in flight on a server that stops answering (its replies muted) moves to the second
+    /// server after its operation timeout instead of failing, and the next lookups skip the hung one.
+    func testALookupOnAHungServerMovesToTheNextOne() async throws {
+        let f = try Fixture.load(.openldap)
+        let proxy = try TCPProxy(to: f.ldapsURL.port)
+        defer { proxy.close() }
+        let hung = LDAPURL(scheme: .ldaps, host: "127.0.0.1", port: proxy.port)
+        let d = try directory(f, servers: [hung, f.ldapsURL].map { LDAPConnectionOptions(url: $0, caFile: f.caFile, connectTimeout: 1, operationTimeout: 1) })
+        let first = try await d.findUsers(.equals(.userName, "alice"))
+        XCTAssertEqual(first.count, 1, "through the first server")
+        proxy.muteReplies()
+        let start = ContinuousClock.now
+        let moved = try await d.findUsers(.equals(.userName, "alice"))
+        let took = ContinuousClock.now - start
+        XCTAssertEqual(moved.count, 1, "answered by the second server")
+        XCTAssertLessThan(took, .milliseconds(2500), "one operation timeout, then the second server")
+        let next = ContinuousClock.now
+        _ = try await d.findUsers(.equals(.userName, "bob"))
+        XCTAssertLessThan(ContinuousClock.now - next, .milliseconds(500), "the hung server is skipped now")
+        await d.shutdown()
+    }
+
     /// The 429's detail names the server that failed, not just the first configured one.
     func testAnOutageNamesTheServersTried() async throws {
         let f = try Fixture.load(.openldap)
