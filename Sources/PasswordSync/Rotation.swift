@@ -59,15 +59,20 @@ extension PasswordSyncService {
         }
     }
 
-    /// The accounts an operator's `rotate` names, in a stable order.
-    public func accounts(_ selection: AccountSelection) async throws(SyncError) -> [DirectoryUser] {
+    /// The accounts a rotation names, in a stable order, and the names that match no account (a
+    /// stale line in a list stops nothing: it is reported, and the others go on).
+    public func accounts(_ selection: AccountSelection) async throws(SyncError) -> (found: [DirectoryUser], missing: [String]) {
         switch selection {
         case .userNames(let names):
-            var users: [DirectoryUser] = []
-            for name in names { users.append(try await oneUser(named: name)) }
-            return users
+            var users: [DirectoryUser] = [], missing: [String] = []
+            for name in names {
+                do { users.append(try await oneUser(named: name)) } catch where error.reason == .directory(.userNotFound) {
+                    missing.append(name)
+                }
+            }
+            return (users, missing)
         case .ldapFilter(let filter):
-            return try await directoryCall { () async throws(DirectoryFailure) in try await directory.findUsers(ldapFilter: filter) }
+            return (try await directoryCall { () async throws(DirectoryFailure) in try await directory.findUsers(ldapFilter: filter) }, [])
         case .scope(let name):
             guard let scope = policy.modes.scopes.first(where: { $0.name == name }) else {
                 throw SyncError(.directory(.invalidAttribute),
@@ -77,14 +82,14 @@ extension PasswordSyncService {
             case .users(let names): return try await accounts(.userNames(names.sorted()))
             case .subtree:
                 let all = try await directoryCall { () async throws(DirectoryFailure) in try await directory.findUsers(nil) }
-                return all.filter { scope.contains(dn: $0.dn) }
+                return (all.filter { scope.contains(dn: $0.dn) }, [])
             case .group(let group):
                 let all = try await directoryCall { () async throws(DirectoryFailure) in try await directory.findUsers(nil) }
                 var members: [DirectoryUser] = []
                 for u in all where try await directoryCall({ () async throws(DirectoryFailure) in try await directory.isMember(u, ofGroup: group) }) {
                     members.append(u)
                 }
-                return members
+                return (members, [])
             }
         }
     }

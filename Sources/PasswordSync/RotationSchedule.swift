@@ -51,7 +51,15 @@ public actor RotationRunner {
         for schedule in schedules {
             let request = RequestInfo(requestID: "rotation-\(schedule.scope)-\(clock())", client: "scheduler", principal: "rotation:\(schedule.scope)")
             let accounts: [DirectoryUser]
-            do { accounts = try await service.accounts(.scope(schedule.scope)) } catch {
+            do {
+                let (found, missing) = try await service.accounts(.scope(schedule.scope))
+                accounts = found
+                if !missing.isEmpty {
+                    logger.warning("rotation: scope names accounts the directory does not have", metadata: [
+                        "scope": "\(schedule.scope)", "missing": "\(missing.joined(separator: ", "))",
+                    ])
+                }
+            } catch {
                 logger.warning("rotation: cannot list the scope's accounts", metadata: ["scope": "\(schedule.scope)", "reason": "\(error.detail)"])
                 next = min(next, 60)
                 continue

@@ -118,13 +118,17 @@ public struct ControlSocket: Service {
         case (nil, nil, let filter?): selection = .ldapFilter(filter)
         default: return try await send(.init(done: true, error: "Choose the accounts one way: --users, --scope or --filter."))
         }
-        let accounts: [DirectoryUser]
-        do { accounts = try await service.accounts(selection) } catch {
+        let accounts: [DirectoryUser], missing: [String]
+        do { (accounts, missing) = try await service.accounts(selection) } catch {
             return try await send(.init(done: true, error: error.detail))
+        }
+        var summary: [String: Int] = [:]
+        for name in missing {
+            summary["failed:user_not_found", default: 0] += 1
+            try await send(.init(done: false, account: name, outcome: "failed:user_not_found"))
         }
         let rate = max(1, r.rate ?? defaultRate)
         let dryRun = r.dryRun ?? false
-        var summary: [String: Int] = [:]
         for (i, account) in accounts.enumerated() {
             let outcome = await service.rotate(account, request: info, dryRun: dryRun, now: Int64(Date().timeIntervalSince1970))
             let key: String
@@ -138,7 +142,7 @@ public struct ControlSocket: Service {
             try await send(.init(done: false, account: account.userName, outcome: key, index: i + 1, total: accounts.count))
             if outcome == .rotated, i + 1 < accounts.count { try await Task.sleep(for: .milliseconds(60_000 / rate)) }
         }
-        try await send(.init(done: true, total: accounts.count, summary: summary))
+        try await send(.init(done: true, total: summary.values.reduce(0, +), summary: summary))
     }
 
     static func requestID() -> String {
