@@ -3,18 +3,11 @@ import LDAP
 import LDAPSyntax
 
 /// ppolicy's rules: the entry named by an account's `pwdPolicySubentry`, else the overlay's
-/// default (configured, or read from `cn=config` when the service account may read it).
+/// default, as configured (`[openldap] ppolicy_default`): a service account cannot read cn=config.
 extension OpenLDAPDialect {
     var policyAttributes: [String] { ["pwdMinLength", "pwdCheckQuality", "pwdInHistory", "pwdMinAge"] }
 
-    func defaultPolicyDN(in session: some LDAPSession) async throws(DirectoryFailure) -> String? {
-        if let ppolicyDefault { return ppolicyDefault }
-        // Usually unreadable by a service account: not finding it is no error.
-        let entries = try? await session.run(.read) { c in
-            try await c.search(base: "cn=config", scope: .subtree, filter: "(objectClass=olcPPolicyConfig)", attributes: ["olcPPolicyDefault"])
-        }
-        return entries?.lazy.compactMap { $0.string("olcPPolicyDefault") }.first
-    }
+    func defaultPolicyDN(in session: some LDAPSession) async throws(DirectoryFailure) -> String? { ppolicyDefault }
 
     /// ppolicy checks the length only when `pwdCheckQuality` is 1 or 2.
     func policy(from e: LDAPEntry) -> PasswordPolicy {

@@ -46,9 +46,15 @@ public struct ControlSocket: Service {
         } catch {
             umask(old)
             // Okta's pushes matter more than the operator's socket: keep serving, say why it is missing.
-            logger.error("control socket unavailable; set-password and rotate will not reach this daemon", metadata: [
-                "path": "\(path)", "error": "\(error)",
-            ])
+            let folder = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+            if access(folder.isEmpty ? "/" : folder, F_OK) != 0 {
+                logger.notice("control socket off: its folder does not exist (systemd makes /run/pwsync with RuntimeDirectory=pwsync; or set [control] socket)",
+                              metadata: ["path": "\(path)"])
+            } else {
+                logger.error("control socket unavailable; set-password and rotate will not reach this daemon", metadata: [
+                    "path": "\(path)", "error": "\(error)",
+                ])
+            }
             try? await gracefulShutdown()
             return
         }

@@ -45,7 +45,7 @@ final class PwsyncProcess: @unchecked Sendable {
             make_cert "$2/tls" pwsync "IP:127.0.0.1" 127.0.0.1
             rm "$2/tls/ca.key"
             write_pwsync_config "$5" "$2/pwsync.toml" "$2" "$6" "$7" "$8"
-            printf '\n[metrics]\nlisten = "127.0.0.1:%s"\n\n[control]\nsocket = "%s/control.sock"\n' "$9" "$2" >> "$2/pwsync.toml"
+            printf '\n[metrics]\nlisten = "127.0.0.1:%s"\n' "$9" >> "$2/pwsync.toml"
             """, Self.root, state, fixture.caFile, fixture.caKey, fixture.envFile, String(port), TokenHash(hashing: t).encoded, logLevel,
             String(metricsPort))
         var tls = TLSConfiguration.makeClientConfiguration()

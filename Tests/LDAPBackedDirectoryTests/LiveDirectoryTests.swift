@@ -51,7 +51,7 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
         let enforced = try await ol.historyEnforcedOnReset()
         XCTAssertTrue(enforced.enforced)
         await ol.shutdown()
-        // Without the configured default, a service account that cannot read cn=config finds none.
+        // Without the configured default there is none to read (a service account cannot read cn=config).
         let unconfigured = try directory(slapd)
         let none = try await unconfigured.passwordPolicy(for: nil)
         XCTAssertEqual(none, .none)

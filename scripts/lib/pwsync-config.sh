@@ -26,6 +26,10 @@ user_name_attribute = "$USER_NAME_ATTRIBUTE"
 [audit]
 path = "$state/audit.jsonl"
 
+# pwsync set-password / pwsync rotate reach this daemon here (--socket "$state/control.sock").
+[control]
+socket = "$state/control.sock"
+
 [log]
 level = "$level"
 TOML
