@@ -68,7 +68,10 @@ public struct Configuration: Sendable {
             case sealed
         }
         public var kind: DirectoryKind
+        /// Empty when `discoverDomain` is set: then filled from DNS SRV records at start-up.
         public var urls: [LDAPURL]
+        /// Find the servers in DNS (`_ldap._tcp.dc._msdcs.<domain>` for AD, `_ldap._tcp.<domain>`).
+        public var discoverDomain: String?
         public var startTLS: Bool
         public var caFile: String?
         public var bind: Bind

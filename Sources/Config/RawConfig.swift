@@ -87,7 +87,8 @@ struct RawToken: Decodable {
 
 struct RawDirectory: Decodable {
     var kind: String
-    var urls: [String]
+    var urls: [String]?
+    var discover_domain: String?
     var starttls: Bool?
     var ca_file: String?
     var bind: String?

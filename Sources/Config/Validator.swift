@@ -158,7 +158,20 @@ struct Validator {
         if channel == .sealed && mode == .simple {
             error("directory.channel", "\"sealed\" needs bind = \"kerberos\": a simple bind sends the service password, which only TLS protects")
         }
-        let urls = serverURLs(d.urls, startTLS: startTLS, channel: channel ?? .tls, kerberos: mode == .kerberos)
+        var urls: [LDAPURL] = []
+        switch (d.urls, d.discover_domain) {
+        case (let texts?, nil):
+            urls = serverURLs(texts, startTLS: startTLS, channel: channel ?? .tls, kerberos: mode == .kerberos)
+        case (nil, let domain?):
+            let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+            if labels.count < 2 || labels.contains(where: { $0.isEmpty || !$0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } }) {
+                error("directory.discover_domain", "must be a DNS domain, e.g. \"corp.example.com\"")
+            }
+        case (_?, _?):
+            error("directory.discover_domain", "set either urls or discover_domain, not both")
+        case (nil, nil):
+            error("directory.urls", "list at least one server, e.g. [\"ldaps://dc1.example.com\"], or set discover_domain to find them in DNS")
+        }
         if let ca = d.ca_file { requireFile("directory.ca_file", ca) }
         let bind = validateBind(d, mode: mode)
         if d.user_base.isEmpty { error("directory.user_base", "must be the DN under which users are searched") }
@@ -184,9 +197,11 @@ struct Validator {
         let poolWait = d.pool_wait_seconds?.value ?? 5
         if !(0.1...30).contains(poolWait) { error("directory.pool_wait_seconds", "must be between 0.1 and 30") }
         guard let kind, let bind, let channel else { return nil }
-        return Configuration.Directory(kind: kind, urls: urls, startTLS: startTLS, caFile: d.ca_file, bind: bind, channel: channel,
-                                       userBase: d.user_base, userNameAttributes: attributes,
-                                       connectTimeout: connectTimeout, operationTimeout: opTimeout, poolSize: pool, poolWait: poolWait)
+        var directory = Configuration.Directory(kind: kind, urls: urls, startTLS: startTLS, caFile: d.ca_file, bind: bind, channel: channel,
+                                                userBase: d.user_base, userNameAttributes: attributes,
+                                                connectTimeout: connectTimeout, operationTimeout: opTimeout, poolSize: pool, poolWait: poolWait)
+        directory.discoverDomain = d.discover_domain
+        return directory
     }
 
     /// The keys of one bind mode, and none of the other's.

@@ -30,4 +30,18 @@ public enum LDAPLibrary {
         }
         return out
     }
+
+    /// The servers DNS names for `name`'s LDAP service (`_ldap._tcp.<name>` SRV records), in the
+    /// order libldap ranks them (priority, then weight); empty when there is no record.
+    public static func srvServers(_ name: String) -> [(host: String, port: Int)] {
+        var list: UnsafeMutablePointer<CChar>?
+        guard ldap_domain2hostlist(name, &list) == LDAP_SUCCESS, let list else { return [] }
+        defer { ldap_memfree(list) }
+        return String(cString: list).split(separator: " ").compactMap { entry in
+            guard let colon = entry.lastIndex(of: ":"), let port = Int(entry[entry.index(after: colon)...]) else {
+                return entry.isEmpty ? nil : (String(entry), 389)
+            }
+            return (String(entry[..<colon]), port)
+        }
+    }
 }

@@ -21,7 +21,11 @@ struct CheckConfig: AsyncParsableCommand {
     var connect = false
 
     func run() async throws {
-        let config = try loadConfiguration(options.config)
+        var config = try loadConfiguration(options.config)
+        do { try config.directory.discoverServers() } catch {
+            FileHandle.standardError.write(Data("\(config.file):\(config.line(of: "directory.discover_domain")): \(error)\n".utf8))
+            throw ExitCode(69)
+        }
         let tls = TLSFiles.check(certificatePath: config.server.certificatePath, privateKeyPath: config.server.privateKeyPath)
         for f in tls { FileHandle.standardError.write(Data("\(config.file):\(config.line(of: f.key)): \(f.level == .warning ? "warning: " : "")\(f)\n".utf8)) }
         if tls.contains(where: { $0.level == .error }) { throw ExitCode(78) }

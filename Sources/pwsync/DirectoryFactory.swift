@@ -1,8 +1,10 @@
+import ArgumentParser
 import Config
 import Directory
 import Kerberos
 import LDAP
 import LDAPBackedDirectory
+import LDAPSyntax
 import Logging
 import Secrets
 
@@ -67,6 +69,19 @@ extension Configuration {
 }
 
 extension Configuration.Directory {
+    /// With `discover_domain`, the servers DNS lists for it (SRV), in its order: `ldaps://host`
+    /// (the SRV port is plain LDAP's), or `ldap://host:port` with StartTLS or GSSAPI sealing.
+    mutating func discoverServers() throws {
+        guard let domain = discoverDomain else { return }
+        let name = kind == .activeDirectory ? "dc._msdcs.\(domain)" : domain
+        let found = LDAPLibrary.srvServers(name)
+        guard !found.isEmpty else {
+            throw ValidationError("no directory servers found in DNS: no SRV records for _ldap._tcp.\(name) (check the host's resolver, or list the servers in [directory] urls)")
+        }
+        let plain = startTLS || channel == .sealed
+        urls = try found.map { try LDAPURL(parsing: plain ? "ldap://\($0.host):\($0.port)" : "ldaps://\($0.host)") }
+    }
+
     /// What protects the connection, in words for `check-config` and the start-up log.
     var channelDescription: String {
         switch (bind, channel) {

@@ -21,11 +21,20 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var options: ConfigOption
 
     func run() async throws {
-        let config = try loadConfiguration(options.config)
-        Self.bootstrapLogging(config.logLevel)
+        var loaded = try loadConfiguration(options.config)
+        Self.bootstrapLogging(loaded.logLevel)
         let logger = Logger(label: "pwsync")
         // Everything that can be refused is checked before the audit log is taken.
-        try Self.checkTLS(config, logger)
+        try Self.checkTLS(loaded, logger)
+        if let domain = loaded.directory.discoverDomain {
+            do { try loaded.directory.discoverServers() } catch {
+                // DNS may be back soon: not a config error (69, so systemd restarts the unit).
+                logger.critical("cannot find the directory servers", metadata: ["domain": "\(domain)", "error": "\(error)"])
+                throw ExitCode(69)
+            }
+            logger.notice("directory servers found in DNS", metadata: ["domain": "\(domain)", "urls": "\(loaded.directory.urls.map(\.description).joined(separator: ", "))"])
+        }
+        let config = loaded
         let account: ServiceAccount
         do { account = try config.serviceAccount(logger: Logger(label: "pwsync.directory")) } catch {
             logger.critical("cannot prepare the directory bind (bind password file or Kerberos settings)", metadata: ["error": "\(error)"])

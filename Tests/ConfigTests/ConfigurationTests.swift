@@ -337,6 +337,17 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(errors(config(extra: "[openldap]\nppolicy_default = \"cn=default,ou=policies,dc=test\"")).map(\.key), ["openldap"])
     }
 
+    func testServersFromDNSInsteadOfURLs() throws {
+        let urlsLine = #"urls = ["ldaps://dc1.example.test"]"#
+        let c = try Configuration.parse(config().replacingOccurrences(of: urlsLine, with: #"discover_domain = "corp.example.test""#), file: "pwsync.toml")
+        XCTAssertEqual(c.directory.discoverDomain, "corp.example.test")
+        XCTAssertTrue(c.directory.urls.isEmpty, "filled from DNS at start-up")
+        XCTAssertEqual(errors(config().replacingOccurrences(of: urlsLine, with: "")).map(\.key), ["directory.urls"])
+        XCTAssertEqual(errors(config(extraDirectory: #"discover_domain = "corp.example.test""#)).map(\.key), ["directory.discover_domain"])
+        XCTAssertEqual(errors(config().replacingOccurrences(of: urlsLine, with: #"discover_domain = "not a domain""#)).map(\.key),
+                       ["directory.discover_domain"])
+    }
+
     func testRotationNeedsARandomScopeAndADuration() throws {
         let scopes = """
             [[scope]]

@@ -1,5 +1,6 @@
 import Foundation
 import LDAP
+import Secrets
 import TestSupport
 import XCTest
 
@@ -96,6 +97,36 @@ final class CheckConfigTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(s3, 78, out3)
         XCTAssertTrue(out3.contains("pwsync.toml:") && out3.contains("gone: random for entries under OU=Gone") && out3.contains("no such entry"), out3)
         try await samba.client.shutdown()
+    }
+
+    /// No `urls`: the domain's SRV records (`_ldap._tcp.dc._msdcs.samdom.test`, served in the test
+    /// namespace) name the DC; check-config connects to it by name, and a push through it binds.
+    /// A domain without records is refused with the name looked up.
+    func testServersAreFoundInDNS() async throws {
+        let f = try Fixture.load(.samba)
+        let p = try PwsyncProcess(fixture: f)
+        try p.editConfig(replacing: "urls = [\"\(f["LDAPS_URL"])\"]", with: "discover_domain = \"samdom.test\"")
+        let (status, out) = try run(["check-config", "--connect", "--config", p.configPath])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("directory   active_directory ldaps://dc1.samdom.test"), out)
+        XCTAssertTrue(out.contains("4 user(s) under the user base"), out)
+        let pw = Canary.make("s")
+        try await p.serving {
+            let found = try await p.lookup("carol")
+            let id = try XCTUnwrap(found)
+            let r = try await p.pushPassword(id: id, pw)
+            XCTAssertEqual(r.status, 200)
+        }
+        let bound = try await f.bindResult(dn: f.userDN("carol"), password: Secret(pw))
+        XCTAssertEqual(bound, 0)
+        XCTAssertTrue(p.stderr.contains("directory servers found in DNS"), p.stderr)
+
+        let q = try PwsyncProcess(fixture: f)
+        try q.editConfig(replacing: "urls = [\"\(f["LDAPS_URL"])\"]", with: "discover_domain = \"nowhere.test\"")
+        let (s2, out2) = try run(["check-config", "--connect", "--config", q.configPath])
+        XCTAssertEqual(s2, 69, out2)
+        XCTAssertTrue(out2.contains("no SRV records for _ldap._tcp.dc._msdcs.nowhere.test"), out2)
+        try await q.client.shutdown()
     }
 
     func testConnectReportsAnUntrustedDirectoryCertificate() async throws {

@@ -26,4 +26,4 @@ BUILD_PACKAGES=(libldap-dev libssl-dev libkrb5-dev libsasl2-dev libsasl2-modules
 SLAPD_PACKAGES=(slapd ldap-utils)
 # The Samba AD DC fixture (samba-ad-provision is only a Recommends, but provisioning needs it).
 SAMBA_PACKAGES=(samba samba-ad-dc samba-ad-provision winbind python3-samba samba-dsdb-modules samba-vfs-modules krb5-user)
-TEST_PACKAGES=(iproute2 util-linux curl python3-prometheus-client faketime nftables)
+TEST_PACKAGES=(iproute2 util-linux curl python3-prometheus-client faketime nftables dnsmasq-base)
