@@ -36,7 +36,7 @@ final class OperatorToolsTests: XCTestCase, @unchecked Sendable {
         let f = try Fixture.load(name)
         let p = try await start(f)
         var sent: [String] = []
-        do {
+        try await p.serving(alreadyStarted: true) {
             // --random --output: a new 0600 file whose password binds; never overwritten.
             let file = p.state + "/carol.pw"
             let r = try cli(p, ["set-password", "carol", "--random", "--output", file])
@@ -112,12 +112,8 @@ final class OperatorToolsTests: XCTestCase, @unchecked Sendable {
                                                                     "set-password", "carol", "--random", "--socket", p.controlSocket])
             XCTAssertNotEqual(nobody.status, 0)
             XCTAssertTrue(nobody.output.contains("cannot reach the pwsync daemon") || nobody.output.contains("Only root"), nobody.output)
-        } catch {
-            try? await p.stop()
-            throw error
         }
-        try await p.stop()
-        let verify = try PwsyncProcess.run(PwsyncProcess.binary, ["audit", "verify", "--log", p.auditPath])
+        let verify = try p.verifyAudit()
         XCTAssertEqual(verify.status, 0, verify.output)
         let files = Canary.files(under: p.state).filter { !$0.hasSuffix(".key") && !$0.hasSuffix("carol.pw") } + p.capturedProcessFiles()
         XCTAssertEqual(Canary.scan(files: files, for: sent), [])

@@ -90,16 +90,21 @@ final class PwsyncProcess: @unchecked Sendable {
 
     private var clientShutDown = false
 
-    /// Starts pwsync, runs `body`, and stops it whether `body` succeeded or not.
-    func serving(_ body: () async throws -> Void) async throws {
+    /// Starts pwsync (unless the caller did), runs `body`, and stops it whether `body` succeeded or not.
+    func serving(alreadyStarted: Bool = false, _ body: () async throws -> Void) async throws {
         do {
-            try await start()
+            if !alreadyStarted { try await start() }
             try await body()
         } catch {
             try? await stop()
             throw error
         }
         try await stop()
+    }
+
+    /// `pwsync audit verify` of this instance's log.
+    func verifyAudit() throws -> (status: Int32, output: String) {
+        try Self.run(Self.binary, ["audit", "verify", "--log", auditPath])
     }
 
     /// The audit log's records, parsed.

@@ -99,7 +99,7 @@ final class RandomPasswordTests: XCTestCase, @unchecked Sendable {
         let scramble = try audit(p).last { $0["user_id"] as? String == alice && $0["action"] as? String == "scramble" }
         XCTAssertEqual(scramble?["event"] as? String, "applied")
         XCTAssertEqual(scramble?["mode"] as? String, "random")
-        let verify = try PwsyncProcess.run(PwsyncProcess.binary, ["audit", "verify", "--log", p.auditPath])
+        let verify = try p.verifyAudit()
         XCTAssertEqual(verify.status, 0, verify.output)
     }
 
