@@ -56,7 +56,9 @@ public struct PasswordPolicy: Sendable, Equatable, CustomStringConvertible {
     /// the whole account name (3 characters or more) and each display-name token of 3 or more,
     /// case-insensitively.
     public func violation(of password: Secret, accountName: String?, displayName: String?) -> Violation? {
-        PasswordScalars.with(password) { scalars in
+        // No rules (the usual OpenLDAP case without ppolicy_default): nothing to decode per push.
+        guard minLength > 0 || complexity else { return nil }
+        return PasswordScalars.with(password) { scalars in
             if scalars.count < minLength { return .tooShort(length: scalars.count, minimum: minLength) }
             guard complexity else { return nil }
             let found = CharacterClass.count(in: scalars)
