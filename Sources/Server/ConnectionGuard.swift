@@ -72,10 +72,6 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var started = false
     private var timer: Scheduled<Void>?
     private var closeAfterResponse = false
-    /// A request's head was read and its response has not ended yet.
-    private var requestOpen = false
-    /// Shutdown has begun: the response in progress says `Connection: close` and is the last.
-    private var quiescing = false
     /// The request being read arrived after this connection was closed: none of it is passed on.
     private var discarding = false
     /// This guard asked for the close: TLS may still deliver records while close_notify is exchanged.
@@ -109,27 +105,19 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .handshakeCompleted? = event as? TLSUserEvent { arm(context, policy.headTimeout) }
-        if event is ChannelShouldQuiesceEvent {
-            // Graceful shutdown. Handled here, not passed on: Hummingbird's handler closes right
-            // after queueing the last response, and over TLS those bytes could still be waiting;
-            // a request that was read and applied would then go unanswered. An idle connection
-            // closes now; a busy one answers (`Connection: close`) and closes once that is sent.
-            quiescing = true
-            if requestOpen { closeAfterResponse = true } else { close(context) }
-            return
-        }
         context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head:
-            // Once closed, the decoders still hand over what they had buffered (NIO decodes the
-            // rest on channelInactive). Such a request could be applied but never answered, so it
-            // is dropped whole: a client with no answer must be able to trust nothing was done.
+            // Once closed (a timeout, a refused request), the decoders still hand over what they
+            // had buffered (NIO decodes the rest on channelInactive). Such a request could be
+            // applied but never answered, so it is dropped whole: a client with no answer must be
+            // able to trust nothing was done. (Graceful shutdown is NIO's HTTPServerPipelineHandler's:
+            // it answers the request in progress with `Connection: close` and drops later ones.)
             discarding = closing || !context.channel.isActive
             if discarding { return }
-            requestOpen = true
             arm(context, policy.bodyTimeout)
         case .end:
             if discarding { discarding = false; return }
@@ -142,19 +130,12 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head(var response):
-            if quiescing, response.headerFields[.connection]?.lowercased() != "close" {
-                response.headerFields[.connection] = "close"
-                closeAfterResponse = true
-                context.write(wrapOutboundOut(.head(response)), promise: promise)
-                return
-            }
+        case .head(let response):
             if response.headerFields[.connection]?.lowercased() == "close" { closeAfterResponse = true }
             context.write(data, promise: promise)
         case .body:
             context.write(data, promise: promise)
         case .end:
-            requestOpen = false
             if closeAfterResponse {
                 finish()  // served and leaving: its place under the caps is free at once
                 closing = true
