@@ -175,6 +175,27 @@ final class PwsyncProcess: @unchecked Sendable {
         return try await request(.PATCH, "/scim/v2/Users/\(id)", body: String(decoding: body, as: UTF8.self))
     }
 
+    /// The same push through curl, one connection per push: the status, or nil when no answer
+    /// came. Where an answer must not be lost, curl is the witness: AsyncHTTPClient fails a request
+    /// whose `Connection: close` response arrives before it has noted its own body as sent (a
+    /// client-side race under load), so its error cannot prove the server sent nothing.
+    func pushPasswordThroughCurl(id: String, _ password: String) async throws -> Int? {
+        let headers = "\(state)/curl-headers"
+        if !FileManager.default.fileExists(atPath: headers) {
+            FileManager.default.createFile(atPath: headers, contents: Data("Authorization: Bearer \(token)\nContent-Type: application/scim+json\n".utf8),
+                                           attributes: [.posixPermissions: 0o600])
+        }
+        let body = #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"password":"\#(password)"}}]}"#
+        let args = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "60", "--cacert", "\(state)/tls/ca.pem",
+                    "-X", "PATCH", "-H", "@\(headers)", "--data-binary", "@-", "https://127.0.0.1:\(port)/scim/v2/Users/\(id)"]
+        // Body through stdin, never argv; the blocking wait off the cooperative pool.
+        let result = try await withCheckedThrowingContinuation { (c: CheckedContinuation<(status: Int32, output: String), any Error>) in
+            DispatchQueue.global().async { c.resume(with: Result { try Self.run("/usr/bin/curl", args, input: body) }) }
+        }
+        guard result.status == 0, let code = Int(result.output), code != 0 else { return nil }
+        return code
+    }
+
     /// Everything this pwsync wrote or was given: its state folder (audit log, config, outputs) and,
     /// while it runs, its argv and environment.
     func capturedProcessFiles() -> [String] {
