@@ -3,6 +3,7 @@ import CLDAP
 import Dispatch
 import LDAPSyntax
 import Secrets
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,6 +26,11 @@ public actor LDAPConnection {
     /// A GSSAPI bind installed a confidentiality layer (SASL SSF ≥ 56) on this plain connection.
     private var sealed = false
     private var broken = false
+    /// Set when an operation here timed out or lost the server (LDAP_TIMEOUT, LDAP_SERVER_DOWN),
+    /// even if its caller swallowed the error (a read-back after a write that landed): the pool
+    /// reads it without a hop onto this connection's thread, and stops sending to that server.
+    private nonisolated let unanswered = Atomic<Bool>(false)
+    public nonisolated var serverStoppedAnswering: Bool { unanswered.load(ordering: .relaxed) }
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -316,6 +322,7 @@ public actor LDAPConnection {
             // Ask the server to drop it, and never use this connection again.
             ldap_abandon_ext(ld, msgid, nil, nil)
             broken = true
+            unanswered.store(true, ordering: .relaxed)
             throw LDAPError(kind: .result(LDAP_TIMEOUT), operation: op, outcomeUnknown: true)
         }
         if got < 0 {
@@ -370,6 +377,7 @@ public actor LDAPConnection {
             }
         }
         if rc < 0 { broken = true }
+        if rc == LDAP_TIMEOUT || rc == LDAP_SERVER_DOWN { unanswered.store(true, ordering: .relaxed) }
         return LDAPError(kind: .result(rc), operation: op, diagnostic: diagText, safeToRetry: safeToRetry)
     }
 

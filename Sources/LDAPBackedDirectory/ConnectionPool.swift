@@ -51,7 +51,9 @@ actor ConnectionPool {
         while true {
             do {
                 let result = try await body(conn)
-                release(conn)
+                // An error the body swallowed (a read-back after a write that landed) still says
+                // whether this server stopped answering.
+                if conn.serverStoppedAnswering { stoppedAnswering(conn) } else { release(conn) }
                 return result
             } catch let e as LDAPError where reused && e.resultCode == -1 && e.safeToRetry {
                 discard(conn)
@@ -65,7 +67,9 @@ actor ConnectionPool {
                 guard RequestDeadline.remaining.map({ $0 > .milliseconds(Int64(worst * 1000)) }) ?? true else { throw e }
                 (conn, reused) = try await acquire(fresh: true)
             } catch var e as LDAPError {
-                if await conn.isUsable { release(conn) } else { discard(conn) }
+                // A write that timed out or lost its server is not retried (it may have landed), but
+                // that server is skipped from now on: the next requests must not wait on it too.
+                if conn.serverStoppedAnswering { stoppedAnswering(conn) } else if await conn.isUsable { release(conn) } else { discard(conn) }
                 e.server = e.server ?? conn.options.url.description
                 throw e
             } catch {
@@ -94,7 +98,7 @@ actor ConnectionPool {
             // Most recently used first; anything stale, dead or unwanted is closed on the way.
             while let (c, since) = idle.popLast() {
                 let bindStillGood = bindExpiry[ObjectIdentifier(c)].map { ContinuousClock.now < $0 } ?? true
-                if !fresh, bindStillGood, ContinuousClock.now - since < Self.maxIdle, await c.isAlive { return (c, true) }
+                if !fresh, bindStillGood, !onDownServer(c), ContinuousClock.now - since < Self.maxIdle, await c.isAlive { return (c, true) }
                 discard(c)
             }
             if open < maxSize { break }
@@ -155,6 +159,19 @@ actor ConnectionPool {
         Gauge(label: "pwsync_directory_server_up", dimensions: [("url", options.url.description)]).record(up ? 1 : 0)
     }
 
+    /// The connection's server timed out or went away: the connection is dropped and, where
+    /// there is another server to use, this one is marked down.
+    private func stoppedAnswering(_ c: LDAPConnection) {
+        discard(c)
+        if servers.count > 1, let index = servers.firstIndex(where: { $0.url == c.options.url }) { serverDown(index) }
+    }
+
+    /// A connection to a server marked down since it was opened, while another may be up (it may
+    /// be blackholed: its socket looks alive until an operation times out on it).
+    private func onDownServer(_ c: LDAPConnection) -> Bool {
+        servers.count > 1 && servers.firstIndex(where: { $0.url == c.options.url }).map(health.isDown) ?? false
+    }
+
     private func release(_ c: LDAPConnection) {
         idle.append((c, ContinuousClock.now))
         wakeOne()
@@ -211,10 +228,18 @@ actor ConnectionPool {
         reportServer(servers[index], up: true)
     }
 
-    /// Marks the server down and, unless one is already waiting, starts its background retry.
+    /// Marks the server down, closes its idle connections (a blackholed server's sockets look
+    /// alive, and each would cost a request one timeout) and, unless one is already waiting,
+    /// starts its background retry.
     private func serverDown(_ index: Int) {
         let retry = health.failed(index, at: .now, jitter: Double.random(in: 0.5...1))
         reportServer(servers[index], up: false)
+        if servers.count > 1 {
+            let url = servers[index].url
+            let (stale, kept) = (idle.filter { $0.connection.options.url == url }, idle.filter { $0.connection.options.url != url })
+            idle = kept
+            for c in stale { discard(c.connection) }
+        }
         guard probes[index] == nil else { return }
         probes[index] = Task { [weak self] in await self?.probe(index, at: retry) }
     }

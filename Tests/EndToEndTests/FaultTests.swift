@@ -26,6 +26,7 @@ final class FaultTests: XCTestCase, @unchecked Sendable {
         let password: String
         let status: Int
         var seconds: Double = 0
+        var sentAt: ContinuousClock.Instant? = nil
     }
 
     enum Fault: Sendable {
@@ -129,6 +130,103 @@ final class FaultTests: XCTestCase, @unchecked Sendable {
             }
         }
         XCTAssertEqual(Canary.scan(files: Canary.files(under: p.state).filter { !$0.hasSuffix(".key") }, for: sent.map(\.password)), [])
+    }
+
+    enum FirstServerFault: Sendable {
+        /// SIGKILL: connections refused and reset.
+        case killed
+        /// An nft DROP rule on its port: no RST, nothing answered, sockets look alive.
+        case blackholed
+    }
+
+    /// Two slapd servers (`urls` = [first, second], the second a copy of the first), with the
+    /// connect and operation timeouts at 2 s. The first fails mid-stream: pushes keep succeeding
+    /// through the second, none takes longer than one timeout (plus the re-read that settles a
+    /// write the failure cut off), and every user's last 200 is in the second server.
+    func testWithTheFirstServerKilledPushesGoOnThroughTheSecond() async throws { try await twoServers(.killed) }
+    /// The same with the first server's packets dropped.
+    func testWithTheFirstServerBlackholedPushesGoOnThroughTheSecond() async throws { try await twoServers(.blackholed) }
+
+    func twoServers(_ fault: FirstServerFault) async throws {
+        let main = try Fixture.load(.openldap)
+        let dir = NSTemporaryDirectory() + "pwsync-pair-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = try main.startCopy(in: dir + "/first")
+        defer { first.stopServer() }
+        let second = try main.startCopy(in: dir + "/second")
+        defer { second.stopServer() }
+        let timeout = 2.0
+        let p = try PwsyncProcess(fixture: first)
+        try p.editConfig(replacing: "urls = [\"\(first["LDAPS_URL"])\"]\n",
+                         with: "urls = [\"\(first["LDAPS_URL"])\", \"\(second["LDAPS_URL"])\"]\nconnect_timeout_seconds = \(timeout)\noperation_timeout_seconds = \(timeout)\n")
+        let users = Self.users
+        var sent: [Sent] = []
+        let faultAt = ContinuousClock.now + .seconds(3)
+        var blackhole: Blackhole?
+        do {
+            let ids = try await Self.start(p)
+            let stopAt = ContinuousClock.now + .seconds(9)
+            let firstPort = first.ldapsURL.port
+            let injected = Task.detached { () throws -> Blackhole? in
+                try await Task.sleep(until: faultAt, clock: .continuous)
+                switch fault {
+                case .killed:
+                    kill(try first.serverPID(), SIGKILL)
+                    return nil
+                case .blackholed:
+                    return try Blackhole(port: firstPort)
+                }
+            }
+            sent = try await withThrowingTaskGroup(of: [Sent].self) { group in
+                for u in users {
+                    let id = ids[u]!
+                    group.addTask {
+                        var mine: [Sent] = []
+                        // Past a 429 the stream goes on: the point is what happens next.
+                        while ContinuousClock.now < stopAt {
+                            let pw = Canary.make("two")
+                            let start = ContinuousClock.now
+                            let r = try await p.pushPassword(id: id, pw)
+                            mine.append(Sent(user: u, password: pw, status: r.status, seconds: (ContinuousClock.now - start) / .seconds(1),
+                                             sentAt: start))
+                        }
+                        return mine
+                    }
+                }
+                var all: [Sent] = []
+                for try await mine in group { all += mine }
+                return all
+            }
+            blackhole = try await injected.value
+        } catch {
+            blackhole?.lift()
+            try? await p.stop()
+            throw error
+        }
+        defer { blackhole?.lift() }
+        try await p.stop()
+
+        let before = sent.filter { $0.sentAt! < faultAt }, after = sent.filter { $0.sentAt! >= faultAt }
+        let slowest = sent.map(\.seconds).max() ?? 0
+        // A request on its way when the fault struck waits for it once; every one after starts on the second server.
+        let settled = after.filter { $0.sentAt! >= faultAt + .seconds(timeout + 1) }
+        print("two servers, first \(fault): \(before.count) pushes before (\(before.filter { $0.status == 200 }.count) 200), " +
+              "\(after.count) after (\(after.filter { $0.status == 200 }.count) 200, \(after.filter { $0.status == 429 }.count) 429), " +
+              "slowest \(String(format: "%.2f", slowest)) s")
+        XCTAssertEqual(Set(sent.map(\.status)).subtracting([200, 429]), [], "only 200 or 429")
+        XCTAssertTrue(before.allSatisfy { $0.status == 200 }, "both servers up: every push applied")
+        XCTAssertLessThan(slowest, timeout + 1, "no push waits longer than one timeout (and a re-read)")
+        XCTAssertGreaterThan(settled.count, users.count * 5, "pushes keep flowing through the second server")
+        XCTAssertTrue(settled.allSatisfy { $0.status == 200 }, "after the fault, pushes succeed through the second: \(settled.filter { $0.status != 200 }.count) did not")
+        for u in users {
+            guard let last = sent.last(where: { $0.user == u && $0.status == 200 }) else { XCTFail(u); continue }
+            let bound = try await second.bindResult(dn: second.userDN(u), password: Secret(last.password))
+            XCTAssertEqual(bound, 0, "\(u): answered 200 after the first server failed, so written to the second")
+        }
+        let verify = try PwsyncProcess.run(PwsyncProcess.binary, ["audit", "verify", "--log", p.auditPath])
+        XCTAssertEqual(verify.status, 0, verify.output)
+        let applied = try String(contentsOfFile: p.auditPath, encoding: .utf8).split(separator: "\n").filter { $0.contains(#""event":"applied""#) }
+        XCTAssertEqual(applied.count, sent.filter { $0.status == 200 }.count, "one applied record per 200")
     }
 
     /// SIGTERM while four streams push: pwsync exits 0 and the log verifies; every push answered

@@ -245,10 +245,8 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
     func testAFailedServerIsMarkedDownAndCostsOneTimeoutOnly() async throws {
         let f = try Fixture.load(.openldap)
         let dropped = try Loopback.freePort()
-        try nft("add table inet pwsync_test")
-        defer { try? nft("delete table inet pwsync_test") }
-        try nft("add chain inet pwsync_test input { type filter hook input priority 0 ; }")
-        try nft("add rule inet pwsync_test input tcp dport \(dropped) drop")
+        let blackhole = try Blackhole(port: dropped)
+        defer { blackhole.lift() }
         let silent = try Loopback.listenerThatNeverAccepts()
         defer { close(silent.fd) }
         for (name, port) in [("blackholed", dropped), ("silent", silent.port)] {
@@ -382,16 +380,6 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
             XCTAssertTrue(error.detail.contains("Directory server \(b.description) could not be reached"), error.detail)
         }
         await one.shutdown()
-    }
-
-    /// Runs `nft` (the live suite's network namespace is the test's own).
-    func nft(_ command: String) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/sbin/nft")
-        p.arguments = command.split(separator: " ").map(String.init)
-        try p.run()
-        p.waitUntilExit()
-        if p.terminationStatus != 0 { throw Fixture.Missing(description: "nft \(command) failed (\(p.terminationStatus))") }
     }
 
     func testWrongServicePasswordIsReportedAsSuch() async throws {

@@ -22,7 +22,11 @@ public struct Fixture: Sendable {
         guard let dir = ProcessInfo.processInfo.environment["PWSYNC_FIXTURES"] else {
             throw Missing(description: "PWSYNC_FIXTURES is not set: live tests need the slapd and Samba fixtures; run ./scripts/test")
         }
-        let file = "\(dir)/\(name.rawValue).env"
+        return try load(name, file: "\(dir)/\(name.rawValue).env")
+    }
+
+    /// The fixture described by `file` (a fixture's `.env`, perhaps not in `$PWSYNC_FIXTURES`).
+    public static func load(_ name: Name, file: String) throws -> Fixture {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
             throw Missing(description: "\(file) is missing: the \(name.rawValue) fixture did not start; run ./scripts/test")
         }
@@ -78,6 +82,29 @@ public struct Fixture: Sendable {
 }
 
 extension Fixture {
+    /// A second slapd in `dir` holding a copy of this one's directory, on free ports
+    /// (scripts/fixture-slapd-copy): one of a pair of servers for failover. Stop it with `stopServer`.
+    public func startCopy(in dir: String) throws -> Fixture {
+        precondition(name == .openldap, "only slapd is copied")
+        let first = (self["PID_FILE"] as NSString).deletingLastPathComponent
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/fixture-slapd-copy").standardized.path
+        // Not Foundation's Process: its waitUntilExit can hang in an async test, and the slapd it
+        // starts would inherit a blocked signal mask.
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let status = try runWithCleanSignals("/bin/bash", [script, first, dir, String(try Loopback.freePort()), String(try Loopback.freePort())],
+                                             output: dir + "/fixture.log")
+        guard status == 0 else { throw Missing(description: "scripts/fixture-slapd-copy failed (\(status)); see \(dir)/fixture.log") }
+        return try Fixture.load(.openldap, file: dir + "/openldap.env")
+    }
+
+    /// Stops the server for good (SIGTERM, then SIGKILL) and waits until it is gone.
+    public func stopServer() {
+        guard let pid = try? serverPID() else { return }
+        kill(pid, SIGTERM)
+        for _ in 0..<100 where kill(pid, 0) == 0 { Thread.sleep(forTimeInterval: 0.05) }
+        kill(pid, SIGKILL)
+    }
+
     /// The server's pid, from its pid file.
     public func serverPID() throws -> pid_t {
         guard let pid = pid_t((try? String(contentsOfFile: self["PID_FILE"], encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
@@ -155,4 +182,13 @@ public func spawnWithCleanSignals(_ path: String, _ args: [String], wait: Bool =
         waitpid(pid, &status, 0)
     }
     return pid
+}
+
+/// `spawnWithCleanSignals` waited for: the program's exit status (-1 if it did not exit normally).
+public func runWithCleanSignals(_ path: String, _ args: [String], output: String? = nil) throws -> Int32 {
+    let pid = try spawnWithCleanSignals(path, args, wait: false, output: output)
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    // WIFEXITED / WEXITSTATUS, which Swift does not import.
+    return status & 0x7f == 0 ? (status >> 8) & 0xff : -1
 }
