@@ -161,13 +161,14 @@ final class FaultTests: XCTestCase, @unchecked Sendable {
                          with: "urls = [\"\(first["LDAPS_URL"])\", \"\(second["LDAPS_URL"])\"]\nconnect_timeout_seconds = \(timeout)\noperation_timeout_seconds = \(timeout)\n")
         let users = Self.users
         var sent: [Sent] = []
-        let faultAt = ContinuousClock.now + .seconds(3)
+        var faultAt = ContinuousClock.now
         var blackhole: Blackhole?
         do {
             let ids = try await Self.start(p)
+            faultAt = ContinuousClock.now + .seconds(3)
             let stopAt = ContinuousClock.now + .seconds(9)
             let firstPort = first.ldapsURL.port
-            let injected = Task.detached { () throws -> Blackhole? in
+            let injected = Task.detached { [faultAt] () throws -> Blackhole? in
                 try await Task.sleep(until: faultAt, clock: .continuous)
                 switch fault {
                 case .killed:
