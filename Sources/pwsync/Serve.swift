@@ -314,6 +314,6 @@ struct Serve: AsyncParsableCommand {
 struct RotationService: Service {
     let runner: RotationRunner
     func run() async throws {
-        try await cancelWhenGracefulShutdown { await runner.run() }
+        await cancelWhenGracefulShutdown { await runner.run() }
     }
 }
