@@ -24,6 +24,8 @@ ensure_packages() {
 # libkrb5-dev and libsasl2-dev: the Kerberos (GSSAPI) bind; the GSSAPI module is needed at run time.
 BUILD_PACKAGES=(libldap-dev libssl-dev libkrb5-dev libsasl2-dev libsasl2-modules-gssapi-mit pkg-config openssl)
 SLAPD_PACKAGES=(slapd ldap-utils)
+# What packaging/build-deb needs besides the build packages (Debian's packaging tools).
+PACKAGING_PACKAGES=(debhelper lintian dpkg-dev chrpath)
 # The Samba AD DC fixture (samba-ad-provision is only a Recommends, but provisioning needs it).
 SAMBA_PACKAGES=(samba samba-ad-dc samba-ad-provision winbind python3-samba samba-dsdb-modules samba-vfs-modules krb5-user)
-TEST_PACKAGES=(iproute2 util-linux curl python3-prometheus-client faketime nftables dnsmasq-base)
+TEST_PACKAGES=(iproute2 util-linux systemd curl python3-prometheus-client faketime nftables dnsmasq-base)
