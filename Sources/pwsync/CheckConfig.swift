@@ -20,6 +20,9 @@ struct CheckConfig: AsyncParsableCommand {
     @Flag(help: "Also connect and bind to the directory (needs the network; sends no user password).")
     var connect = false
 
+    @Option(name: .customLong("as-user"), help: "The account pwsync serve runs as: run as root, check-config checks that this user can read every file the config names and write the audit log's folder.")
+    var serviceUser = "pwsync"
+
     func run() async throws {
         var config = try loadConfiguration(options.config)
         do { try config.directory.discoverServers() } catch {
@@ -29,6 +32,7 @@ struct CheckConfig: AsyncParsableCommand {
         let tls = TLSFiles.check(certificatePath: config.server.certificatePath, privateKeyPath: config.server.privateKeyPath)
         for f in tls { FileHandle.standardError.write(Data("\(config.file):\(config.line(of: f.key)): \(f.level == .warning ? "warning: " : "")\(f)\n".utf8)) }
         if tls.contains(where: { $0.level == .error }) { throw ExitCode(78) }
+        try checkAccessAsServiceUser(config)
         print("\(options.config): OK")
         print("  listen      https://\(config.server.host):\(config.server.port)/scim/v2")
         print("  directory   \(config.directory.kind.rawValue) \(config.directory.urls.map(\.description).joined(separator: ", "))")
@@ -78,6 +82,25 @@ struct CheckConfig: AsyncParsableCommand {
 }
 
 extension CheckConfig {
+    /// As root every file is readable: ask for the service's own user instead, and say so.
+    func checkAccessAsServiceUser(_ config: Configuration) throws {
+        guard geteuid() == 0, serviceUser != "root" else { return }
+        guard let user = ServiceUser.lookup(serviceUser) else {
+            print("note: running as root, and there is no user \(serviceUser) to check file access as (--as-user names the account pwsync serve runs as)")
+            return
+        }
+        print("note: running as root; file access checked as user \(serviceUser), the account pwsync serve runs as")
+        let files = [(key: "", path: options.config, need: ServiceUser.Need.read)] + config.filesTheServiceUses
+        var failed = false
+        for f in files {
+            guard let problem = user.problem(reaching: f.path, f.need) else { continue }
+            failed = true
+            let at = f.key.isEmpty ? "" : " \(f.key):"
+            FileHandle.standardError.write(Data("\(config.file):\(f.key.isEmpty ? 1 : config.line(of: f.key)):\(at) \(problem)\n".utf8))
+        }
+        if failed { throw ExitCode(78) }
+    }
+
     static func duration(_ seconds: Int64) -> String {
         seconds >= 3600 ? "\(seconds / 3600) h \(seconds % 3600 / 60) min" : seconds >= 60 ? "\(seconds / 60) min \(seconds % 60) s" : "\(seconds) s"
     }

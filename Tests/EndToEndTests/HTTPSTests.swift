@@ -50,6 +50,40 @@ final class CheckConfigTests: XCTestCase, @unchecked Sendable {
         try PwsyncProcess.run(PwsyncProcess.binary, args)
     }
 
+    /// Run as root, where every file is readable, check-config checks access as the account
+    /// serve runs as (`--as-user`, here nobody): each file it cannot read, and the audit folder
+    /// it cannot write, fails the check with its line and a fix; the printed fixes work, and
+    /// the user can then really read what the check says it can.
+    func testAsRootFileAccessIsCheckedAsTheServiceUser() async throws {
+        let f = try Fixture.load(.openldap)
+        let p = try PwsyncProcess(fixture: f)
+        defer { Task { try? await p.client.shutdown() } }
+        // Private copies: the fixes change owners and groups.
+        try FileManager.default.copyItem(atPath: f.caFile, toPath: p.state + "/ca.pem")
+        try FileManager.default.copyItem(atPath: f["BIND_PASSWORD_FILE"], toPath: p.state + "/bind-password")
+        try p.editConfig(replacing: "ca_file = \"\(f.caFile)\"", with: "ca_file = \"\(p.state)/ca.pem\"")
+        try p.editConfig(replacing: f["BIND_PASSWORD_FILE"], with: p.state + "/bind-password")
+        chmod(p.state, 0o750)
+        var (status, out) = try run(["check-config", "--as-user", "nobody", "--config", p.configPath])
+        XCTAssertEqual(status, 78, out)
+        XCTAssertTrue(out.contains("file access checked as user nobody"), out)
+        XCTAssertTrue(out.contains("pwsync.toml:1: user nobody cannot enter \(p.state) (root:root 0750); fix: chgrp nogroup \(p.state) && chmod g+x \(p.state)"), out)
+        var rounds = 0
+        while status != 0 && rounds < 6 {
+            rounds += 1
+            let fixes = out.split(separator: "\n").compactMap { line in line.range(of: "; fix: ").map { String(line[$0.upperBound...]) } }
+            XCTAssertFalse(fixes.isEmpty, out)
+            for fix in fixes { XCTAssertEqual(try PwsyncProcess.run("/bin/bash", ["-c", fix]).status, 0, fix) }
+            (status, out) = try run(["check-config", "--as-user", "nobody", "--config", p.configPath])
+        }
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains(": OK"), out)
+        for path in ["\(p.state)/tls/pwsync.key", "\(p.state)/bind-password", "\(p.state)/ca.pem"] {
+            XCTAssertEqual(try PwsyncProcess.run("/usr/sbin/runuser", ["-u", "nobody", "--", "test", "-r", path]).status, 0, path)
+        }
+        XCTAssertEqual(try PwsyncProcess.run("/usr/sbin/runuser", ["-u", "nobody", "--", "test", "-w", p.state]).status, 0)
+    }
+
     func testConnectBindsAndCountsUsersOnBothDirectories() async throws {
         for name in Fixture.Name.allCases {
             let p = try PwsyncProcess(fixture: try Fixture.load(name))
