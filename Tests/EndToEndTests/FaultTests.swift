@@ -141,8 +141,9 @@ final class FaultTests: XCTestCase, @unchecked Sendable {
 
     /// Two slapd servers (`urls` = [first, second], the second a copy of the first), with the
     /// connect and operation timeouts at 2 s. The first fails mid-stream: pushes keep succeeding
-    /// through the second, none takes longer than one timeout (plus the re-read that settles a
-    /// write the failure cut off), and every user's last 200 is in the second server.
+    /// through the second, none waits for the failed server more than once (one timeout, plus the
+    /// re-read that settles a write the failure cut off), and every user's last 200 is in the
+    /// second server.
     func testWithTheFirstServerKilledPushesGoOnThroughTheSecond() async throws { try await twoServers(.killed) }
     /// The same with the first server's packets dropped.
     func testWithTheFirstServerBlackholedPushesGoOnThroughTheSecond() async throws { try await twoServers(.blackholed) }
@@ -216,7 +217,9 @@ final class FaultTests: XCTestCase, @unchecked Sendable {
               "slowest \(String(format: "%.2f", slowest)) s")
         XCTAssertEqual(Set(sent.map(\.status)).subtracting([200, 429]), [], "only 200 or 429")
         XCTAssertTrue(before.allSatisfy { $0.status == 200 }, "both servers up: every push applied")
-        XCTAssertLessThan(slowest, timeout + 1, "no push waits longer than one timeout (and a re-read)")
+        // One timeout plus the re-read on the second server; a push that paid the timeout twice
+        // (the defect this test found: 2 × 2 s) is well above this, even on a loaded machine.
+        XCTAssertLessThan(slowest, timeout * 1.75, "no push waits for the failed server twice")
         XCTAssertGreaterThan(settled.count, users.count * 5, "pushes keep flowing through the second server")
         XCTAssertTrue(settled.allSatisfy { $0.status == 200 }, "after the fault, pushes succeed through the second: \(settled.filter { $0.status != 200 }.count) did not")
         for u in users {
