@@ -60,8 +60,7 @@ actor ConnectionPool {
                 (conn, reused) = try await acquire(fresh: true)
             } catch let e as LDAPError where idempotent && !movedOn && servers.count > 1 && (e.resultCode == -5 || e.resultCode == -1) {
                 movedOn = true
-                discard(conn)
-                if let index = servers.firstIndex(where: { $0.url == conn.options.url }) { serverDown(index) }
+                stoppedAnswering(conn)
                 // Only when the second try, at its worst, still ends before the request's deadline.
                 let worst = conn.options.connectTimeout * Double(servers.count) + conn.options.operationTimeout
                 guard RequestDeadline.remaining.map({ $0 > .milliseconds(Int64(worst * 1000)) }) ?? true else { throw e }
@@ -163,13 +162,15 @@ actor ConnectionPool {
     /// there is another server to use, this one is marked down.
     private func stoppedAnswering(_ c: LDAPConnection) {
         discard(c)
-        if servers.count > 1, let index = servers.firstIndex(where: { $0.url == c.options.url }) { serverDown(index) }
+        if servers.count > 1, let index = server(of: c) { serverDown(index) }
     }
+
+    private func server(of c: LDAPConnection) -> Int? { servers.firstIndex { $0.url == c.options.url } }
 
     /// A connection to a server marked down since it was opened, while another may be up (it may
     /// be blackholed: its socket looks alive until an operation times out on it).
     private func onDownServer(_ c: LDAPConnection) -> Bool {
-        servers.count > 1 && servers.firstIndex(where: { $0.url == c.options.url }).map(health.isDown) ?? false
+        servers.count > 1 && server(of: c).map(health.isDown) ?? false
     }
 
     private func release(_ c: LDAPConnection) {
