@@ -46,9 +46,8 @@ public struct ServiceUser: Sendable {
     /// Why this user cannot read `path` (or, for `.write`, create and replace files in the folder
     /// that holds it, and write it if it exists), with the command that fixes it; nil when it can.
     public func problem(reaching path: String, _ need: Need) -> String? {
-        guard path.hasPrefix("/") else { return nil }
         var parts = path.split(separator: "/").map(String.init)
-        let name = parts.removeLast()
+        guard path.hasPrefix("/"), let name = parts.popLast() else { return nil }
         var folder = ""
         for part in parts {
             folder += "/" + part

@@ -26,4 +26,10 @@ final class ServiceUserTests: XCTestCase {
         let root = ServiceUser(name: "root", uid: 0, groups: [0], groupName: "root")
         XCTAssertTrue(root.granted(4, mode: 0o000, owner: 1, group: 1))
     }
+
+    /// A path with nothing to reach (the root, a relative path) is not a finding, and no crash.
+    func testAPathWithoutAFileNameIsNoProblem() {
+        XCTAssertNil(pwsync.problem(reaching: "/", .read))
+        XCTAssertNil(pwsync.problem(reaching: "relative/file", .read))
+    }
 }
