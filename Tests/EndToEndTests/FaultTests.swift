@@ -29,6 +29,31 @@ final class FaultTests: XCTestCase, @unchecked Sendable {
         var sentAt: ContinuousClock.Instant? = nil
     }
 
+    /// One stream of pushes per user until `stopAt`, each timed; with `pastFailures` false a
+    /// user's stream stops at its first non-2xx.
+    static func pushStreams(_ p: PwsyncProcess, _ ids: [String: String], until stopAt: ContinuousClock.Instant,
+                            canary: String, pastFailures: Bool) async throws -> [Sent] {
+        try await withThrowingTaskGroup(of: [Sent].self) { group in
+            for (u, id) in ids {
+                group.addTask {
+                    var mine: [Sent] = []
+                    while ContinuousClock.now < stopAt {
+                        let pw = Canary.make(canary)
+                        let start = ContinuousClock.now
+                        let r = try await p.pushPassword(id: id, pw)
+                        mine.append(Sent(user: u, password: pw, status: r.status, seconds: (ContinuousClock.now - start) / .seconds(1),
+                                         sentAt: start))
+                        if r.status != 200 && !pastFailures { break }
+                    }
+                    return mine
+                }
+            }
+            var all: [Sent] = []
+            for try await mine in group { all += mine }
+            return all
+        }
+    }
+
     enum Fault: Sendable {
         /// SIGKILL, started again after this many seconds.
         case kill(downFor: Double)
@@ -68,25 +93,8 @@ final class FaultTests: XCTestCase, @unchecked Sendable {
                     try await Task.sleep(for: .seconds(3))  // whatever slapd had queued, it applies now
                 }
             }
-            sent = try await withThrowingTaskGroup(of: [Sent].self) { group in
-                for u in users {
-                    let id = ids[u]!
-                    group.addTask {
-                        var mine: [Sent] = []
-                        while ContinuousClock.now < stopAt {
-                            let pw = Canary.make("f")
-                            let start = ContinuousClock.now
-                            let r = try await p.pushPassword(id: id, pw)
-                            mine.append(Sent(user: u, password: pw, status: r.status, seconds: (ContinuousClock.now - start) / .seconds(1)))
-                            if r.status != 200 { break }  // a user's stream stops at its first non-2xx
-                        }
-                        return mine
-                    }
-                }
-                var all: [Sent] = []
-                for try await mine in group { all += mine }
-                return all
-            }
+            // A user's stream stops at its first non-2xx.
+            sent = try await Self.pushStreams(p, ids, until: stopAt, canary: "f", pastFailures: false)
             try await fault.value
         } catch {
             try? await p.stop()
@@ -179,26 +187,8 @@ final class FaultTests: XCTestCase, @unchecked Sendable {
                     return try Blackhole(port: firstPort)
                 }
             }
-            sent = try await withThrowingTaskGroup(of: [Sent].self) { group in
-                for u in users {
-                    let id = ids[u]!
-                    group.addTask {
-                        var mine: [Sent] = []
-                        // Past a 429 the stream goes on: the point is what happens next.
-                        while ContinuousClock.now < stopAt {
-                            let pw = Canary.make("two")
-                            let start = ContinuousClock.now
-                            let r = try await p.pushPassword(id: id, pw)
-                            mine.append(Sent(user: u, password: pw, status: r.status, seconds: (ContinuousClock.now - start) / .seconds(1),
-                                             sentAt: start))
-                        }
-                        return mine
-                    }
-                }
-                var all: [Sent] = []
-                for try await mine in group { all += mine }
-                return all
-            }
+            // Past a 429 the streams go on: the point is what happens next.
+            sent = try await Self.pushStreams(p, ids, until: stopAt, canary: "two", pastFailures: true)
             blackhole = try await injected.value
         } catch {
             blackhole?.lift()
