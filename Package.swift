@@ -4,6 +4,10 @@ import PackageDescription
 /// Targets follow docs/architecture.md: pure parsing and policy (SCIM, Secrets, Config, Audit,
 /// Directory, LDAPSyntax) apart from I/O (LDAP, LDAPBackedDirectory, Server). Only `LDAP` and
 /// `LDAPBackedDirectory` link libldap; PasswordSync depends only on protocols.
+/// Members only from modules a file imports itself: otherwise full Foundation's String methods,
+/// visible through a dependency's import, win overload resolution and link ICU's data in.
+let strictImports: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
+
 let package = Package(
     name: "pwsync",
     platforms: [.macOS(.v14)],
@@ -13,10 +17,11 @@ let package = Package(
         .library(name: "PwsyncParsers", targets: ["SCIM", "Config"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -38,6 +43,8 @@ let package = Package(
         .systemLibrary(name: "CKerberos", providers: [.apt(["libkrb5-dev"])]),
         .target(name: "CHardening"),
         .target(name: "Secrets", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        /// Trimming and padding text without full Foundation (whose String methods link ICU in).
+        .target(name: "PlainText"),
         /// LDAP text syntax without C: URLs, RFC 4514/4515 escaping.
         .target(name: "LDAPSyntax", dependencies: ["Secrets"]),
         /// The libldap client.
@@ -46,7 +53,7 @@ let package = Package(
         .target(name: "Kerberos", dependencies: ["CKerberos"]),
         /// JSON text written in one pass (audit lines, SCIM bodies).
         .target(name: "JSONText"),
-        .target(name: "SCIM", dependencies: ["Secrets", "JSONText"]),
+        .target(name: "SCIM", dependencies: ["Secrets", "JSONText", "PlainText"]),
         /// Who may connect: client networks (CIDR) from `[server] allow`.
         .target(name: "Access"),
         /// The directory core: protocol, models, failure reasons. No C.
@@ -57,20 +64,22 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "Audit", dependencies: [
-            "Secrets", "JSONText", .product(name: "Crypto", package: "swift-crypto"),
+            "Secrets", "JSONText", "PlainText", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "PasswordSync", dependencies: ["SCIM", "Directory", "Audit", "Secrets", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Redaction", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "Config", dependencies: [
-            "Secrets", "LDAPSyntax", "Directory", "Audit", "PasswordSync", "SCIM", "Access",
+            "Secrets", "LDAPSyntax", "Directory", "Audit", "PasswordSync", "SCIM", "Access", "PlainText",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .target(
             name: "Server",
             dependencies: [
-                "PasswordSync", "SCIM", "Secrets", "Audit", "Access",
+                "PasswordSync", "SCIM", "Secrets", "Audit", "Access", "PlainText", "Directory",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -93,7 +102,7 @@ let package = Package(
             name: "pwsync",
             dependencies: [
                 "Config", "Server", "PasswordSync", "Directory", "LDAPBackedDirectory", "Audit", "Secrets", "LDAP",
-                "LDAPSyntax", "CHardening", "Redaction", "Kerberos",
+                "LDAPSyntax", "CHardening", "Redaction", "Kerberos", "PlainText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -146,3 +155,7 @@ let package = Package(
         .target(name: "Fakes", dependencies: ["Directory", "Audit", "Secrets"], path: "Tests/Fakes"),
     ]
 )
+
+for target in package.targets where [.regular, .executable].contains(target.type) && target.path == nil && target.name != "CHardening" {
+    target.swiftSettings = (target.swiftSettings ?? []) + strictImports
+}

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import PlainText
 
 /// Reading the audit log back for people: filtering, a table, and counts. Pure functions over records.
 public enum AuditReview {
@@ -65,7 +66,7 @@ public enum AuditReview {
         var widths = columns.map { $0.title.count }
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
         func format(_ cells: [String]) -> String {
-            cells.enumerated().map { i, c in i == cells.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+            cells.enumerated().map { i, c in i == cells.count - 1 ? c : c.padded(to: widths[i]) }
                 .joined(separator: "  ")
         }
         var out = [format(columns.map(\.title))]
@@ -120,7 +121,7 @@ public enum AuditReview {
         func section(_ title: String, _ rows: [(String, Int)]) -> String {
             let w = rows.map(\.0.count).max() ?? 0
             let body: String = rows.isEmpty ? "  (none)\n"
-                : rows.map { (k: String, v: Int) -> String in "  " + k.padding(toLength: w, withPad: " ", startingAt: 0) + "  \(v)\n" }.joined()
+                : rows.map { (k: String, v: Int) -> String in "  " + k.padded(to: w) + "  \(v)\n" }.joined()
             return title + "\n" + body
         }
         var out = "decisions: \(s.total)\n"

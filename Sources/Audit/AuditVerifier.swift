@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import PlainText
 
 /// Checks a hash-chained audit log across its files (oldest first) and names the first break.
 /// With the verification key it also checks every record's seal; with anchors shipped off the
@@ -254,8 +255,8 @@ public enum AuditVerifier {
         var out: [Anchor] = []
         for line in text.split(separator: "\n") {
             var fields: [String: String] = [:]
-            if line.first == "{", let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] {
-                for (k, v) in o { fields[k.lowercased()] = "\(v)" }
+            if line.first == "{", let o = try? JSONDecoder().decode([String: JournalField].self, from: Data(line.utf8)) {
+                for (k, v) in o { if let text = v.text { fields[k.lowercased()] = text } }
                 fields["seq"] = fields["seq"] ?? fields["pwsync_seq"]
                 fields["hash"] = fields["hash"] ?? fields["pwsync_hash"]
                 fields["epoch"] = fields["epoch"] ?? fields["pwsync_epoch"]
@@ -264,7 +265,7 @@ public enum AuditVerifier {
                     guard let eq = token.firstIndex(of: "=") else { continue }
                     var key = token[..<eq].lowercased()
                     if key.hasPrefix("pwsync_") { key.removeFirst(7) }
-                    fields[key] = String(token[token.index(after: eq)...]).trimmingCharacters(in: CharacterSet(charactersIn: "\"',"))
+                    fields[key] = token[token.index(after: eq)...].trimming("\"',")
                 }
             }
             guard let seq = fields["seq"].flatMap({ UInt64($0) }), let hash = fields["hash"], hash.count == 64 else { continue }
@@ -276,13 +277,30 @@ public enum AuditVerifier {
     /// The files of one log in chain order: `path.N` … `path.1`, then `path`.
     public static func chainFiles(for path: String) -> [String] {
         var rotated: [(Int, String)] = []
-        let dir = (path as NSString).deletingLastPathComponent
-        let base = (path as NSString).lastPathComponent
+        let slash = path.lastIndex(of: "/")
+        let dir = slash.map { String(path[..<$0]) } ?? ""
+        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
         for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir)) ?? [] {
             guard name.hasPrefix(base + "."), let n = Int(name.dropFirst(base.count + 1)) else { continue }
             rotated.append((n, dir.isEmpty ? name : "\(dir)/\(name)"))
         }
         let files = rotated.sorted { $0.0 > $1.0 }.map(\.1)
         return FileManager.default.fileExists(atPath: path) ? files + [path] : files
+    }
+}
+
+/// One field of a `journalctl -o json` line: text or a number; binary fields (arrays) are skipped.
+private struct JournalField: Decodable {
+    let text: String?
+
+    init(from decoder: Decoder) throws {
+        let value = try decoder.singleValueContainer()
+        if let s = try? value.decode(String.self) {
+            text = s
+        } else if let n = try? value.decode(UInt64.self) {
+            text = String(n)
+        } else {
+            text = nil
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
-import Foundation
+import FoundationEssentials
 import Secrets
+import PlainText
 
 /// The key that seals audit records during one epoch. It evolves by a one-way function at each
 /// epoch boundary (`k[e+1] = HMAC-SHA256(k[e], "pwsync-seal-v1 evolve")`), so whoever holds the key
@@ -85,7 +86,7 @@ public struct VerificationKey: Sendable, Equatable {
     public var text: String { "pwsync-vk1:\(Hex.encode(seed)):\(start):\(interval)" }
 
     public init?(parsing text: String) {
-        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":", omittingEmptySubsequences: false)
+        let parts = text.trimming(while: \.isWhitespace).split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == "pwsync-vk1", let seed = Hex.decode(parts[1]), seed.count == 32,
               let start = Int64(parts[2]), let interval = Int64(parts[3]), interval > 0 else { return nil }
         self.init(seed: seed, start: start, interval: interval)

@@ -1,7 +1,7 @@
 import Access
 import Audit
 import Directory
-import Foundation
+import FoundationEssentials
 import LDAPSyntax
 import Logging
 import PasswordSync

@@ -1,3 +1,5 @@
+import PlainText
+
 /// Finds the line a TOML key was written on. TOMLKit's decoder reports key paths but not lines,
 /// so we scan the text: table headers set the current path, `key =` lines match within it.
 struct KeyLocator {
@@ -7,19 +9,19 @@ struct KeyLocator {
         var table: [String] = []
         var arrayCounts: [String: Int] = [:]
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: " \t\r")
+            let line = raw.trimming(" \t\r")
             if line.hasPrefix("[[") {
-                let name = String(line.dropFirst(2).prefix { $0 != "]" }).trimmingCharacters(in: " ")
+                let name = String(line.dropFirst(2).prefix { $0 != "]" }).trimming(" ")
                 let i = arrayCounts[name, default: 0]
                 arrayCounts[name] = i + 1
                 table = name.split(separator: ".").map(String.init) + [String(i)]
                 index[table.joined(separator: "."), default: n + 1] = n + 1
                 index[name, default: n + 1] = n + 1
             } else if line.hasPrefix("[") {
-                table = String(line.dropFirst().prefix { $0 != "]" }).trimmingCharacters(in: " ").split(separator: ".").map(String.init)
+                table = String(line.dropFirst().prefix { $0 != "]" }).trimming(" ").split(separator: ".").map(String.init)
                 index[table.joined(separator: "."), default: n + 1] = n + 1
             } else if let eq = line.firstIndex(of: "="), !line.hasPrefix("#") {
-                let key = line[..<eq].trimmingCharacters(in: " \t\"'")
+                let key = line[..<eq].trimming(" \t\"'")
                 index[(table + [key]).joined(separator: "."), default: n + 1] = n + 1
             }
         }
@@ -37,14 +39,5 @@ struct KeyLocator {
             p.removeLast()
         }
         return 1
-    }
-}
-
-extension StringProtocol {
-    func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s.removeFirst() }
-        while let l = s.last, set.contains(l) { s.removeLast() }
-        return String(s)
     }
 }

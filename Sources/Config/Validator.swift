@@ -1,12 +1,13 @@
 import Access
 import Audit
 import Directory
-import Foundation
+import FoundationEssentials
 import LDAPSyntax
 import Logging
 import PasswordSync
 import SCIM
 import Secrets
+import PlainText
 
 /// The checks that turn a `RawConfig` into a `Configuration`, one section at a time. Collects every
 /// problem before failing. Looks at the files the config names only through their metadata.
@@ -59,7 +60,7 @@ struct Validator {
     /// `host:port` (IPv6 in brackets), or nil with an error naming `key`.
     mutating func hostAndPort(_ key: String, _ text: String, example: String) -> (host: String, port: Int)? {
         if let colon = text.lastIndex(of: ":"), let p = Int(text[text.index(after: colon)...]), (0...65535).contains(p), colon != text.startIndex {
-            return (String(text[..<colon]).trimmingCharacters(in: "[]"), p)
+            return (String(text[..<colon]).trimming("[]"), p)
         }
         error(key, "expected host:port, e.g. \"\(example)\"")
         return nil
@@ -424,9 +425,9 @@ struct Validator {
     enum FsyncMode: String, CaseIterable { case everyRecord = "every_record", batched }
 
     mutating func validate(_ a: RawAudit) -> Configuration.Audit? {
-        let dir = (a.path as NSString).deletingLastPathComponent
-        var isDir: ObjCBool = false
-        if a.path.isEmpty || !FileManager.default.fileExists(atPath: dir.isEmpty ? "." : dir, isDirectory: &isDir) || !isDir.boolValue {
+        let dir = String(a.path[..<(a.path.lastIndex(of: "/") ?? a.path.startIndex)])
+        var isDir = false
+        if a.path.isEmpty || !FileManager.default.fileExists(atPath: dir.isEmpty ? "." : dir, isDirectory: &isDir) || !isDir {
             error("audit.path", "the folder for \(a.path) does not exist")
         }
         let fsync = choice("audit.fsync", a.fsync, default: FsyncMode.everyRecord)

@@ -1,5 +1,6 @@
 import Directory
 import LDAP
+import Logging
 import Synchronization
 
 /// Password rules read from the directory, kept for `PolicyCache.maxAge` so a push costs no extra

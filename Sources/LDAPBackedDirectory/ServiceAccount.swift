@@ -1,5 +1,6 @@
 import Kerberos
 import LDAP
+import LDAPSyntax
 import Secrets
 
 /// How pwsync's service account proves who it is to the directory.

@@ -1,5 +1,6 @@
 import Audit
 import Directory
+import Logging
 import SCIM
 import Secrets
 

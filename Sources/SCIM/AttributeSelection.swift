@@ -1,3 +1,5 @@
+import PlainText
+
 /// RFC 7644 §3.4.2.5 `attributes` / `excludedAttributes`: which attributes a response carries.
 /// `id` and `schemas` are always returned; names are case-insensitive, may carry the core schema
 /// URN, and may name a sub-attribute (`name.givenName`, `emails.value`).
@@ -14,7 +16,7 @@ public struct AttributeSelection: Sendable, Equatable {
     public init(attributes: String?, excludedAttributes: String?) {
         func names(_ s: String) -> Set<String> {
             Set(s.split(separator: ",").compactMap { raw -> String? in
-                var n = raw.trimmingCharacters(in: .whitespaces).lowercased()
+                var n = raw.trimmingBlanks().lowercased()
                 for urn in [SCIMSchema.user.lowercased() + ":", SCIMSchema.userV1 + ":"] where n.hasPrefix(urn) { n.removeFirst(urn.count) }
                 return n.isEmpty ? nil : n
             })

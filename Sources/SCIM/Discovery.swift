@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// The discovery endpoints (RFC 7644 §4): what pwsync supports, in each dialect. Okta's cloud never
 /// reads them, but its provisioning agent reads `/ServiceProviderConfigs` (1.1) and SCIM testers read all three.

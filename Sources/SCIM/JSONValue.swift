@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// A parsed JSON document (`JSONParser`). `true` and `1` stay apart (Foundation's
 /// `JSONSerialization` does not on Linux), so `"active": 1` is an error rather than a deactivation.

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 import Secrets
 
 /// Parses a SCIM 2.0 PATCH (RFC 7644 §3.5.2) in the forms Okta sends:

@@ -1,3 +1,5 @@
+import PlainText
+
 /// Profile attributes as pwsync names them: one canonical, lower-case SCIM path per value, so the
 /// same attribute reads the same whether it came in a PUT, a PATCH path or a PATCH value object.
 ///
@@ -12,7 +14,7 @@ public enum ProfilePath {
     /// The canonical form of a path as a client or the config writes it; nil when it is not one of
     /// the forms above.
     public static func canonical(_ path: String) -> String? {
-        var p = path.trimmingCharacters(in: .whitespaces).lowercased()
+        var p = path.trimmingBlanks().lowercased()
         for urn in [coreURN, coreURNv1] where p.hasPrefix(urn) { p.removeFirst(urn.count) }
         guard !p.isEmpty else { return nil }
         if let open = p.firstIndex(of: "[") {

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 import JSONText
 
 /// A SCIM error response (RFC 7644 §3.12). `detail` is shown to Okta's admin under Tasks, so it

@@ -1,9 +1,6 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 import Secrets
+import PlainText
 
 /// A full User resource as Okta sends it in `POST /Users` and `PUT /Users/{id}` (SCIM 2.0 or 1.1).
 /// Reduced to what pwsync uses; the password goes straight into a `Secret`.
@@ -32,7 +29,7 @@ public struct UserDocument: Sendable {
               schemas.contains(where: { $0.string?.lowercased() == core.lowercased() }) else {
             throw .invalidSyntax("A User body must list the schema \(core) in \"schemas\".")
         }
-        guard let userName = try root.optionalString("userName"), !userName.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard let userName = try root.optionalString("userName"), !userName.trimmingBlanks().isEmpty else {
             throw .invalidValue("\"userName\" is required and must be a non-empty string.")
         }
         var doc = UserDocument(userName: userName)

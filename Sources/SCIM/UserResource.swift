@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// Where and how a response is rendered: the dialect, the absolute base URL for `meta.location`,
 /// and the attributes the client asked for.

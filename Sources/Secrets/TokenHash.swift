@@ -1,5 +1,8 @@
 import Crypto
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A bearer token as stored in the config: `pwsync-sha256$<salt hex>$<digest hex>`.
 ///

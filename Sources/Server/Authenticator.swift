@@ -1,9 +1,6 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 import Secrets
+import PlainText
 
 /// Checks the `Authorization` header against the configured credentials.
 ///
@@ -71,7 +68,7 @@ public struct Authenticator: Sendable {
             return h.isEmpty ? .none : .bearer(Secret(String(h)))
         }
         if h.count > 6, h.prefix(6).lowercased() == "basic " {
-            let encoded = h.dropFirst(6).trimmingCharacters(in: .whitespaces)
+            let encoded = h.dropFirst(6).trimmingBlanks()
             guard var decoded = Data(base64Encoded: encoded), let colon = decoded.firstIndex(of: UInt8(ascii: ":")) else { return .none }
             defer { decoded.resetBytes(in: 0..<decoded.count) }
             let user = String(decoding: decoded[decoded.startIndex..<colon], as: UTF8.self)

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// What `pwsync set-password` and `pwsync rotate` ask the running daemon over its control
 /// socket: one JSON object per line each way. The daemon is the one writer of the audit chain,

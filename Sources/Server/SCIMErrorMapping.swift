@@ -1,3 +1,4 @@
+import Directory
 import PasswordSync
 import SCIM
 

@@ -1,12 +1,10 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 import Hummingbird
 import NIOCore
+import NIOFoundationEssentialsCompat
 import PasswordSync
 import SCIM
+import PlainText
 
 /// The SCIM endpoints Okta calls, in one dialect: mounted at `/scim/v2` and at `/scim/v1`.
 struct SCIMRoutes {
@@ -144,7 +142,7 @@ struct SCIMRoutes {
 
     /// Accepts `application/scim+json` and `application/json` (Okta uses both), any charset.
     func readBody(_ request: Request, _ context: SCIMRequestContext) async throws -> Data {
-        let type = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let type = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingBlanks().lowercased() }
         guard let type, type == "application/scim+json" || type == "application/json" else {
             throw SCIMError(status: 415, detail: "Send the body as application/scim+json or application/json.")
         }

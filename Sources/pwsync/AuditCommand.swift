@@ -1,6 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import Audit
-import Foundation
+import FoundationEssentials
 
 /// `pwsync audit show|verify|stats`: the reviewer's tools. Read-only; they never need the config,
 /// the TLS key or the directory password, only read access to the log files.
@@ -67,7 +70,7 @@ struct AuditCommand: ParsableCommand {
         func run() throws {
             let list = files.resolved
             guard !list.isEmpty else {
-                FileHandle.standardError.write(Data("audit verify: no audit files found (give files, or --log PATH)\n".utf8))
+                Console.error("audit verify: no audit files found (give files, or --log PATH)\n")
                 throw ExitCode(2)
             }
             let vk = try key.map { text -> VerificationKey in
@@ -126,7 +129,7 @@ struct AuditCommand: ParsableCommand {
             let now = Int64(Date().timeIntervalSince1970)
             let (vk, key) = VerificationKey.generate(start: now - now % interval, interval: interval)
             do { try SealKeyFile.create(keyFile, key) } catch {
-                FileHandle.standardError.write(Data("audit keygen: \(error)\n".utf8))
+                Console.error("audit keygen: \(error)\n")
                 throw ExitCode(73)
             }
             if let owner {
@@ -153,18 +156,9 @@ struct AuditCommand: ParsableCommand {
                 print("(install the qrencode package to get a QR code of the key here)")
                 return
             }
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: qrencode)
-            p.arguments = ["-t", "ANSIUTF8"]
-            let input = Pipe()
-            p.standardInput = input
-            do {
-                try p.run()
-                input.fileHandleForWriting.write(Data(text.utf8))
-                try input.fileHandleForWriting.close()
-                p.waitUntilExit()
-            } catch {
-                print("(qrencode failed: \(error))")
+            Console.flushPrinted()
+            if !Console.run(qrencode, ["-t", "ANSIUTF8"], input: Array(text.utf8)) {
+                print("(qrencode failed)")
             }
         }
     }

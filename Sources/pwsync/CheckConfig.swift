@@ -1,7 +1,12 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import Config
 import Directory
-import Foundation
+import FoundationEssentials
+import LDAPSyntax
+import PlainText
 import Kerberos
 import LDAPBackedDirectory
 import Logging
@@ -26,11 +31,11 @@ struct CheckConfig: AsyncParsableCommand {
     func run() async throws {
         var config = try loadConfiguration(options.config)
         do { try config.directory.discoverServers() } catch {
-            FileHandle.standardError.write(Data("\(config.file):\(config.line(of: "directory.discover_domain")): \(error)\n".utf8))
+            Console.error("\(config.file):\(config.line(of: "directory.discover_domain")): \(error)\n")
             throw ExitCode(69)
         }
         let tls = TLSFiles.check(certificatePath: config.server.certificatePath, privateKeyPath: config.server.privateKeyPath)
-        for f in tls { FileHandle.standardError.write(Data("\(config.file):\(config.line(of: f.key)): \(f.level == .warning ? "warning: " : "")\(f)\n".utf8)) }
+        for f in tls { Console.error("\(config.file):\(config.line(of: f.key)): \(f.level == .warning ? "warning: " : "")\(f)\n") }
         if tls.contains(where: { $0.level == .error }) { throw ExitCode(78) }
         try checkAccessAsServiceUser(config)
         print("\(options.config): OK")
@@ -45,6 +50,12 @@ struct CheckConfig: AsyncParsableCommand {
         print("  credentials \(config.server.tokens.map(\.name).joined(separator: ", "))")
         print("  audit log   \(config.audit.path)")
         guard connect else { return }
+        try await checkDirectory(config)
+    }
+
+    /// Binds as the service account (Kerberos first when configured), counts the users it can see and
+    /// reports the password policy each scope meets; exit 69 when the directory cannot be used.
+    func checkDirectory(_ config: Configuration) async throws {
         LoggingSystem.bootstrap { SwiftLogNoOpLogHandler($0) }
         let account = try config.serviceAccount(logger: Logger(label: "pwsync.directory"))
         defer { KerberosProfile.removeOverlay() }
@@ -54,7 +65,7 @@ struct CheckConfig: AsyncParsableCommand {
                 print("  kerberos    principal \(t.principal), realm \(t.realm), KDC \(t.kdc ?? "(not reported)"), ticket lifetime \(Self.duration(t.lifetime))")
                 print("              service tickets for \(Set(config.directory.urls.map { "ldap/\($0.host)" }).sorted().joined(separator: ", "))")
             } catch {
-                FileHandle.standardError.write(Data("kerberos check failed: \(error)\n".utf8))
+                Console.error("kerberos check failed: \(error)\n")
                 throw ExitCode(error.isTransient ? 69 : 78)
             }
         }
@@ -65,17 +76,17 @@ struct CheckConfig: AsyncParsableCommand {
             print("  connected   bound as \(account.identity) over \(config.directory.channelDescription); \(users.count) user(s) under the user base")
             var problems = 0
             for line in try await config.passwordReport(directory) {
-                let label = line.label.padding(toLength: 11, withPad: " ", startingAt: 0)
+                let label = line.label.padded(to: 11)
                 if line.problem {
                     problems += 1
-                    FileHandle.standardError.write(Data("\(config.file):\(config.line(of: "scope")): \(line.text)\n".utf8))
+                    Console.error("\(config.file):\(config.line(of: "scope")): \(line.text)\n")
                 } else {
                     print("  \(label) \(line.text)")
                 }
             }
             if problems > 0 { throw ExitCode(78) }
         } catch let error as DirectoryFailure {
-            FileHandle.standardError.write(Data("directory check failed: \(error.detail) [\(error.reason.rawValue)]\n".utf8))
+            Console.error("directory check failed: \(error.detail) [\(error.reason.rawValue)]\n")
             throw ExitCode(69)
         }
     }
@@ -96,7 +107,7 @@ extension CheckConfig {
             guard let problem = user.problem(reaching: f.path, f.need) else { continue }
             failed = true
             let at = f.key.isEmpty ? "" : " \(f.key):"
-            FileHandle.standardError.write(Data("\(config.file):\(f.key.isEmpty ? 1 : config.line(of: f.key)):\(at) \(problem)\n".utf8))
+            Console.error("\(config.file):\(f.key.isEmpty ? 1 : config.line(of: f.key)):\(at) \(problem)\n")
         }
         if failed { throw ExitCode(78) }
     }
@@ -111,7 +122,7 @@ func loadConfiguration(_ path: String) throws -> Configuration {
     do {
         return try Configuration.load(path: path)
     } catch {
-        FileHandle.standardError.write(Data((error.description + "\n").utf8))
+        Console.error((error.description + "\n"))
         throw ExitCode(78)
     }
 }

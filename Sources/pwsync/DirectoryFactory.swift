@@ -6,6 +6,7 @@ import LDAP
 import LDAPBackedDirectory
 import LDAPSyntax
 import Logging
+import PasswordSync
 import Secrets
 
 extension Configuration {

@@ -1,5 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Secrets
 
 struct HashToken: ParsableCommand {
@@ -19,21 +22,22 @@ struct HashToken: ParsableCommand {
         let token: Secret
         if generate {
             token = TokenHash.generateToken()
-            token.withUnsafeBytes { FileHandle.standardOutput.write(Data("token: ".utf8) + Data($0) + Data("\n".utf8)) }
+            print("token: ", terminator: "")
+            token.withUnsafeBytes { Console.out($0) }
+            print("")
             print("hash:  \(TokenHash(hashing: token).encoded)")
         } else {
-            let input = FileHandle.standardInput.readDataToEndOfFile()
-            var bytes = [UInt8](input)
+            var bytes = Console.readStandardInput()
             while let last = bytes.last, last == 0x0a || last == 0x0d || last == 0x20 { bytes.removeLast() }
             guard !bytes.isEmpty else {
-                FileHandle.standardError.write(Data("hash-token: no token on standard input (or use --generate)\n".utf8))
+                Console.error("hash-token: no token on standard input (or use --generate)\n")
                 throw ExitCode(2)
             }
             token = Secret(bytes: bytes)
             for i in bytes.indices { bytes[i] = 0 }
             let bits = TokenHash.estimatedStrengthBits(token)
             guard bits >= TokenHash.minimumStrengthBits else {
-                FileHandle.standardError.write(Data("hash-token: this secret is too weak (about \(bits) bits; at least \(TokenHash.minimumStrengthBits) needed). Tokens and Basic passwords are stored as fast salted hashes, so they must be generated secrets: use `pwsync hash-token --generate`.\n".utf8))
+                Console.error("hash-token: this secret is too weak (about \(bits) bits; at least \(TokenHash.minimumStrengthBits) needed). Tokens and Basic passwords are stored as fast salted hashes, so they must be generated secrets: use `pwsync hash-token --generate`.\n")
                 throw ExitCode(65)
             }
             print(TokenHash(hashing: token).encoded)

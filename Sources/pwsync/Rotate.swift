@@ -1,9 +1,10 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
 import Server
+import PlainText
 
 /// Rotates the random passwords of many accounts now (after a compromise, or to test a schedule).
 struct Rotate: ParsableCommand {
@@ -35,7 +36,7 @@ struct Rotate: ParsableCommand {
         var names: [String]?
         if let users {
             guard let text = try? String(contentsOfFile: users, encoding: .utf8) else { throw ControlClientError("cannot read \(users)") }
-            names = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+            names = text.split(whereSeparator: \.isNewline).map { $0.trimmingBlanks() }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
             if names?.isEmpty == true { throw ControlClientError("\(users) names no account") }
         }
         let terminal = isatty(STDERR_FILENO) != 0
@@ -44,16 +45,16 @@ struct Rotate: ParsableCommand {
             if dryRun, step.outcome == "would_rotate" { print("would rotate \(step.account ?? "")") }
             if terminal, let i = step.index, let n = step.total, n > 0 {
                 let width = 30, filled = width * i / n
-                FileHandle.standardError.write(Data("\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(i)/\(n)".utf8))
-                if i == n { FileHandle.standardError.write(Data("\n".utf8)) }
+                Console.error("\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(i)/\(n)")
+                if i == n { Console.error("\n") }
             }
         }
         if let error = reply.error { throw ControlClientError(error) }
         let summary = reply.summary ?? [:]
         print("\(dryRun ? "dry run: " : "")\(reply.total ?? 0) account(s)")
-        print("outcome".padding(toLength: 34, withPad: " ", startingAt: 0) + "count")
+        print("outcome".padded(to: 34) + "count")
         for (key, count) in summary.sorted(by: { $0.key < $1.key }) {
-            print(key.padding(toLength: 34, withPad: " ", startingAt: 0) + String(count))
+            print(key.padded(to: 34) + String(count))
         }
         if summary.keys.contains(where: { $0.hasPrefix("failed:") }) { throw ExitCode(1) }
     }

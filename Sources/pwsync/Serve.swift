@@ -1,5 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import LDAPSyntax
 import NIOCore
 import Audit
 import Config
@@ -135,7 +139,7 @@ struct Serve: AsyncParsableCommand {
         for f in findings where f.level == .warning { logger.warning("\(config.file):\(config.line(of: f.key)): \(f)") }
         let errors = findings.filter { $0.level == .error }
         guard errors.isEmpty else {
-            for f in errors { FileHandle.standardError.write(Data("\(config.file):\(config.line(of: f.key)): \(f)\n".utf8)) }
+            for f in errors { Console.error("\(config.file):\(config.line(of: f.key)): \(f)\n") }
             throw ExitCode(78)
         }
     }

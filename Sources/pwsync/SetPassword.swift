@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -78,17 +78,7 @@ struct SetPassword: ParsableCommand {
             return line
         }
         func ask(_ label: String) throws -> String {
-            var old = termios()
-            tcgetattr(STDIN_FILENO, &old)
-            var quiet = old
-            quiet.c_lflag &= ~tcflag_t(ECHO)
-            tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet)
-            defer {
-                tcsetattr(STDIN_FILENO, TCSAFLUSH, &old)
-                FileHandle.standardError.write(Data("\n".utf8))
-            }
-            FileHandle.standardError.write(Data(label.utf8))
-            guard let line = readLine(strippingNewline: true), !line.isEmpty else { throw ControlClientError("no password typed") }
+            guard let line = Console.readHiddenLine(label), !line.isEmpty else { throw ControlClientError("no password typed") }
             return line
         }
         let first = try ask("New password: ")

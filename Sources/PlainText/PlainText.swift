@@ -1,0 +1,26 @@
+/// Trimming and padding without full Foundation (`CharacterSet`, `padding(toLength:)`), which
+/// would link ICU's data into the binary for the sake of a few header values and table columns.
+extension StringProtocol {
+    /// The text with spaces added at the end up to `width` characters (never cut).
+    public func padded(to width: Int) -> String {
+        count >= width ? String(self) : String(self) + String(repeating: " ", count: width - count)
+    }
+
+    /// The text without leading and trailing characters from `set`.
+    public func trimming(_ set: String) -> String {
+        trimming { set.contains($0) }
+    }
+
+    /// The text without leading and trailing spaces and tabs (HTTP's OWS, SCIM attribute names).
+    public func trimmingBlanks() -> String {
+        trimming { $0 == " " || $0 == "\t" }
+    }
+
+    /// The text without leading and trailing characters that match.
+    public func trimming(while drop: (Character) -> Bool) -> String {
+        var s = Substring(self)
+        while let f = s.first, drop(f) { s.removeFirst() }
+        while let l = s.last, drop(l) { s.removeLast() }
+        return String(s)
+    }
+}
