@@ -68,6 +68,11 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "PasswordSync", dependencies: ["SCIM", "Directory", "Audit", "Secrets", .product(name: "Logging", package: "swift-log")]),
+        /// `pwsync init`'s pure parts: the answers, the config and Okta settings they make, the TLS key and CSR.
+        .target(name: "Setup", dependencies: [
+            "Directory", .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
         .target(name: "Redaction", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "Config", dependencies: [
             "Secrets", "LDAPSyntax", "Directory", "Audit", "PasswordSync", "SCIM", "Access", "PlainText",
@@ -102,7 +107,7 @@ let package = Package(
             name: "pwsync",
             dependencies: [
                 "Config", "Server", "PasswordSync", "Directory", "LDAPBackedDirectory", "Audit", "Secrets", "LDAP",
-                "LDAPSyntax", "CHardening", "Redaction", "Kerberos", "PlainText",
+                "LDAPSyntax", "CHardening", "Redaction", "Kerberos", "PlainText", "Setup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -120,6 +125,7 @@ let package = Package(
         .testTarget(name: "SCIMTests", dependencies: ["SCIM", "Secrets"]),
         .testTarget(name: "LDAPSyntaxTests", dependencies: ["LDAPSyntax"]),
         .testTarget(name: "AccessTests", dependencies: ["Access"]),
+        .testTarget(name: "SetupTests", dependencies: ["Setup", "Config", "Directory", "Secrets", .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1")]),
         .testTarget(name: "LDAPTests", dependencies: ["LDAP", "Secrets"]),
         .testTarget(name: "KerberosTests", dependencies: ["Kerberos"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Directory", "Audit", "PasswordSync", .product(name: "Logging", package: "swift-log")]),

@@ -153,7 +153,10 @@ public struct Configuration: Sendable {
         return try parse(text, file: path)
     }
 
-    public static func parse(_ text: String, file: String) throws(ConfigErrors) -> Configuration {
+    /// `filesWrittenLater`: keys whose files do not exist yet and are not checked (`pwsync init`
+    /// checks its answers before writing the secrets, and writes a config whose certificate is
+    /// still with the CA).
+    public static func parse(_ text: String, file: String, filesWrittenLater: Set<String> = []) throws(ConfigErrors) -> Configuration {
         let locator = KeyLocator(text)
         func fail(_ path: [String], _ message: String) -> ConfigErrors {
             ConfigErrors(errors: [ConfigError(file: file, line: locator.line(path), key: path.joined(separator: "."), message: message)])
@@ -209,7 +212,7 @@ public struct Configuration: Sendable {
         } catch {
             throw ConfigErrors(errors: [ConfigError(file: file, line: 1, key: "", message: "cannot decode: \(error)")])
         }
-        var validator = Validator(file: file, locator: locator)
+        var validator = Validator(file: file, locator: locator, filesWrittenLater: filesWrittenLater)
         var config = try validator.validate(raw)
         config.file = file
         config.lines = locator.lines

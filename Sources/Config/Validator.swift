@@ -14,11 +14,14 @@ import PlainText
 struct Validator {
     let file: String
     let locator: KeyLocator
+    /// Keys naming files that are written after this check (`pwsync init`): not reported.
+    let filesWrittenLater: Set<String>
     private var errors: [ConfigError] = []
 
-    init(file: String, locator: KeyLocator) {
+    init(file: String, locator: KeyLocator, filesWrittenLater: Set<String> = []) {
         self.file = file
         self.locator = locator
+        self.filesWrittenLater = filesWrittenLater
     }
 
     mutating func validate(_ raw: RawConfig) throws(ConfigErrors) -> Configuration {
@@ -457,6 +460,7 @@ struct Validator {
     // MARK: Helpers
 
     private mutating func error(_ key: String, _ message: String) {
+        guard !filesWrittenLater.contains(key) else { return }
         errors.append(ConfigError(file: file, line: locator.line(key.split(separator: ".").map(String.init)), key: key, message: message))
     }
 

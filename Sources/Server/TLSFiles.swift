@@ -15,7 +15,8 @@ public enum TLSFiles {
         public var description: String { "\(key): \(message)" }
     }
 
-    public static func check(certificatePath: String, privateKeyPath: String, now: Date = Date()) -> [Finding] {
+    /// `labSubject`: the words a lab certificate carries in its subject (`pwsync init --self-signed`), to warn about.
+    public static func check(certificatePath: String, privateKeyPath: String, labSubject: String? = nil, now: Date = Date()) -> [Finding] {
         let certKey = "server.tls_certificate", keyKey = "server.tls_private_key"
         func failure(_ k: String, _ m: String) -> Finding { .init(level: .error, key: k, message: m) }
         guard let certText = try? String(contentsOfFile: certificatePath, encoding: .utf8) else {
@@ -52,6 +53,10 @@ public enum TLSFiles {
             } else if i == 0, cert.notValidAfter < now.addingTimeInterval(30 * 86_400) {
                 findings.append(.init(level: .warning, key: certKey, message: "\(which) expires on \(cert.notValidAfter): renew it (then `systemctl reload pwsync`)"))
             }
+        }
+        if let labSubject, leaf.subject.description.contains(labSubject) {
+            findings.append(.init(level: .warning, key: certKey,
+                                  message: "\(certificatePath) is the self-signed lab certificate `pwsync init --self-signed` made: Okta does not trust it; install your CA's chain for \(certificatePath)'s key"))
         }
         if chain.count == 1, leaf.issuer != leaf.subject {
             findings.append(.init(level: .warning, key: certKey,

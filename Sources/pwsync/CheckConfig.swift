@@ -12,6 +12,7 @@ import LDAPBackedDirectory
 import Logging
 import Secrets
 import Server
+import Setup
 
 struct CheckConfig: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,7 +35,8 @@ struct CheckConfig: AsyncParsableCommand {
             Console.error("\(config.file):\(config.line(of: "directory.discover_domain")): \(error)\n")
             throw ExitCode(69)
         }
-        let tls = TLSFiles.check(certificatePath: config.server.certificatePath, privateKeyPath: config.server.privateKeyPath)
+        let tls = TLSFiles.check(certificatePath: config.server.certificatePath, privateKeyPath: config.server.privateKeyPath,
+                                 labSubject: TLSMaterial.selfSignedLabel)
         for f in tls { Console.error("\(config.file):\(config.line(of: f.key)): \(f.level == .warning ? "warning: " : "")\(f)\n") }
         if tls.contains(where: { $0.level == .error }) { throw ExitCode(78) }
         try checkAccessAsServiceUser(config)

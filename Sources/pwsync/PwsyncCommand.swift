@@ -7,7 +7,7 @@ struct PwsyncCommand: AsyncParsableCommand {
         commandName: "pwsync",
         abstract: "Receives Okta SCIM password pushes and sets them in Active Directory or OpenLDAP.",
         version: version,
-        subcommands: [Serve.self, CheckConfig.self, SetPassword.self, Rotate.self, HashToken.self, AuditCommand.self, Version.self]
+        subcommands: [Init.self, Serve.self, CheckConfig.self, SetPassword.self, Rotate.self, HashToken.self, AuditCommand.self, Version.self]
     )
 }
 
