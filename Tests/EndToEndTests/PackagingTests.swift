@@ -27,7 +27,7 @@ final class PackagingTests: XCTestCase {
 
     /// The maintainer scripts are valid POSIX shell (dash is /bin/sh on Debian).
     func testTheMaintainerScriptsParseUnderDash() throws {
-        for script in ["pwsync.postinst", "pwsync.postrm"] {
+        for script in ["pwsync.postinst", "pwsync.prerm", "pwsync.postrm"] {
             let r = try PwsyncProcess.run("/bin/dash", ["-n", "\(Self.debian)/\(script)"])
             XCTAssertEqual(r.status, 0, "\(script): \(r.output)")
         }

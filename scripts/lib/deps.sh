@@ -26,6 +26,8 @@ BUILD_PACKAGES=(libldap-dev libssl-dev libkrb5-dev libsasl2-dev libsasl2-modules
 SLAPD_PACKAGES=(slapd ldap-utils)
 # What packaging/build-deb needs besides the build packages (Debian's packaging tools).
 PACKAGING_PACKAGES=(debhelper lintian dpkg-dev chrpath)
+# What scripts/package-install-test needs: a clean Debian root, booted with systemd.
+PACKAGE_TEST_PACKAGES=(debootstrap systemd-container curl python3 ldap-utils)
 # The Samba AD DC fixture (samba-ad-provision is only a Recommends, but provisioning needs it).
 SAMBA_PACKAGES=(samba samba-ad-dc samba-ad-provision winbind python3-samba samba-dsdb-modules samba-vfs-modules krb5-user)
 TEST_PACKAGES=(iproute2 util-linux systemd curl python3-prometheus-client faketime nftables dnsmasq-base)
