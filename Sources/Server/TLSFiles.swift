@@ -47,7 +47,7 @@ public enum TLSFiles {
         for (i, cert) in chain.enumerated() {
             let which = i == 0 ? "the server certificate" : "certificate \(i + 1)"
             if cert.notValidAfter < now {
-                findings.append(failure(certKey, "\(which) expired on \(cert.notValidAfter)"))
+                findings.append(failure(certKey, "\(which) expired on \(cert.notValidAfter): renew it and put the new chain in \(certificatePath)"))
             } else if cert.notValidBefore > now {
                 findings.append(failure(certKey, "\(which) is not valid before \(cert.notValidBefore)"))
             } else if i == 0, cert.notValidAfter < now.addingTimeInterval(30 * 86_400) {

@@ -157,7 +157,7 @@ struct Init: AsyncParsableCommand {
         let bind = ask.value("Service account DN", bindDN, flag: "--bind-dn") { $0 }
         let host = ask.value("DNS name Okta calls this host by", hostname, default: Self.localHostname(), flag: "--hostname") { $0 }
         try ask.finish()
-        guard let listenAt = HostPort(listen) else { throw failure("--listen: expected host:port, e.g. 0.0.0.0:8443") }
+        guard let listenAt = HostPort(listen) else { throw ValidationError("--listen: expected host:port, e.g. 0.0.0.0:8443") }
         return InitAnswers(directory: kind!.kind, urls: urls!, startTLS: starttls, userBase: base!, bindDN: bind!, hostname: host!,
                            listenHost: listenAt.host, port: listenAt.port, auditPath: auditPath, paths: paths, hasDirectoryCA: caFile != nil)
     }
@@ -221,7 +221,12 @@ struct Init: AsyncParsableCommand {
         String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
     }
 
-    func failure(_ message: String) -> ValidationError { ValidationError(message) }
+    func failure(_ message: String) -> InitError { InitError(description: message) }
+}
+
+/// A problem met while setting up (an unreadable file, a missing user): printed without the usage text.
+struct InitError: Error, CustomStringConvertible {
+    let description: String
 }
 
 /// `host:port`, IPv6 in brackets.
@@ -291,7 +296,7 @@ struct FileOwner {
             return
         }
         guard let pw = getpwnam(serviceUser) else {
-            throw ValidationError("there is no user \(serviceUser): install the pwsync package (it creates the user), or name the account with --service-user")
+            throw InitError(description: "there is no user \(serviceUser): install the pwsync package (it creates the user), or name the account with --service-user")
         }
         uid = 0
         gid = pw.pointee.pw_gid
@@ -301,7 +306,7 @@ struct FileOwner {
     /// Creates a missing folder; an existing one keeps its owner and mode (the admin's, or dpkg-statoverride's).
     func folder(_ path: String, mode: mode_t, ownedByService: Bool = false) throws {
         guard !path.isEmpty, !FileManager.default.fileExists(atPath: path) else { return }
-        guard mkdir(path, mode) == 0 else { throw ValidationError("cannot create \(path): \(String(cString: strerror(errno)))") }
+        guard mkdir(path, mode) == 0 else { throw InitError(description: "cannot create \(path): \(String(cString: strerror(errno)))") }
         if let uid { _ = chown(path, ownedByService ? (serviceUID ?? uid) : uid, gid ?? 0) }
         _ = chmod(path, mode)
     }
@@ -310,7 +315,7 @@ struct FileOwner {
         let temporary = "\(path).pwsync-init"
         unlink(temporary)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw InitError(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
         var ok = true
         if let uid { ok = fchown(fd, uid, gid ?? 0) == 0 }
         ok = ok && fchmod(fd, mode) == 0
@@ -324,14 +329,14 @@ struct FileOwner {
         guard ok, rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
-            throw ValidationError("cannot write \(path): \(reason)")
+            throw InitError(description: "cannot write \(path): \(reason)")
         }
     }
 
     /// A file the admin already put in place: given the owner and mode the others get.
     func adopt(_ path: String, mode: mode_t) throws {
-        if let uid, chown(path, uid, gid ?? 0) != 0 { throw ValidationError("cannot chown \(path): \(String(cString: strerror(errno)))") }
-        guard chmod(path, mode) == 0 else { throw ValidationError("cannot chmod \(path): \(String(cString: strerror(errno)))") }
+        if let uid, chown(path, uid, gid ?? 0) != 0 { throw InitError(description: "cannot chown \(path): \(String(cString: strerror(errno)))") }
+        guard chmod(path, mode) == 0 else { throw InitError(description: "cannot chmod \(path): \(String(cString: strerror(errno)))") }
     }
 }
 
