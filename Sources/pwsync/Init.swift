@@ -76,10 +76,10 @@ struct Init: AsyncParsableCommand {
         // Read before anything is written, so a missing password leaves no half set-up behind.
         let password = try readBindPassword(&ask)
 
+        try checkBeforeWriting(answers)
         try owner.folder(paths.folder, mode: 0o750)
         try owner.folder(paths.tlsFolder, mode: 0o750)
         try owner.folder(folder(of: answers.auditPath), mode: 0o750, ownedByService: true)
-        try checkBeforeWriting(answers)
         if paths.bindPassword != bindPasswordFile {
             try password.withUnsafeBytes { try owner.write(paths.bindPassword, $0, mode: 0o640) }
         } else {
@@ -125,7 +125,8 @@ struct Init: AsyncParsableCommand {
             Console.error("init: the config is written, but the check failed (above); fix that, then run: pwsync check-config --connect\n")
             throw error
         }
-        print("Next: systemctl enable --now pwsync")
+        print(certificatePending.isEmpty ? "Next: systemctl enable --now pwsync"
+              : "Next: once the certificate is in place, pwsync check-config --connect, then systemctl enable --now pwsync")
     }
 
     /// The validator's verdict on the config these answers make, before any file is written;
@@ -134,8 +135,11 @@ struct Init: AsyncParsableCommand {
         let flags = ["directory.urls": "--url", "directory.user_base": "--user-base", "directory.bind_dn": "--bind-dn",
                      "server.listen": "--listen", "audit.path": "--audit-path", "directory.starttls": "--starttls"]
         let text = ConfigTemplate.render(answers, tokenHash: TokenHash(hashing: TokenHash.generateToken()).encoded)
+        // The audit folder, when missing, is made next like the others.
+        let auditFolder = folder(of: answers.auditPath)
+        let later = FileManager.default.fileExists(atPath: auditFolder.isEmpty ? "." : auditFolder) ? Self.filesWritten : Self.filesWritten.union(["audit.path"])
         do {
-            _ = try Configuration.parse(text, file: answers.paths.config, filesWrittenLater: Self.filesWritten)
+            _ = try Configuration.parse(text, file: answers.paths.config, filesWrittenLater: later)
         } catch {
             for p in error.errors { Console.error("init: \(flags[p.key] ?? p.key): \(p.message)\n") }
             Console.error("init: nothing was written\n")

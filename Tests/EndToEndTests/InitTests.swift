@@ -107,6 +107,13 @@ final class InitTests: XCTestCase, @unchecked Sendable {
         XCTAssertTrue(refused.output.contains("\(plain) is not encrypted: use ldaps://, or add --starttls"), refused.output)
         XCTAssertFalse(FileManager.default.fileExists(atPath: etc), "nothing written: \(refused.output)")
 
+        // Refused by the config validator itself (its message, named by the flag): still nothing written.
+        let byName = fixture["LDAPS_URL"].replacingOccurrences(of: "127.0.0.1", with: "localhost")
+        let validated = try run(initArguments(fixture, port: port, url: byName), log: "validated.out")
+        XCTAssertEqual(validated.status, 64, validated.output)
+        XCTAssertTrue(validated.output.contains("init: --url: \(byName): use 127.0.0.1 or the server's real name"), validated.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: etc), "nothing written: \(validated.output)")
+
         var missing = initArguments(fixture, port: port)
         missing.removeSubrange(missing.firstIndex(of: "--user-base")!...missing.firstIndex(of: "--user-base")! + 1)
         let incomplete = try run(missing, log: "incomplete.out")
