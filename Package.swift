@@ -70,7 +70,7 @@ let package = Package(
         .target(name: "PasswordSync", dependencies: ["SCIM", "Directory", "Audit", "Secrets", .product(name: "Logging", package: "swift-log")]),
         /// `pwsync init`'s pure parts: the answers, the config and Okta settings they make, the TLS key and CSR.
         .target(name: "Setup", dependencies: [
-            "Directory", .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
+            "Directory", "PlainText", .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         .target(name: "Redaction", dependencies: [.product(name: "Logging", package: "swift-log")]),

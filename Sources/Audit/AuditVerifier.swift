@@ -277,9 +277,8 @@ public enum AuditVerifier {
     /// The files of one log in chain order: `path.N` … `path.1`, then `path`.
     public static func chainFiles(for path: String) -> [String] {
         var rotated: [(Int, String)] = []
-        let slash = path.lastIndex(of: "/")
-        let dir = slash.map { String(path[..<$0]) } ?? ""
-        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let dir = path.parentFolder
+        let base = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
         for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir)) ?? [] {
             guard name.hasPrefix(base + "."), let n = Int(name.dropFirst(base.count + 1)) else { continue }
             rotated.append((n, dir.isEmpty ? name : "\(dir)/\(name)"))

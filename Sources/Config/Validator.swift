@@ -428,7 +428,7 @@ struct Validator {
     enum FsyncMode: String, CaseIterable { case everyRecord = "every_record", batched }
 
     mutating func validate(_ a: RawAudit) -> Configuration.Audit? {
-        let dir = String(a.path[..<(a.path.lastIndex(of: "/") ?? a.path.startIndex)])
+        let dir = a.path.parentFolder
         var isDir = false
         if a.path.isEmpty || !FileManager.default.fileExists(atPath: dir.isEmpty ? "." : dir, isDirectory: &isDir) || !isDir {
             error("audit.path", "the folder for \(a.path) does not exist")

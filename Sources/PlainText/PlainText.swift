@@ -1,6 +1,12 @@
 /// Trimming and padding without full Foundation (`CharacterSet`, `padding(toLength:)`), which
 /// would link ICU's data into the binary for the sake of a few header values and table columns.
 extension StringProtocol {
+    /// A path's folder: everything before its last "/" ("" for a bare file name), in place of
+    /// NSString's `deletingLastPathComponent`.
+    public var parentFolder: String {
+        String(self[..<(lastIndex(of: "/") ?? startIndex)])
+    }
+
     /// The text with spaces added at the end up to `width` characters (never cut).
     public func padded(to width: Int) -> String {
         count >= width ? String(self) : String(self) + String(repeating: " ", count: width - count)

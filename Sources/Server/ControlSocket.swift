@@ -8,6 +8,7 @@ import NIOCore
 import NIOExtras
 import NIOPosix
 import PasswordSync
+import PlainText
 import Secrets
 import ServiceLifecycle
 
@@ -42,7 +43,7 @@ public struct ControlSocket: Service {
         } catch {
             umask(old)
             // Okta's pushes matter more than the operator's socket: keep serving, say why it is missing.
-            let folder = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+            let folder = path.parentFolder
             if access(folder.isEmpty ? "/" : folder, F_OK) != 0 {
                 logger.notice("control socket off: its folder does not exist (systemd makes /run/pwsync with RuntimeDirectory=pwsync; or set [control] socket)",
                               metadata: ["path": "\(path)"])

@@ -1,4 +1,5 @@
 import Directory
+import PlainText
 
 /// What `pwsync init` asks for, once the answers are parsed: everything the config it writes
 /// holds, apart from the secrets (the bind password and the token), which never pass through here.
@@ -81,8 +82,7 @@ public struct InitPaths: Sendable, Equatable {
 
     public init(config: String) {
         self.config = config
-        let slash = config.lastIndex(of: "/")
-        let folder = slash.map { String(config[..<$0]) } ?? "."
+        let folder = config.contains("/") ? config.parentFolder : "."
         self.folder = folder.isEmpty ? "/" : folder
     }
 }

@@ -5,6 +5,7 @@ import ArgumentParser
 import Config
 import Directory
 import FoundationEssentials
+import PlainText
 import Secrets
 import Setup
 
@@ -79,7 +80,7 @@ struct Init: AsyncParsableCommand {
         try checkBeforeWriting(answers)
         try owner.folder(paths.folder, mode: 0o750)
         try owner.folder(paths.tlsFolder, mode: 0o750)
-        try owner.folder(folder(of: answers.auditPath), mode: 0o750, ownedByService: true)
+        try owner.folder(answers.auditPath.parentFolder, mode: 0o750, ownedByService: true)
         if paths.bindPassword != bindPasswordFile {
             try password.withUnsafeBytes { try owner.write(paths.bindPassword, $0, mode: 0o640) }
         } else {
@@ -136,7 +137,7 @@ struct Init: AsyncParsableCommand {
                      "server.listen": "--listen", "audit.path": "--audit-path", "directory.starttls": "--starttls"]
         let text = ConfigTemplate.render(answers, tokenHash: TokenHash(hashing: TokenHash.generateToken()).encoded)
         // The audit folder, when missing, is made next like the others.
-        let auditFolder = folder(of: answers.auditPath)
+        let auditFolder = answers.auditPath.parentFolder
         let later = FileManager.default.fileExists(atPath: auditFolder.isEmpty ? "." : auditFolder) ? Self.filesWritten : Self.filesWritten.union(["audit.path"])
         do {
             _ = try Configuration.parse(text, file: answers.paths.config, filesWrittenLater: later)
@@ -219,10 +220,6 @@ struct Init: AsyncParsableCommand {
         var buf = [CChar](repeating: 0, count: 256)
         guard gethostname(&buf, buf.count) == 0 else { return "" }
         return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    func folder(of path: String) -> String {
-        String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
     }
 
     func failure(_ message: String) -> InitError { InitError(description: message) }
