@@ -67,7 +67,8 @@ let package = Package(
             "Secrets", "JSONText", "PlainText", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Metrics", package: "swift-metrics"),
         ]),
-        .target(name: "PasswordSync", dependencies: ["SCIM", "Directory", "Audit", "Secrets", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "PasswordSync", dependencies: ["SCIM", "Directory", "Audit", "Secrets", .product(name: "Logging", package: "swift-log"),
+                                                     .product(name: "CoreMetrics", package: "swift-metrics")]),
         /// `pwsync init`'s pure parts: the answers, the config and Okta settings they make, the TLS key and CSR.
         .target(name: "Setup", dependencies: [
             "Directory", "PlainText", .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),

@@ -20,6 +20,14 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         case sealingStopped = "sealing_stopped"
         /// Size rotation deleted the oldest file; `dropped` says what it held.
         case rotatedAway = "rotated_away"
+        /// A write left in doubt (`outcome: unknown`) was applied after all: the directory answered
+        /// it late, or the account's change marker moved while no answer could come.
+        case appliedLate = "applied_late"
+        /// A write left in doubt was answered late with a refusal.
+        case rejectedLate = "rejected_late"
+        /// A write left in doubt got no answer, and the account's change marker had not moved:
+        /// not applied. The user's writes are taken again.
+        case doubtLifted = "doubt_lifted"
     }
 
     /// How the decision ended.
@@ -77,7 +85,16 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         case writeOutcomeUnknown = "write_outcome_unknown"
         case requestDeadline = "request_deadline"
         case creationDisabled = "creation_disabled"
+        /// The value pwsync itself last wrote, and the directory's change marker has not moved since.
         case sameAsLastWrite = "same_as_last_write"
+        /// The directory refused the value as reused, and one bind showed it is the current password.
+        case alreadyCurrent = "already_current"
+        /// An earlier write for this user is still in doubt: nothing is sent until it is settled.
+        case writeInDoubt = "write_in_doubt"
+        /// A write in doubt got no answer, but the account's change marker moved.
+        case changeMarkerMoved = "change_marker_moved"
+        /// A write in doubt got no answer, and the account's change marker had not moved.
+        case noLateAnswer = "no_late_answer"
         case accountDisablingOff = "account_disabling_off"
         case missingCredentials = "missing_credentials"
         case invalidCredentials = "invalid_credentials"

@@ -11,9 +11,11 @@ public struct DirectoryUser: Sendable, Equatable {
     public var displayName: String?
     public var email: String?
     public var active: Bool
-    /// The directory's own record of the last password change (AD `pwdLastSet`, OpenLDAP
-    /// `pwdChangedTime`), compared as an opaque stamp; nil when the directory keeps none.
-    public var passwordChanged: String?
+    /// A marker the directory changes with every change to the password, fine enough to tell two
+    /// changes in one second apart (AD `pwdLastSet`, 100 ns; OpenLDAP `entryCSN`, which any modify
+    /// moves). Compared as an opaque value: equal means no one changed the password in between;
+    /// nil when the directory keeps none.
+    public var changeMarker: String?
     /// The same record as seconds since 1970 (UTC), for rotation schedules; nil when unknown.
     public var passwordChangedAt: Int64?
     /// RFC 3339 times of creation and last change, from the directory.
@@ -28,7 +30,7 @@ public struct DirectoryUser: Sendable, Equatable {
     public var profile: [String: String]
 
     public init(id: String, dn: String, userName: String, givenName: String? = nil, familyName: String? = nil,
-                displayName: String? = nil, email: String? = nil, active: Bool = true, passwordChanged: String? = nil,
+                displayName: String? = nil, email: String? = nil, active: Bool = true, changeMarker: String? = nil,
                 created: String? = nil, lastModified: String? = nil, accountName: String? = nil, profile: [String: String] = [:],
                 passwordPolicyEntry: String? = nil) {
         self.id = id
@@ -39,7 +41,7 @@ public struct DirectoryUser: Sendable, Equatable {
         self.displayName = displayName
         self.email = email
         self.active = active
-        self.passwordChanged = passwordChanged
+        self.changeMarker = changeMarker
         self.created = created
         self.lastModified = lastModified
         self.accountName = accountName
@@ -117,8 +119,13 @@ public protocol Directory: Sendable {
     func findUsers(_ filter: UserFilter?) async throws(DirectoryFailure) -> [DirectoryUser]
     /// The user with this SCIM id, or nil. A malformed id is simply not found.
     func user(id: String) async throws(DirectoryFailure) -> DirectoryUser?
-    /// Administrative reset of `user`'s password to `password`.
+    /// Administrative reset of `user`'s password to `password`. A write sent and not answered fails
+    /// with `outcomeUnknown`, and with a `pending` handle when the directory may still answer it.
     func setPassword(of user: DirectoryUser, to password: Secret) async throws(DirectoryFailure) -> PasswordWriteReport
+    /// Whether `password` is `user`'s current password, by one bind as the user on a connection of
+    /// its own. Only ever asked after the directory refused that value as reused: a bind that fails
+    /// counts as a failed logon (AD `badPwdCount`, ppolicy `pwdFailureTime`).
+    func isCurrentPassword(_ password: Secret, of user: DirectoryUser) async throws(DirectoryFailure) -> Bool
     /// Enables or disables the account the way its dialect expresses it. Returns the user as it now is.
     func setActive(_ active: Bool, of user: DirectoryUser) async throws(DirectoryFailure) -> DirectoryUser
     /// Creates an account under `creationBase` with `password` set in the same add, so a half-made

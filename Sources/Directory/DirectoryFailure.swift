@@ -27,13 +27,20 @@ public struct DirectoryFailure: Error, Sendable, Equatable, CustomStringConverti
     public var isTransient: Bool
     /// The write was sent and no answer came: whether it landed is still to be found out.
     public var outcomeUnknown: Bool
+    /// The unanswered write, still awaited: its late outcome, when it comes.
+    public var pending: PendingWrite?
+    /// The directory refused the password as one it already had (in the history, or equal to the
+    /// current one): the one case where asking whether it is the current password is worth a bind.
+    public var refusedAsReused: Bool
 
-    public init(_ reason: Reason, _ detail: String, resultCode: Int32? = nil, isTransient: Bool = false, outcomeUnknown: Bool = false) {
+    public init(_ reason: Reason, _ detail: String, resultCode: Int32? = nil, isTransient: Bool = false, outcomeUnknown: Bool = false,
+                refusedAsReused: Bool = false) {
         self.reason = reason
         self.detail = detail
         self.resultCode = resultCode
         self.isTransient = isTransient
         self.outcomeUnknown = outcomeUnknown
+        self.refusedAsReused = refusedAsReused
     }
 
     public var description: String {

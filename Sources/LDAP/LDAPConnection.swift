@@ -319,21 +319,53 @@ public actor LDAPConnection {
         var res: OpaquePointer?
         let got = ldap_result(ld, msgid, LDAP_MSG_ALL, &tv, &res)
         if got == 0 {
-            // Ask the server to drop it, and never use this connection again.
-            ldap_abandon_ext(ld, msgid, nil, nil)
+            // Never used again for anything else; kept open, since the directory may still apply
+            // the request and answer it (see `lateResult`).
             broken = true
             unanswered.store(true, ordering: .relaxed)
-            throw LDAPError(kind: .result(LDAP_TIMEOUT), operation: op, outcomeUnknown: true)
+            throw LDAPError(kind: .result(LDAP_TIMEOUT), operation: op, outcomeUnknown: true,
+                            unanswered: UnansweredRequest(connection: self, messageID: msgid, operation: op))
         }
         if got < 0 {
             let e = failure(currentResultCode(ld), op)
             throw LDAPError(kind: e.kind, operation: op, diagnostic: e.diagnostic, outcomeUnknown: true)
         }
+        defer { ldap_msgfree(res) }
+        try parseResult(ld, res, op)
+    }
 
+    /// Looks, for at most `wait`, for the answer to a request that timed out on this connection.
+    public func lateResult(messageID: Int32, wait: Duration) -> LateResult {
+        guard let ld else { return .connectionLost }
+        let (seconds, attoseconds) = wait.components
+        var tv = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+        var res: OpaquePointer?
+        let got = ldap_result(ld, messageID, LDAP_MSG_ALL, &tv, &res)
+        if got == 0 { return .waiting }
+        if got < 0 { return .connectionLost }
+        defer { ldap_msgfree(res) }
+        do {
+            try parseResult(ld, res, "late answer")
+            return .succeeded
+        } catch let e as LDAPError {
+            return .failed(e)
+        } catch {
+            return .connectionLost
+        }
+    }
+
+    /// Gives up on an unanswered request: asks the server to drop it, and closes the connection.
+    public func abandon(messageID: Int32) {
+        if let ld { ldap_abandon_ext(ld, messageID, nil, nil) }
+        close()
+    }
+
+    /// The result code, diagnostic and ppolicy control of one result message (not freed here).
+    private func parseResult(_ ld: OpaquePointer, _ res: OpaquePointer?, _ op: String) throws {
         var err: Int32 = 0
         var diag: UnsafeMutablePointer<CChar>?
         var rctrls: UnsafeMutablePointer<UnsafeMutablePointer<CLDAP.LDAPControl>?>?
-        let prc = ldap_parse_result(ld, res, &err, nil, &diag, nil, &rctrls, 1)
+        let prc = ldap_parse_result(ld, res, &err, nil, &diag, nil, &rctrls, 0)
         defer {
             if let diag { ldap_memfree(diag) }
             if let rctrls { ldap_controls_free(rctrls) }

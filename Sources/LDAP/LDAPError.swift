@@ -28,15 +28,18 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible {
     public let outcomeUnknown: Bool
     /// The server it came from (URL), when known: set by whoever picked the server.
     public var server: String?
+    /// The write that timed out, kept on its connection so its late answer can still be read.
+    public var unanswered: UnansweredRequest?
 
     public init(kind: Kind, operation: String, diagnostic: String? = nil, passwordPolicyError: Int32? = nil,
-                safeToRetry: Bool = false, outcomeUnknown: Bool = false) {
+                safeToRetry: Bool = false, outcomeUnknown: Bool = false, unanswered: UnansweredRequest? = nil) {
         self.kind = kind
         self.operation = operation
         self.diagnostic = diagnostic
         self.passwordPolicyError = passwordPolicyError
         self.safeToRetry = safeToRetry
         self.outcomeUnknown = outcomeUnknown
+        self.unanswered = unanswered
     }
 
     public var resultCode: Int32? {
@@ -78,4 +81,24 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible {
             return s
         }
     }
+}
+
+/// A request that got no answer within the operation timeout. Its connection sends nothing more,
+/// but is not closed, so the directory's late answer can still be read (`LDAPConnection.lateResult`).
+public struct UnansweredRequest: Sendable {
+    public let connection: LDAPConnection
+    public let messageID: Int32
+    public let operation: String
+}
+
+/// What became of an unanswered request when it was looked at again.
+public enum LateResult: Sendable {
+    /// Still no answer.
+    case waiting
+    /// The directory answered success.
+    case succeeded
+    /// The directory answered with this failure.
+    case failed(LDAPError)
+    /// The connection is gone: no answer can come on it.
+    case connectionLost
 }

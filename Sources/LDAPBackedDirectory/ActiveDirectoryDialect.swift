@@ -37,7 +37,7 @@ struct ActiveDirectoryDialect: DirectoryDialect {
         var u = DirectoryUser(id: id, dn: e.dn, userName: userName, givenName: e.string("givenName"),
                              familyName: e.string("sn"), displayName: e.string("displayName"),
                              email: e.string("mail"), active: uac & Self.accountDisable == 0,
-                             passwordChanged: e.string("pwdLastSet"),
+                             changeMarker: e.string("pwdLastSet"),
                              created: e.string("whenCreated").flatMap(GeneralizedTime.rfc3339),
                              lastModified: e.string("whenChanged").flatMap(GeneralizedTime.rfc3339),
                              accountName: e.string("sAMAccountName"), passwordPolicyEntry: e.string("msDS-ResultantPSO"))
@@ -142,8 +142,16 @@ struct ActiveDirectoryDialect: DirectoryDialect {
         let controls = try policyHints(supported: try await session.supportedControls()).map { [$0] } ?? []
         let dn = user.dn
         let mods = passwordModifications(value)
-        let after = try await session.writeAndReadBack(.setPassword, dn: dn, stampBefore: user.passwordChanged) { c in try c.modify(dn: dn, mods, controls: controls) }
-        return PasswordWriteReport(historyEnforced: !controls.isEmpty, after: after)
+        do {
+            let after = try await session.writeAndReadBack(.setPassword, dn: dn, stampBefore: user.changeMarker) { c in try c.modify(dn: dn, mods, controls: controls) }
+            return PasswordWriteReport(historyEnforced: !controls.isEmpty, after: after)
+        } catch where error.reason == .policyViolation && !controls.isEmpty {
+            // With policy hints, the refusal may be the history (the current password included):
+            // AD's 0000052D does not say which rule, so the caller may ask with a bind.
+            var reused = error
+            reused.refusedAsReused = true
+            throw reused
+        }
     }
 
     /// `userAccountControl` with only ACCOUNTDISABLE changed.

@@ -68,7 +68,10 @@ actor ConnectionPool {
             } catch var e as LDAPError {
                 // A write that timed out or lost its server is not retried (it may have landed), but
                 // that server is skipped from now on: the next requests must not wait on it too.
-                if conn.serverStoppedAnswering { stoppedAnswering(conn) } else if await conn.isUsable { release(conn) } else { discard(conn) }
+                // A write still unanswered keeps its connection, outside the pool, for its late answer.
+                if e.unanswered != nil {
+                    detach(conn)
+                } else if conn.serverStoppedAnswering { stoppedAnswering(conn) } else if await conn.isUsable { release(conn) } else { discard(conn) }
                 e.server = e.server ?? conn.options.url.description
                 throw e
             } catch {
@@ -162,6 +165,15 @@ actor ConnectionPool {
     /// there is another server to use, this one is marked down.
     private func stoppedAnswering(_ c: LDAPConnection) {
         discard(c)
+        if servers.count > 1, let index = server(of: c) { serverDown(index) }
+    }
+
+    /// The connection leaves the pool without being closed (its unanswered request may still be
+    /// answered); its place is free at once, and its server is treated as one that stopped answering.
+    private func detach(_ c: LDAPConnection) {
+        open -= 1
+        bindExpiry[ObjectIdentifier(c)] = nil
+        wakeOne()
         if servers.count > 1, let index = server(of: c) { serverDown(index) }
     }
 

@@ -82,6 +82,12 @@ public final class LDAPDirectory: Directory, LDAPSession {
 
     func run<T: Sendable>(_ action: DirectoryAction = .read,
                           _ body: @Sendable (LDAPConnection) async throws -> T) async throws(DirectoryFailure) -> T {
+        do { return try await runUnmapped(action, body) } catch { throw failure(error, action) }
+    }
+
+    /// `run` with the LDAP layer's own errors, for a caller that needs more than the mapped failure
+    /// (the request left unanswered on its connection).
+    func runUnmapped<T: Sendable>(_ action: DirectoryAction, _ body: @Sendable (LDAPConnection) async throws -> T) async throws -> T {
         if RequestDeadline.passed { throw RequestDeadline.failure }
         let started = ContinuousClock.now
         var succeeded = false
@@ -89,24 +95,28 @@ public final class LDAPDirectory: Directory, LDAPSession {
             let timer = succeeded ? timers[action]?.ok : timers[action]?.error
             timer?.record(duration: ContinuousClock.now - started)
         }
-        do {
-            let value = try await pool.withConnection(idempotent: action == .read, body)
-            succeeded = true
-            return value
-        } catch let f as DirectoryFailure {
-            throw f
-        } catch let e as LDAPError {
+        let value = try await pool.withConnection(idempotent: action == .read, body)
+        succeeded = true
+        return value
+    }
+
+    /// Any error from the LDAP layer as the failure pwsync reports.
+    func failure(_ error: any Error, _ action: DirectoryAction) -> DirectoryFailure {
+        switch error {
+        case let f as DirectoryFailure:
+            return f
+        case let e as LDAPError:
             let failure = LDAPResultMapping.failure(e, dialect: dialect, server: serverName(e), action: action)
             logger.warning("directory operation failed", metadata: [
                 "reason": "\(failure.reason.rawValue)", "ldap_error": "\(e)",
             ])
-            throw failure
-        } catch let k as KerberosFailure {
+            return failure
+        case let k as KerberosFailure:
             let failure = LDAPResultMapping.failure(k)
             logger.warning("directory bind failed", metadata: ["reason": "\(failure.reason.rawValue)", "kerberos_error": "\(k)"])
-            throw failure
-        } catch {
-            throw DirectoryFailure(.directoryError, "Unexpected error talking to the directory.")
+            return failure
+        default:
+            return DirectoryFailure(.directoryError, "Unexpected error talking to the directory.")
         }
     }
 
@@ -115,7 +125,7 @@ public final class LDAPDirectory: Directory, LDAPSession {
         let attrs = userAttributes
         let filter = "(&\(dialect.userObjectFilter))"
         do {
-            let entries = try await run(action) { c in
+            let entries = try await runUnmapped(action) { c in
                 try await c.perform { c in
                     try write(c)
                     return try? c.search(base: dn, scope: .base, filter: filter, attributes: attrs)
@@ -123,20 +133,26 @@ public final class LDAPDirectory: Directory, LDAPSession {
             }
             _ = unsettled.withLock { $0.remove(dn.lowercased()) }
             return entries?.lazy.compactMap(user(from:)).first
-        } catch where error.outcomeUnknown {
-            return try await settle(dn: dn, stampBefore: stampBefore, error)
+        } catch {
+            let mapped = failure(error, action)
+            guard mapped.outcomeUnknown else { throw mapped }
+            return try await settle(dn: dn, stampBefore: stampBefore, mapped, unanswered: (error as? LDAPError)?.unanswered)
         }
     }
 
     /// A password write that got no answer (timeout, or the connection lost while waiting). A 429
     /// for a password that did land would make Okta send it again, into the password history; so
-    /// the account is read again on a fresh connection (the one that sent the write was abandoned
-    /// and is never reused). A changed password stamp means it landed, unless an earlier unanswered
-    /// write to the same account could be the one that landed. Anything else stays unknown: a
-    /// directory may still apply an abandoned write later (slapd does), so "not yet" is not "no".
-    func settle(dn: String, stampBefore: String?, _ failure: DirectoryFailure) async throws(DirectoryFailure) -> DirectoryUser? {
+    /// the account is read again on a fresh connection. A changed change marker means it landed,
+    /// unless an earlier unanswered write to the same account could be the one that landed.
+    /// Anything else stays unknown: a directory may still apply the write later (slapd does), so
+    /// "not yet" is not "no". The failure then carries the write, still awaited, as `pending`.
+    func settle(dn: String, stampBefore: String?, _ failure: DirectoryFailure,
+                unanswered: UnansweredRequest?) async throws(DirectoryFailure) -> DirectoryUser? {
         let key = dn.lowercased()
         let earlierPending = unsettled.withLock { pending in !pending.insert(key).inserted }
+        let pending = PendingWrite { [self] in
+            await RequestDeadline.$startBy.withValue(nil) { await lateOutcome(of: unanswered, dn: dn, stampBefore: stampBefore) }
+        }
         let now: DirectoryUser?
         do {
             // Part of the write's own bound (and worth more than the deadline): it runs regardless.
@@ -148,20 +164,25 @@ public final class LDAPDirectory: Directory, LDAPSession {
             logger.error("password write unanswered, and the directory cannot be asked whether it landed", metadata: [
                 "dn": "\(dn)", "write_error": "\(failure.reason.rawValue)", "read_error": "\(error.reason.rawValue)",
             ])
-            throw DirectoryFailure(.outcomeUnknown,
-                                   "The directory did not answer the password write, and could not be asked whether it was applied. pwsync dropped that connection; the push will be retried (if the directory applied it after all, it may refuse the retry as a reused password).",
-                                   resultCode: failure.resultCode, isTransient: true)
+            var unknown = DirectoryFailure(.outcomeUnknown,
+                                           "The directory did not answer the password write, and could not be asked whether it was applied. pwsync keeps waiting for its answer; until then, writes for this user are answered 429 and retried.",
+                                           resultCode: failure.resultCode, isTransient: true, outcomeUnknown: true)
+            unknown.pending = pending
+            throw unknown
         }
-        if !earlierPending, let now, now.passwordChanged != stampBefore {
+        if !earlierPending, let now, now.changeMarker != stampBefore {
             _ = unsettled.withLock { $0.remove(key) }
             logger.notice("password write unanswered, but it landed", metadata: ["dn": "\(dn)"])
+            if let unanswered { Task { await unanswered.connection.abandon(messageID: unanswered.messageID) } }
             return now
         }
-        throw DirectoryFailure(.outcomeUnknown,
-                               earlierPending
-                                   ? "The directory did not answer the password write, and an earlier unanswered write to this account may be the one it applied. The push will be retried."
-                                   : "The directory did not answer the password write, and had not applied it when pwsync checked (it may still). The push will be retried.",
-                               resultCode: failure.resultCode, isTransient: true)
+        var unknown = DirectoryFailure(.outcomeUnknown,
+                                       earlierPending
+                                           ? "The directory did not answer the password write, and an earlier unanswered write to this account may be the one it applied. The push will be retried."
+                                           : "The directory did not answer the password write, and had not applied it when pwsync checked (it may still). The push will be retried.",
+                                       resultCode: failure.resultCode, isTransient: true, outcomeUnknown: true)
+        unknown.pending = pending
+        throw unknown
     }
 
     /// The account read again, retried for a few seconds while the directory is unreachable: a
@@ -176,6 +197,50 @@ public final class LDAPDirectory: Directory, LDAPSession {
             } catch where error.isTransient && ContinuousClock.now + .milliseconds(250) < until {
                 try? await Task.sleep(for: .milliseconds(250))
             }
+        }
+    }
+
+    /// How long a write left in doubt is still awaited on its own connection.
+    static let lateAnswerWindow: Duration = .seconds(600)
+
+    /// Waits for the late answer to an unanswered write (up to `lateAnswerWindow`); when none can
+    /// come any more, reads the account until a working connection answers, and compares its
+    /// change marker with the one before the write.
+    func lateOutcome(of unanswered: UnansweredRequest?, dn: String, stampBefore: String?,
+                     window: Duration = LDAPDirectory.lateAnswerWindow) async -> LateOutcome {
+        defer { _ = unsettled.withLock { $0.remove(dn.lowercased()) } }
+        if let u = unanswered {
+            let until = ContinuousClock.now + window
+            waiting: while ContinuousClock.now < until {
+                switch await u.connection.lateResult(messageID: u.messageID, wait: .seconds(1)) {
+                case .waiting:
+                    continue
+                case .succeeded:
+                    await u.connection.close()
+                    return .applied(after: await readUntilAnswered(dn: dn))
+                case .failed(let e):
+                    await u.connection.close()
+                    return .refused(LDAPResultMapping.failure(e, dialect: dialect, server: u.connection.options.url.description))
+                case .connectionLost:
+                    break waiting
+                }
+            }
+            await u.connection.abandon(messageID: u.messageID)
+        }
+        guard let now = await readUntilAnswered(dn: dn) else { return .notApplied }
+        return now.changeMarker != stampBefore ? .markerMoved(after: now) : .notApplied
+    }
+
+    /// The account at `dn`, read again every few seconds until a directory server answers (nil
+    /// when it answers that the account is gone).
+    private func readUntilAnswered(dn: String) async -> DirectoryUser? {
+        var pause = Duration.seconds(1)
+        while true {
+            do throws(DirectoryFailure) { return try await entry(dn: dn) } catch {
+                logger.notice("account in doubt not readable yet", metadata: ["dn": "\(dn)", "reason": "\(error.reason.rawValue)"])
+            }
+            try? await Task.sleep(for: pause)
+            pause = min(pause * 2, .seconds(10))
         }
     }
 
@@ -271,6 +336,34 @@ public final class LDAPDirectory: Directory, LDAPSession {
 
     public func setPassword(of user: DirectoryUser, to password: Secret) async throws(DirectoryFailure) -> PasswordWriteReport {
         try await dialect.setPassword(of: user, to: password, in: self)
+    }
+
+    /// One simple bind as the user, on a connection of its own (TLS only: `LDAPConnection` refuses
+    /// to bind otherwise), to the first configured server that can be reached.
+    public func isCurrentPassword(_ password: Secret, of user: DirectoryUser) async throws(DirectoryFailure) -> Bool {
+        if RequestDeadline.passed { throw RequestDeadline.failure }
+        var last: (any Error)?
+        for server in configuration.servers {
+            do {
+                let c = try await LDAPConnection.connect(server)
+                do {
+                    try await c.simpleBind(dn: user.dn, password: password)
+                    await c.close()
+                    return true
+                } catch let e as LDAPError where e.resultCode == 49 {
+                    await c.close()
+                    return false
+                } catch {
+                    await c.close()
+                    throw error
+                }
+            } catch let e as LDAPError where e.isTransient {
+                last = e
+            } catch {
+                throw failure(error, .read)
+            }
+        }
+        throw failure(last ?? LDAPError(kind: .result(-1), operation: "bind"), .read)
     }
 
     public func setActive(_ active: Bool, of user: DirectoryUser) async throws(DirectoryFailure) -> DirectoryUser {

@@ -18,7 +18,7 @@ struct OpenLDAPDialect: DirectoryDialect {
     var userObjectFilter: String { "(objectClass=inetOrgPerson)" }
     var userAttributes: [String] {
         Self.unique(userNameAttributes + ["givenName", "sn", "displayName", "mail", "entryUUID", "cn", "pwdAccountLockedTime",
-                                          "pwdChangedTime", "createTimestamp", "modifyTimestamp", "pwdPolicySubentry"])
+                                          "pwdChangedTime", "entryCSN", "createTimestamp", "modifyTimestamp", "pwdPolicySubentry"])
     }
 
     func idFilter(_ id: String) -> String? {
@@ -31,7 +31,8 @@ struct OpenLDAPDialect: DirectoryDialect {
         var u = DirectoryUser(id: id, dn: e.dn, userName: userName, givenName: e.string("givenName"),
                              familyName: e.string("sn"), displayName: e.string("displayName") ?? e.string("cn"),
                              email: e.string("mail"), active: e.first("pwdAccountLockedTime") == nil,
-                             passwordChanged: e.string("pwdChangedTime"),
+                             // pwdChangedTime has one-second resolution; entryCSN moves with every modify.
+                             changeMarker: e.string("entryCSN") ?? e.string("pwdChangedTime"),
                              created: e.string("createTimestamp").flatMap(GeneralizedTime.rfc3339),
                              lastModified: e.string("modifyTimestamp").flatMap(GeneralizedTime.rfc3339),
                              passwordPolicyEntry: e.string("pwdPolicySubentry"))
@@ -63,28 +64,21 @@ struct OpenLDAPDialect: DirectoryDialect {
             throw DirectoryFailure(.invalidPassword, "The password is not valid UTF-8 text.")
         }
         let dn = user.dn
-        if user.active {
-            let after = try await session.writeAndReadBack(.setPassword, dn: dn, stampBefore: user.passwordChanged) { c in
-                try c.passwordModify(userDN: dn, newPassword: password, controls: [.passwordPolicyRequest])
-            }
-            return PasswordWriteReport(historyEnforced: true, after: after)
+        let after = try await session.writeAndReadBack(.setPassword, dn: dn, stampBefore: user.changeMarker) { c in
+            try c.passwordModify(userDN: dn, newPassword: password, controls: [.passwordPolicyRequest])
         }
-        try await session.run(.setPassword) { c in
-            try await c.passwordModify(userDN: dn, newPassword: password, controls: [.passwordPolicyRequest])
-        }
+        if user.active { return PasswordWriteReport(historyEnforced: true, after: after) }
         // ppolicy clears pwdAccountLockedTime when the password changes: a disabled account must
         // not come back to life because a password was pushed, so it is locked again at once.
-        if !user.active {
-            do {
-                try await setActive(false, dn: dn, in: session)
-            } catch {
-                throw DirectoryFailure(.directoryError,
-                                       "The password was set, but the disabled account could not be locked again (\(error.reason.rawValue)); lock it by hand (pwdAccountLockedTime) and check pwsync's rights.",
-                                       resultCode: error.resultCode)
-            }
+        do {
+            try await setActive(false, dn: dn, in: session)
+        } catch {
+            throw DirectoryFailure(.directoryError,
+                                   "The password was set, but the disabled account could not be locked again (\(error.reason.rawValue)); lock it by hand (pwdAccountLockedTime) and check pwsync's rights.",
+                                   resultCode: error.resultCode)
         }
         // ppolicy applies history to every write by a non-manage account.
-        return PasswordWriteReport(historyEnforced: true, keptDisabled: !user.active)
+        return PasswordWriteReport(historyEnforced: true, keptDisabled: true)
     }
 
     /// The modification that locks (or unlocks) an account.
@@ -117,7 +111,8 @@ struct OpenLDAPDialect: DirectoryDialect {
         case 9: why = "it is too long"
         default: why = "it fails the quality check"
         }
-        return .init(.policyViolation, "Directory refused the new password: \(why) (OpenLDAP password policy).", resultCode: error.resultCode)
+        return .init(.policyViolation, "Directory refused the new password: \(why) (OpenLDAP password policy).", resultCode: error.resultCode,
+                     refusedAsReused: pp == 8)
     }
 
     func missingRight(for action: DirectoryAction) -> String {

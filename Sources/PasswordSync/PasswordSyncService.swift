@@ -14,6 +14,7 @@ public final class PasswordSyncService: Sendable {
     let locks = UserLocks()
     public let policy: SyncPolicy
     let written = WriteMemory()
+    let doubts = UserDoubts()
     /// Failures before the user is found (directory down): audited, one record per reason and
     /// interval plus a count, so an outage does not flood the log.
     let lookupFailures: AuditSummarizer
@@ -57,10 +58,15 @@ public final class PasswordSyncService: Sendable {
     // MARK: Audited directory writes
 
     /// One directory write with its audit trail: `push_received` first (if that cannot be written,
-    /// nothing is written), then `applied`, `rejected` or `deferred`.
+    /// nothing is written), then `applied`, `rejected` or `deferred`. A user with a write in doubt
+    /// gets no other write until it is settled; a write this call leaves in doubt is awaited in
+    /// the background (see `awaitLateOutcome`). `fingerprint` is what Okta pushed, remembered if
+    /// that write lands late; `relock` is the account to lock again if it does (it was disabled).
     func audited<T: Sendable>(_ template: AuditEvent, started: ContinuousClock.Instant,
+                              fingerprint: WriteMemory.Fingerprint? = nil, relock: DirectoryUser? = nil,
                               _ write: () async throws(DirectoryFailure) -> (T, PasswordWriteReport?),
                               report annotate: (inout AuditEvent, T, PasswordWriteReport?) -> Void = { _, _, _ in }) async throws(SyncError) -> T {
+        try await refuseWhileInDoubt(template)
         var event = template
         event.event = .pushReceived
         do {
@@ -91,9 +97,68 @@ public final class PasswordSyncService: Sendable {
             await recordAfterWrite(event)
             logger.notice("directory not updated", metadata: ["request_id": "\(event.requestID ?? "")", "user": "\(event.userName ?? "")",
                                                               "action": "\(event.action?.rawValue ?? "")", "reason": "\(error.reason.rawValue)"])
+            if let pending = error.pending, let user = event.userID {
+                await doubts.begin(user.lowercased())
+                awaitLateOutcome(pending, of: event, fingerprint: fingerprint, relock: relock)
+            }
             throw SyncError(error)
         }
     }
+
+    /// While a write for this user is in doubt, no other is sent: it could land after this one.
+    func refuseWhileInDoubt(_ template: AuditEvent) async throws(SyncError) {
+        guard let user = template.userID, await doubts.contains(user.lowercased()) else { return }
+        var event = template
+        event.event = .deferred
+        event.outcome = .deferred
+        event.reason = .writeInDoubt
+        await recordDecision(event)
+        throw SyncError(.writeInDoubt,
+                        "An earlier password write for this user got no answer from the directory and may still be applied; pwsync sends nothing more for this user until it knows. The push will be retried.",
+                        isTransient: true)
+    }
+
+    /// Waits, in the background, for the fate of a write left in doubt; audits it (`applied_late`,
+    /// `rejected_late` or `doubt_lifted`), then takes the user's writes again. A password that
+    /// landed is remembered, so Okta's retry of it is answered "unchanged".
+    func awaitLateOutcome(_ pending: PendingWrite, of unknown: AuditEvent, fingerprint: WriteMemory.Fingerprint?, relock: DirectoryUser?) {
+        Task.detached { [self] in
+            let outcome = await pending.outcome()
+            var late = unknown
+            late.latencyMs = nil
+            late.resultCode = nil
+            switch outcome {
+            case .applied(let after):
+                late.event = .appliedLate
+                late.outcome = .success
+                late.reason = nil
+                late.resultCode = 0
+                if let fingerprint, let user = late.userID, let after { await written.remember(fingerprint, for: user, stamp: after.changeMarker) }
+            case .refused(let failure):
+                late.event = .rejectedLate
+                late.outcome = .failure
+                late.reason = AuditEvent.Reason(failure.reason)
+                late.resultCode = failure.resultCode
+            case .markerMoved:
+                late.event = .appliedLate
+                late.outcome = .success
+                late.reason = .changeMarkerMoved
+            case .notApplied:
+                late.event = .doubtLifted
+                late.outcome = .failure
+                late.reason = .noLateAnswer
+            }
+            await recordAfterWrite(late)
+            logger.notice("write in doubt settled", metadata: ["request_id": "\(late.requestID ?? "")", "user": "\(late.userName ?? "")",
+                                                               "event": "\(late.event.rawValue)"])
+            if let relock, case .applied = outcome { _ = try? await directory.setActive(false, of: relock) }
+            if let relock, case .markerMoved = outcome { _ = try? await directory.setActive(false, of: relock) }
+            if let user = late.userID { await doubts.lift(user.lowercased(), outcome) }
+        }
+    }
+
+    /// Users with a write in doubt right now (for tests and status).
+    public var usersInDoubt: Int { get async { await doubts.count } }
 
     /// The outcome record. The directory write has already happened, so a failure here cannot undo
     /// it; it is logged loudly, and the `push_received` record already in the log shows the attempt.

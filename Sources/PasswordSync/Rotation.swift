@@ -137,6 +137,7 @@ extension PasswordSyncService {
                 switch error.reason {
                 case .directory(let r): return .failed(AuditEvent.Reason(r).rawValue, transient: error.isTransient)
                 case .auditUnavailable: return .failed("audit_unavailable", transient: true)
+                case .writeInDoubt: return .failed(AuditEvent.Reason.writeInDoubt.rawValue, transient: true)
                 default: return .failed("directory_error", transient: error.isTransient)
                 }
             }

@@ -13,6 +13,8 @@ public struct SyncError: Error, Sendable, Equatable, CustomStringConvertible {
         case creationDisabled
         /// A query names something pwsync cannot look up.
         case unsupportedFilter
+        /// An earlier write for this user is in doubt (sent, unanswered, perhaps still to land).
+        case writeInDoubt
     }
 
     public var reason: Reason

@@ -65,9 +65,13 @@ extension PasswordSyncService {
 
     /// A password push. In a `random` scope, Okta's value is set aside unread and a fresh random
     /// password is written instead. Otherwise a control character, or a value the directory's
-    /// policy cannot accept, is refused before the directory is asked. A PUT that repeats what
-    /// Okta last pushed is not rewritten, unless the directory's record of the last change shows
-    /// someone else changed the password since.
+    /// policy cannot accept, is refused before the directory is asked.
+    ///
+    /// Okta pushes the password again at every sign-in, mostly the one the directory holds. Such a
+    /// push is answered 200 "unchanged" and nothing is written when it repeats what pwsync itself
+    /// last wrote and the directory's change marker has not moved since; or, without that memory
+    /// (a restart, another agent), when the directory refuses it as reused and one bind shows it
+    /// is the current password. In doubt, it is written.
     func setPassword(_ pushed: Secret, of user: DirectoryUser, change: UserChange, template: AuditEvent,
                      started: ContinuousClock.Instant) async throws(SyncError) -> DirectoryUser {
         var event = template
@@ -85,7 +89,9 @@ extension PasswordSyncService {
             throw SyncError(.directory(.invalidPassword),
                             "The password contains a control character (such as U+0000 or a line break). No one can type it at a login prompt, so pwsync does not write it; set a password without one.")
         }
-        if change.form == .put, await written.isLastWritten(pushed, for: user.id, stamp: user.passwordChanged) {
+        // A write in doubt may still change the password: no "unchanged" can be known until it settles.
+        try await refuseWhileInDoubt(event)
+        if await written.isLastWritten(pushed, for: user.id, stamp: user.changeMarker) {
             event.event = .applied
             event.outcome = .unchanged
             event.reason = .sameAsLastWrite
@@ -106,36 +112,63 @@ extension PasswordSyncService {
             try await precheck(pushed, of: user, rules: rules, event: event)
             password = pushed
         }
+        let fingerprint = await written.fingerprint(pushed, for: user.id)
         await written.forget(user.id)
-        let report = try await audited(event, started: started) { () async throws(DirectoryFailure) in
-            let report = try await directory.setPassword(of: user, to: password)
-            return (report, report)
-        } report: { event, _, report in
+        let outcome = try await audited(event, started: started, fingerprint: fingerprint, relock: user.active ? nil : user) {
+            () async throws(DirectoryFailure) -> (PasswordWrite, PasswordWriteReport?) in
+            do throws(DirectoryFailure) {
+                let report = try await directory.setPassword(of: user, to: password)
+                return (.written(report), report)
+            } catch where error.refusedAsReused && !random {
+                // The one bind, and only after the directory refused the value as reused: if it
+                // is the current password, Okta's push changes nothing. A failed or impossible
+                // check leaves the directory's refusal standing.
+                guard (try? await directory.isCurrentPassword(pushed, of: user)) == true else { throw error }
+                return (.alreadyCurrent, nil)
+            }
+        } report: { event, outcome, report in
+            if case .alreadyCurrent = outcome {
+                event.outcome = .unchanged
+                event.reason = .alreadyCurrent
+                event.resultCode = nil
+            }
             event.keptDisabled = report?.keptDisabled == true ? true : nil
         }
-        // Read back (in the write's own trip when the directory could): the answer tells the truth
-        // (still disabled?), and the stamp of this change is what a repeated PUT is compared against.
-        // The password is set and audited whatever happens now: a read-back that fails (the
-        // directory went away just after the write) must not turn it into a 429 Okta would resend
-        // into the history. The answer then shows the account as it was read before the write.
-        var readBack = report.after
-        if readBack == nil {
-            do {
-                readBack = try await directory.user(id: user.id)
-            } catch {
-                logger.warning("password set; reading the account back failed", metadata: [
-                    "user": "\(user.userName)", "reason": "\(error.reason.rawValue)",
-                ])
+        switch outcome {
+        case .alreadyCurrent:
+            // Remembered with the marker as it is now (a bind may move it: ppolicy clears failures).
+            guard let now = try? await directory.user(id: user.id) else { return user }
+            await written.remember(fingerprint, for: user.id, stamp: now.changeMarker)
+            return now
+        case .written(let report):
+            // Read back (in the write's own trip when the directory could): the answer tells the
+            // truth (still disabled?), and the marker of this change is what a repeat is compared
+            // against. The password is set and audited whatever happens now: a read-back that
+            // fails (the directory went away just after the write) must not turn it into a 429
+            // Okta would resend. The answer then shows the account as it was read before the write.
+            var readBack = report.after
+            if readBack == nil {
+                do throws(DirectoryFailure) {
+                    readBack = try await directory.user(id: user.id)
+                } catch {
+                    logger.warning("password set; reading the account back failed", metadata: [
+                        "user": "\(user.userName)", "reason": "\(error.reason.rawValue)",
+                    ])
+                }
             }
+            guard let now = readBack else { return user }
+            // What Okta pushed is remembered (as a keyed fingerprint), in random mode too: its
+            // repeat is then recognised and does not rotate the random password again.
+            await written.remember(fingerprint, for: user.id, stamp: now.changeMarker)
+            return now
         }
-        guard let now = readBack else {
-            await written.forget(user.id)
-            return user
-        }
-        // What Okta pushed is remembered (as a keyed fingerprint), in random mode too: its repeat
-        // in a later PUT is then recognised and does not rotate the random password again.
-        await written.remember(pushed, for: user.id, stamp: now.passwordChanged)
-        return now
+    }
+
+    /// What a password push came to in the directory.
+    enum PasswordWrite: Sendable {
+        case written(PasswordWriteReport)
+        /// Refused as reused, and it is the current password: nothing to write.
+        case alreadyCurrent
     }
 
     /// Refuses, with the rule it breaks, a pushed password the directory's policy cannot accept:

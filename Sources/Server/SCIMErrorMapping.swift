@@ -21,7 +21,7 @@ struct SCIMErrorMapping: Sendable {
             return .uniqueness(e.detail)
         case .unsupportedFilter:
             return .invalidFilter(e.detail)
-        case .auditUnavailable:
+        case .auditUnavailable, .writeInDoubt:
             return SCIMError(status: 429, detail: e.detail, retryAfter: retryAfter)
         case .directory:
             return SCIMError(status: 500, detail: e.detail)

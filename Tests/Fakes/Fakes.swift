@@ -18,6 +18,21 @@ public actor FakeDirectoryState {
 
     /// The rules every account's password must meet.
     public var policy = PasswordPolicy.none
+    /// How many earlier passwords a write may not repeat, the current one included (ppolicy's
+    /// `pwdInHistory`; 0 = none): such a write is refused as reused, as slapd does.
+    public var historyLength = 0
+    /// Binds made to check a password (`isCurrentPassword`), and what each found.
+    public var bindChecks: [Bool] = []
+    public func setHistory(_ n: Int) { historyLength = n }
+    /// The current password of each user (bytes), as set through this directory or `setCurrent`.
+    public var current: [String: [UInt8]] = [:]
+    var history: [String: [[UInt8]]] = [:]
+    /// A helpdesk reset in the directory itself: a new password and a new change marker.
+    public func setCurrent(_ id: String, _ password: String) {
+        current[id] = Array(password.utf8)
+        history[id, default: []].append(Array(password.utf8))
+        stamp(id)
+    }
     /// Group DN → ids of its members.
     public var groups: [String: Set<String>] = [:]
 
@@ -35,8 +50,19 @@ public actor FakeDirectoryState {
         defer { armedReadFailure = nil }
         return armedReadFailure
     }
+    /// True when `pw` is among the last `historyLength` passwords of `id`.
+    func inHistory(_ id: String, _ pw: [UInt8]) -> Bool {
+        historyLength > 0 && history[id, default: []].suffix(historyLength).contains(pw)
+    }
+    func checkBind(_ id: String, _ pw: [UInt8]) -> Bool {
+        let ok = current[id] == pw
+        bindChecks.append(ok)
+        return ok
+    }
     func record(_ id: String, _ pw: [UInt8]) {
         writes.append((id, pw))
+        current[id] = pw
+        history[id, default: []].append(pw)
         stamp(id)
         armedReadFailure = readFailureAfterWrite
         readFailureAfterWrite = nil
@@ -44,7 +70,7 @@ public actor FakeDirectoryState {
     /// What the directory's own record of a password change does on every change.
     public func stamp(_ id: String) {
         changes += 1
-        if let i = users.firstIndex(where: { $0.id == id }) { users[i].passwordChanged = "change-\(changes)" }
+        if let i = users.firstIndex(where: { $0.id == id }) { users[i].changeMarker = "change-\(changes)" }
     }
     var changes = 0
     func setActive(_ id: String, _ active: Bool) -> DirectoryUser? {
@@ -137,8 +163,17 @@ public struct FakeDirectory: Directory {
         if await state.policy.violation(of: password, accountName: accountName, displayName: user.displayName) != nil {
             throw DirectoryFailure(.policyViolation, "refused by the fake's policy")
         }
-        await state.record(user.id, password.withUnsafeBytes { Array($0) })
+        let bytes = password.withUnsafeBytes { Array($0) }
+        if await state.inHistory(user.id, bytes) {
+            throw DirectoryFailure(.policyViolation, "Directory refused the new password: it is in the password history.", resultCode: 19,
+                                   refusedAsReused: true)
+        }
+        await state.record(user.id, bytes)
         return PasswordWriteReport(historyEnforced: true)
+    }
+
+    public func isCurrentPassword(_ password: Secret, of user: DirectoryUser) async throws(DirectoryFailure) -> Bool {
+        await state.checkBind(user.id, password.withUnsafeBytes { Array($0) })
     }
 
     public func setActive(_ active: Bool, of user: DirectoryUser) async throws(DirectoryFailure) -> DirectoryUser {

@@ -330,7 +330,7 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
         proxy.muteReplies()
         let pw = Canary.make("l")
         let report = try await d.setPassword(of: bob, to: Secret(pw))
-        XCTAssertNotEqual(report.after?.passwordChanged, bob.passwordChanged, "the account as read after the write")
+        XCTAssertNotEqual(report.after?.changeMarker, bob.changeMarker, "the account as read after the write")
         let bound = try await f.bindResult(dn: bob.dn, password: Secret(pw))
         XCTAssertEqual(bound, 0)
         await d.shutdown()
