@@ -33,6 +33,8 @@ public struct Configuration: Sendable {
         public var idleTimeout: Double
         /// Seconds SIGTERM waits for requests in flight before they are cut off and pwsync exits.
         public var shutdownTimeout: Double = 20
+        /// Balancers whose PROXY header or `X-Forwarded-For` names the client (empty = none).
+        public var trustedProxies = TrustedProxies([])
     }
 
     public struct Credential: Sendable {

@@ -28,6 +28,7 @@ struct RawServer: Decodable {
     var basic_auth: [RawBasic]?
     var public_url: String?
     var allow: [String]?
+    var trusted_proxies: [String]?
     var max_connections: Int?
     var max_connections_per_client: Int?
     var tls_handshake_timeout_seconds: Number?
@@ -155,7 +156,7 @@ extension RawConfig {
         case "rate_per_minute": return "an integer"
         case "tls_handshake_timeout_seconds", "request_head_timeout_seconds", "request_body_timeout_seconds", "idle_timeout_seconds",
              "shutdown_timeout_seconds": return "a number of seconds"
-        case "allow": return "an array of networks, e.g. [\"192.0.2.0/24\", \"2001:db8::/32\"]"
+        case "allow", "trusted_proxies": return "an array of networks, e.g. [\"192.0.2.0/24\", \"2001:db8::/32\"]"
         case "max_body_bytes", "retry_after_seconds", "pool_size", "fsync_batch_records", "fsync_interval_ms", "max_bytes", "keep": return "an integer"
         case "connect_timeout_seconds", "operation_timeout_seconds", "pool_wait_seconds": return "a number of seconds"
         case "urls": return "an array of strings, e.g. [\"ldaps://dc1.example.com\"]"

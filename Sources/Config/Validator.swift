@@ -95,6 +95,10 @@ struct Validator {
         for text in s.allow ?? [] {
             if let n = ClientAllowlist.Network(text) { networks.append(n) } else { error("server.allow", "\(text) is not an IP network (192.0.2.0/24, 2001:db8::/32 or one address)") }
         }
+        var proxies: [ClientAllowlist.Network] = []
+        for text in s.trusted_proxies ?? [] {
+            if let n = ClientAllowlist.Network(text) { proxies.append(n) } else { error("server.trusted_proxies", "\(text) is not an IP network (192.0.2.0/24, 2001:db8::/32 or one address)") }
+        }
         let maxConnections = s.max_connections ?? 512
         if !(8...65_536).contains(maxConnections) { error("server.max_connections", "must be between 8 and 65536") }
         let perClient = s.max_connections_per_client ?? 32
@@ -113,6 +117,7 @@ struct Validator {
                                     idleTimeout: seconds("idle_timeout_seconds", s.idle_timeout_seconds, 60, 1...600))
         // Below systemd's default TimeoutStopSec (90 s), so pwsync ends itself before SIGKILL.
         server.shutdownTimeout = seconds("shutdown_timeout_seconds", s.shutdown_timeout_seconds, 20, 1...80)
+        server.trustedProxies = TrustedProxies(proxies)
         return server
     }
 

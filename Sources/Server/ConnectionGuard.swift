@@ -18,10 +18,13 @@ public struct ConnectionPolicy: Sendable {
     /// From a response to the next request's complete head (an idle keep-alive).
     public var idleTimeout: TimeAmount
     public var allow: ClientAllowlist
+    /// Balancers whose PROXY header or `X-Forwarded-For` names the client. Their own connections
+    /// are held to `maxConnections` only: every client behind them shares their address.
+    public var trustedProxies: TrustedProxies
 
     public init(maxConnections: Int = 512, maxConnectionsPerClient: Int = 32, handshakeTimeout: TimeAmount = .seconds(10),
                 headTimeout: TimeAmount = .seconds(10), bodyTimeout: TimeAmount = .seconds(30), idleTimeout: TimeAmount = .seconds(60),
-                allow: ClientAllowlist = .init([])) {
+                allow: ClientAllowlist = .init([]), trustedProxies: TrustedProxies = .init([])) {
         self.maxConnections = maxConnections
         self.maxConnectionsPerClient = maxConnectionsPerClient
         self.handshakeTimeout = handshakeTimeout
@@ -29,6 +32,7 @@ public struct ConnectionPolicy: Sendable {
         self.bodyTimeout = bodyTimeout
         self.idleTimeout = idleTimeout
         self.allow = allow
+        self.trustedProxies = trustedProxies
     }
 }
 
@@ -38,8 +42,9 @@ public final class ConnectionCounter: Sendable {
     public init() {}
 
     func admit(_ ip: String, _ policy: ConnectionPolicy) -> Bool {
-        state.withLockedValue { s in
-            guard s.total < policy.maxConnections, s.perClient[ip, default: 0] < policy.maxConnectionsPerClient else { return false }
+        let proxy = policy.trustedProxies.trusts(ip)
+        return state.withLockedValue { s in
+            guard s.total < policy.maxConnections, proxy || s.perClient[ip, default: 0] < policy.maxConnectionsPerClient else { return false }
             s.total += 1
             s.perClient[ip, default: 0] += 1
             return true
@@ -96,7 +101,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard !started else { return }
         started = true
         let ip = context.channel.remoteAddress?.ipAddress ?? "?"
-        guard policy.allow.allows(ip), counter.admit(ip, policy) else {
+        // A trusted proxy's clients are checked against the allowlist once it names them.
+        guard policy.allow.allows(ip) || policy.trustedProxies.trusts(ip), counter.admit(ip, policy) else {
             close(context)
             return
         }

@@ -37,9 +37,12 @@ struct SCIMErrorMiddleware: RouterMiddleware {
     }
 }
 
-/// Requires a valid credential on everything under /scim. Failures are throttled per client
-/// address and audited through a summarizer (the first per address and interval, then a count),
-/// so no one can flood the log or the journal; the connection is closed after each refusal.
+/// Requires a valid credential on everything under /scim. A valid credential is always served,
+/// whatever its address sent before: Okta's addresses are shared by every Okta tenant, so a
+/// stranger's failures there must not lock this Okta out. Failures are counted per client address:
+/// past the limit they are answered 429 (slowed) rather than 401, and audited through a summarizer
+/// (the first per address and interval, then a count), so no one can flood the log or the
+/// journal; the connection is closed after each refusal.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = SCIMRequestContext
     let credentials: CredentialStore
@@ -48,35 +51,35 @@ struct AuthMiddleware: RouterMiddleware {
     let retryAfter: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let authenticator = credentials.authenticator
+        if let principal = authenticator.authenticate(authorization: request.headers[.authorization]) {
+            var context = context
+            context.principal = principal
+            return try await next(request, context)
+        }
         let client = context.client ?? "?"
         var event = AuditEvent(.authFailed, requestID: context.requestID, client: client,
                                operation: "\(request.method) \(request.uri.path)", outcome: .failure)
         if throttle.isThrottled(client) {
+            throttle.fail(client)
             event.reason = .authThrottled
             await failures.record(event, key: "auth:\(client)")
             var e = SCIMError(status: 429, detail: "Too many failed authentications from this address; try again later.", retryAfter: retryAfter)
             e.closeConnection = true
             throw e
         }
-        let authenticator = credentials.authenticator
-        guard let principal = authenticator.authenticate(authorization: request.headers[.authorization]) else {
-            throttle.fail(client)
-            event.reason = request.headers[.authorization] == nil ? .missingCredentials : .invalidCredentials
-            if await failures.record(event, key: "auth:\(client)") {
-                context.logger.notice("authentication failed", metadata: ["request_id": "\(context.requestID)", "client": "\(client)"])
-            }
-            var e = SCIMError.unauthorized
-            e.wwwAuthenticate = authenticator.acceptsBasic ? "Bearer realm=\"pwsync\", Basic realm=\"pwsync\"" : "Bearer realm=\"pwsync\""
-            e.closeConnection = true
-            throw e
+        throttle.fail(client)
+        event.reason = request.headers[.authorization] == nil ? .missingCredentials : .invalidCredentials
+        if await failures.record(event, key: "auth:\(client)") {
+            context.logger.notice("authentication failed", metadata: ["request_id": "\(context.requestID)", "client": "\(client)"])
         }
-        var context = context
-        context.principal = principal
-        return try await next(request, context)
+        var e = SCIMError.unauthorized
+        e.wwwAuthenticate = authenticator.acceptsBasic ? "Bearer realm=\"pwsync\", Basic realm=\"pwsync\"" : "Bearer realm=\"pwsync\""
+        e.closeConnection = true
+        throw e
     }
 }
 
-/// Applies `[server] max_body_bytes` to every request, through Hummingbird's own upload limit.
 /// Gives each request its deadline for starting directory steps (see `RequestDeadline`).
 struct DeadlineMiddleware<Context: RequestContext>: RouterMiddleware {
     let budget: Duration
@@ -85,6 +88,7 @@ struct DeadlineMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
+/// Applies `[server] max_body_bytes` to every request, through Hummingbird's own upload limit.
 struct BodyLimitMiddleware: RouterMiddleware {
     typealias Context = SCIMRequestContext
     let maxBytes: Int

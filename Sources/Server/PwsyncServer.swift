@@ -1,5 +1,7 @@
+import Access
 import Audit
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOSSL
@@ -40,13 +42,15 @@ public enum PwsyncServer {
     public static func router(service: PasswordSyncService, authenticator: Authenticator, credentials: CredentialStore? = nil, audit: any AuditSink,
                               maxBodyBytes: Int, retryAfterSeconds: Int = 30, publicURL: String? = nil,
                               throttle: AuthThrottle = .init(), authFailures: AuditSummarizer? = nil,
-                              readiness: Readiness? = nil, requestBudget: Duration = .seconds(35)) -> Router<SCIMRequestContext> {
+                              readiness: Readiness? = nil, requestBudget: Duration = .seconds(35),
+                              trustedProxies: TrustedProxies = .init([]), allow: ClientAllowlist = .init([])) -> Router<SCIMRequestContext> {
         let authFailures = authFailures ?? AuditSummarizer(sink: audit)
         let credentials = credentials ?? CredentialStore(authenticator)
         let readiness = readiness ?? Readiness(checks: [{ await service.directoryReady() }])
         let router = Router(context: SCIMRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: SCIMErrorMiddleware(mapping: SCIMErrorMapping(retryAfter: retryAfterSeconds)))
+        router.add(middleware: ForwardedForMiddleware(trusted: trustedProxies, allow: allow))
         router.add(middleware: BodyLimitMiddleware(maxBytes: maxBodyBytes))
         router.add(middleware: DeadlineMiddleware(budget: requestBudget))
         router.get("health") { _, _ in "ok\n" }
@@ -101,10 +105,14 @@ public enum PwsyncServer {
         return Application(
             router: router(service: service, authenticator: authenticator, credentials: credentials, audit: audit, maxBodyBytes: options.maxBodyBytes,
                            retryAfterSeconds: options.retryAfterSeconds, publicURL: options.publicURL, authFailures: authFailures,
-                           readiness: readiness, requestBudget: options.requestBudget),
-            server: try .tls(.http1(configuration: .init(
-                additionalChannelHandlers: [ConnectionGuard(policy: options.connections, counter: counter)],
-                idleTimeout: options.connections.idleTimeout)), tlsConfiguration: tls),
+                           readiness: readiness, requestBudget: options.requestBudget,
+                           trustedProxies: options.connections.trustedProxies, allow: options.connections.allow),
+            server: HTTPServerBuilder { responder in
+                let http = HTTP1Channel(responder: responder, configuration: .init(
+                    additionalChannelHandlers: [ConnectionGuard(policy: options.connections, counter: counter)],
+                    idleTimeout: options.connections.idleTimeout))
+                return ProxyProtocolChannel(base: try TLSChannel(http, tlsConfiguration: tls), policy: options.connections)
+            },
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             services: services,
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },

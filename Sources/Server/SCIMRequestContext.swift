@@ -6,13 +6,14 @@ import NIOCore
 public struct SCIMRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: String?
-    public let client: String?
+    /// The client's address: the TCP peer, or the client a trusted proxy named.
+    public var client: String?
     /// Set by the router from `[server] max_body_bytes`.
     public var maxUploadSize: Int = 65536
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.client = source.channel.remoteAddress?.ipAddress
+        self.client = ForwardedClients.shared.client(of: source.channel) ?? source.channel.remoteAddress?.ipAddress
     }
 
     public var requestID: String { id }

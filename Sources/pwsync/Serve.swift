@@ -207,7 +207,8 @@ struct Serve: AsyncParsableCommand {
         func amount(_ seconds: Double) -> TimeAmount { .milliseconds(Int64(seconds * 1000)) }
         options.connections = ConnectionPolicy(maxConnections: s.maxConnections, maxConnectionsPerClient: s.maxConnectionsPerClient,
                                                handshakeTimeout: amount(s.handshakeTimeout), headTimeout: amount(s.headTimeout),
-                                               bodyTimeout: amount(s.bodyTimeout), idleTimeout: amount(s.idleTimeout), allow: s.allow)
+                                               bodyTimeout: amount(s.bodyTimeout), idleTimeout: amount(s.idleTimeout), allow: s.allow,
+                                               trustedProxies: s.trustedProxies)
         options.requestBudget = .milliseconds(Int64(requestBudget * 1000))
         return options
     }

@@ -178,12 +178,12 @@ final class HostileClientTests: XCTestCase, @unchecked Sendable {
         XCTAssertGreaterThanOrEqual(answered, n - 2, "\(statuses)")
         XCTAssertEqual(Set(statuses.keys), [401, 429], "refused, then throttled: \(statuses)")
         XCTAssertGreaterThan(statuses[429] ?? 0, n / 2)
-        XCTAssertEqual(okStill.status, 429, "the throttled address stays throttled for the interval, even with the token")
+        XCTAssertEqual(okStill.status, 200, "a valid token is served at once, whatever its address sent before (Okta's addresses are shared)")
         let records = try String(contentsOfFile: p.auditPath, encoding: .utf8).split(separator: "\n").filter { $0.contains("auth_failed") }
         XCTAssertLessThan(records.count, 50)
         let counted = records.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
             .reduce(0) { $0 + (($1["count"] as? Int) ?? 1) }
-        XCTAssertEqual(counted, n + 1, "every failure the server saw is accounted for, first ones and counts")
+        XCTAssertEqual(counted, n, "every failure the server saw is accounted for, first ones and counts")
         let lines = p.stderr.split(separator: "\n").filter { $0.contains("authentication failed") }
         XCTAssertLessThan(lines.count, 10, "no journal line per failure")
     }

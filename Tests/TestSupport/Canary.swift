@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Every form a leaked password could take on disk or in a log: raw, base64, UTF-16LE (as AD's
 /// unicodePwd, bare and quoted, raw and base64), hex (both cases), URL- and JSON-escaped.
@@ -33,13 +36,12 @@ public enum Canary {
     /// Names of (file, form) pairs where any password occurs in any of `files`.
     public static func scan(files: [String], for passwords: [String]) -> [String] {
         var hits: [String] = []
+        let needles = passwords.flatMap(forms)
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else { continue }
             let bytes = [UInt8](data)
-            for pw in passwords {
-                for (name, needle) in forms(pw) where contains(bytes, needle) {
-                    hits.append("\(file): \(name)")
-                }
+            for (name, needle) in needles where contains(bytes, needle) {
+                hits.append("\(file): \(name)")
             }
         }
         return hits
@@ -62,15 +64,25 @@ public enum Canary {
         return hits
     }
 
+    /// libc's `memchr` and `memcmp`: a scan of many passwords over a large audit log stays fast in
+    /// a debug build.
     static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
         guard !needle.isEmpty, hay.count >= needle.count else { return false }
-        let first = needle[0]
-        var i = 0
-        while i <= hay.count - needle.count {
-            if hay[i] == first && Array(hay[i..<i + needle.count]) == needle { return true }
-            i += 1
+        return hay.withUnsafeBytes { h in
+            needle.withUnsafeBytes { n in
+                guard let base = h.baseAddress, let nb = n.baseAddress else { return false }
+                let first = Int32(needle[0])
+                var offset = 0
+                let last = h.count - n.count
+                while offset <= last {
+                    guard let hit = memchr(base + offset, first, last - offset + 1) else { return false }
+                    let at = base.distance(to: UnsafeRawPointer(hit))
+                    if memcmp(base + at, nb, n.count) == 0 { return true }
+                    offset = at + 1
+                }
+                return false
+            }
         }
-        return false
     }
 
     /// Every regular file below `dir`.
