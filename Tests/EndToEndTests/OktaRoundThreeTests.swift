@@ -295,3 +295,109 @@ final class OktaRoundThreeTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(Canary.scan(files: Canary.files(under: p.state).filter { !$0.hasSuffix(".key") }, for: sent.map(\.password)), [])
     }
 }
+
+// MARK: Strangers on Okta's address
+
+extension OktaRoundThreeTests {
+    /// 60 wrong tokens from one address, then the right one from the same address: served at once.
+    /// The failures are in the audit log as a summary, not one record each.
+    func testAValidTokenIsServedWhateverItsAddressSentBefore() async throws {
+        let f = try Fixture.load(.openldap)
+        let p = try PwsyncProcess(fixture: f)
+        try await p.serving {
+            for _ in 0..<60 {
+                let r = try await p.request(.GET, "/scim/v2/Users?count=1", auth: .header("Bearer wrong-\(Int.random(in: 0...999))"))
+                XCTAssertTrue([401, 429].contains(r.status), "\(r.status)")
+            }
+            let throttled = try await p.request(.GET, "/scim/v2/Users?count=1", auth: .header("Bearer wrong"))
+            XCTAssertEqual(throttled.status, 429, "failures past the limit are slowed")
+            let started = ContinuousClock.now
+            let ok = try await p.request(.GET, "/scim/v2/Users?count=1")
+            XCTAssertEqual(ok.status, 200, "a valid token from the same address")
+            XCTAssertLessThan(ContinuousClock.now - started, .seconds(2), "at once")
+            let id = try await p.lookup("alice")
+            let pw = Canary.make("ok")
+            let push = try await p.pushPassword(id: try XCTUnwrap(id), pw)
+            XCTAssertEqual(push.status, 200)
+        }
+        let failed = try p.auditRecords().filter { $0["event"] as? String == "auth_failed" }
+        XCTAssertLessThan(failed.count, 5, "a summary, not a record per failure")
+        XCTAssertEqual(failed.map { $0["count"] as? Int ?? 1 }.reduce(0, +), 61, "every failure counted")
+    }
+
+    /// A client that speaks through a hop: PROXY protocol v1 or v2 before TLS, or X-Forwarded-For
+    /// inside it. Run by python3 (a real TLS client on a raw socket); the token comes on stdin.
+    static let hopClient = #"""
+    import socket, ssl, struct, sys
+    port, source, mode, claimed, ca, xff, method, path = sys.argv[1:9]
+    token = sys.stdin.readline().strip()
+    body = sys.stdin.readline().strip().encode()
+    s = socket.create_connection(("127.0.0.1", int(port)), source_address=(source, 0), timeout=10)
+    if mode == "v1":
+        s.sendall(f"PROXY TCP4 {claimed} 127.0.0.1 40000 {port}\r\n".encode())
+    elif mode == "v2":
+        addrs = socket.inet_aton(claimed) + socket.inet_aton("127.0.0.1") + struct.pack("!HH", 40000, int(port))
+        s.sendall(b"\r\n\r\n\x00\r\nQUIT\n" + bytes([0x21, 0x11]) + struct.pack("!H", len(addrs)) + addrs)
+    try:
+        t = ssl.create_default_context(cafile=ca).wrap_socket(s, server_hostname="127.0.0.1")
+        head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n"
+        if xff != "-":
+            head += f"X-Forwarded-For: {xff}\r\n"
+        if body:
+            head += f"Content-Type: application/scim+json\r\nContent-Length: {len(body)}\r\n"
+        t.sendall(head.encode() + b"\r\n" + body)
+        data = b""
+        while True:
+            chunk = t.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        print(data.split(b" ")[1].decode())
+    except (ssl.SSLError, OSError, IndexError) as e:
+        print("closed")
+    """#
+
+    func hop(_ p: PwsyncProcess, from source: String, _ mode: String, claiming claimed: String = "0.0.0.0", xff: String = "-",
+             token: String = "wrong", push: (id: String, password: String)? = nil) throws -> String {
+        let path = push.map { "/scim/v2/Users/\($0.id)" } ?? "/scim/v2/Users?count=1"
+        let r = try PwsyncProcess.run("/usr/bin/python3", ["-c", Self.hopClient, String(p.port), source, mode, claimed, "\(p.state)/tls/ca.pem",
+                                                         xff, push == nil ? "GET" : "PATCH", path],
+                                      input: token + "\n" + (push.map { Self.patchBody($0.password) } ?? ""))
+        return r.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Only a trusted proxy's PROXY header or X-Forwarded-For names the client the audit records;
+    /// the same from anyone else is ignored, and a client so named is held to `[server] allow`.
+    func testATrustedProxyNamesTheClientAndNoOneElseDoes() async throws {
+        let f = try Fixture.load(.openldap)
+        let p = try PwsyncProcess(fixture: f)
+        try p.editConfig(replacing: "[[server.tokens]]", with: """
+            trusted_proxies = ["127.0.0.5"]
+            allow = ["127.0.0.0/8", "198.51.100.0/24"]
+
+            [[server.tokens]]
+            """)
+        let pw = Canary.make("hop")
+        try await p.serving {
+            let found = try await p.lookup("alice")
+            let id = try XCTUnwrap(found)
+            XCTAssertEqual(try hop(p, from: "127.0.0.5", "v1", claiming: "198.51.100.11"), "401")
+            XCTAssertEqual(try hop(p, from: "127.0.0.5", "v2", claiming: "198.51.100.12"), "401")
+            XCTAssertEqual(try hop(p, from: "127.0.0.5", "none", xff: "203.0.113.99, 198.51.100.13"), "401")
+            XCTAssertEqual(try hop(p, from: "127.0.0.5", "none"), "401", "the proxy's own connection, with no header")
+            XCTAssertEqual(try hop(p, from: "127.0.0.2", "none", xff: "198.51.100.14"), "401")
+            XCTAssertEqual(try hop(p, from: "127.0.0.2", "v1", claiming: "198.51.100.15"), "closed", "a PROXY header from a stranger is no TLS")
+            XCTAssertEqual(try hop(p, from: "127.0.0.5", "v2", claiming: "203.0.113.7"), "closed", "a named client outside [server] allow")
+            XCTAssertEqual(try hop(p, from: "127.0.0.5", "none", xff: "203.0.113.8"), "403", "a named client outside [server] allow")
+            XCTAssertEqual(try hop(p, from: "127.0.0.5", "v2", claiming: "198.51.100.16", token: p.token, push: (id, pw)), "200")
+            let bound = try await f.bindResult(dn: f.userDN("alice"), password: Secret(pw))
+            XCTAssertEqual(bound, 0)
+        }
+        let records = try p.auditRecords()
+        let failedFrom = Set(records.filter { $0["event"] as? String == "auth_failed" }.compactMap { $0["client"] as? String })
+        XCTAssertEqual(failedFrom, ["198.51.100.11", "198.51.100.12", "198.51.100.13", "127.0.0.5", "127.0.0.2"])
+        let pushedFrom = Set(records.filter { $0["action"] as? String == "set_password" }.compactMap { $0["client"] as? String })
+        XCTAssertEqual(pushedFrom, ["198.51.100.16"], "the push is on record with the client the proxy named")
+        XCTAssertEqual(Canary.scan(files: Canary.files(under: p.state).filter { !$0.hasSuffix(".key") }, for: [pw]), [])
+    }
+}
