@@ -16,6 +16,10 @@ public struct DirectoryUser: Sendable, Equatable {
     /// moves). Compared as an opaque value: equal means no one changed the password in between;
     /// nil when the directory keeps none.
     public var changeMarker: String?
+    /// On the account a write of pwsync's returns: the change marker read just before that write,
+    /// on the same connection; with `changeMarker` it tells pwsync's own change from anyone else's.
+    /// nil elsewhere, and when the write did not move the marker.
+    public var markerBeforeOwnWrite: String?
     /// The same record as seconds since 1970 (UTC), for rotation schedules; nil when unknown.
     public var passwordChangedAt: Int64?
     /// RFC 3339 times of creation and last change, from the directory.

@@ -19,6 +19,8 @@ struct ActiveDirectoryDialect: DirectoryDialect {
     let options: ActiveDirectoryOptions
 
     var idAttribute: String { "objectGUID" }
+    /// 100 ns resolution, and only a password change moves it.
+    var changeMarkerAttribute: String { "pwdLastSet" }
     var userObjectFilter: String { "(objectClass=user)(objectCategory=person)" }
     var userAttributes: [String] {
         Self.unique(userNameAttributes + ["givenName", "sn", "displayName", "mail", "objectGUID", "userAccountControl",
@@ -37,7 +39,7 @@ struct ActiveDirectoryDialect: DirectoryDialect {
         var u = DirectoryUser(id: id, dn: e.dn, userName: userName, givenName: e.string("givenName"),
                              familyName: e.string("sn"), displayName: e.string("displayName"),
                              email: e.string("mail"), active: uac & Self.accountDisable == 0,
-                             changeMarker: e.string("pwdLastSet"),
+                             changeMarker: e.string(changeMarkerAttribute),
                              created: e.string("whenCreated").flatMap(GeneralizedTime.rfc3339),
                              lastModified: e.string("whenChanged").flatMap(GeneralizedTime.rfc3339),
                              accountName: e.string("sAMAccountName"), passwordPolicyEntry: e.string("msDS-ResultantPSO"))
@@ -162,7 +164,9 @@ struct ActiveDirectoryDialect: DirectoryDialect {
     /// Reads `userAccountControl` and flips only ACCOUNTDISABLE. The write deletes the exact value
     /// read and adds the new one, so a concurrent change elsewhere makes it fail (then it re-reads)
     /// instead of silently overwriting other flags.
-    func setActive(_ active: Bool, dn: String, in session: some LDAPSession) async throws(DirectoryFailure) {
+    /// pwdLastSet does not move with userAccountControl: nothing to report.
+    @discardableResult
+    func setActive(_ active: Bool, dn: String, in session: some LDAPSession) async throws(DirectoryFailure) -> MarkerMove? {
         for _ in 0..<3 {
             let entries = try await session.run(.setActive) { c in
                 try await c.search(base: dn, scope: .base, filter: "(objectClass=user)", attributes: ["userAccountControl"])
@@ -171,13 +175,13 @@ struct ActiveDirectoryDialect: DirectoryDialect {
                 throw DirectoryFailure(.directoryError, "The account's userAccountControl could not be read, so pwsync did not change it.")
             }
             let new = Self.accountControl(old, enabled: active)
-            if new == old { return }
+            if new == old { return nil }
             do {
                 try await session.run(.setActive) { c in
                     try await c.modify(dn: dn, [LDAPModification(.delete, "userAccountControl", [.string(String(old))]),
                                                 LDAPModification(.add, "userAccountControl", [.string(String(new))])])
                 }
-                return
+                return nil
             } catch let f where f.resultCode == 16 {
                 continue  // changed between read and write: read again
             }

@@ -7,6 +7,9 @@ public enum DirectoryAction: String, Sendable, CaseIterable {
     case read, setPassword = "set_password", setActive = "set_active", create, setProfile = "set_profile"
 }
 
+/// A change marker read just before and just after one of pwsync's writes, on one connection.
+typealias MarkerMove = (before: String?, after: String?)
+
 /// Pooled, bound connections to one directory, as a dialect uses them for its writes.
 protocol LDAPSession: Sendable {
     /// Runs `body` on a bound connection; any LDAP error comes out mapped to a `DirectoryFailure`.
@@ -17,6 +20,9 @@ protocol LDAPSession: Sendable {
     /// `stampBefore`: landed, it returns as if answered; not landed, it fails as deferred.
     func writeAndReadBack(_ action: DirectoryAction, dn: String, stampBefore: String?,
                           _ write: @Sendable (isolated LDAPConnection) throws -> Void) async throws(DirectoryFailure) -> DirectoryUser?
+    /// Modifies the entry at `dn`, reading its change marker just before and just after, on the
+    /// same connection and in the same visit: the marker's move is then pwsync's own doing.
+    func modifyBetweenMarkers(_ action: DirectoryAction, dn: String, _ modifications: [LDAPModification]) async throws(DirectoryFailure) -> MarkerMove
     /// The root DSE's `supportedControl` values (read once).
     func supportedControls() async throws(DirectoryFailure) -> Set<String>
 }
@@ -31,6 +37,8 @@ protocol DirectoryDialect: Sendable {
     var userObjectFilter: String { get }
     /// The attributes `user(from:)` reads.
     var userAttributes: [String] { get }
+    /// The attribute behind `DirectoryUser.changeMarker`.
+    var changeMarkerAttribute: String { get }
 
     /// The filter that matches the entry with this SCIM id; nil when `id` is malformed.
     func idFilter(_ id: String) -> String?
@@ -59,7 +67,9 @@ protocol DirectoryDialect: Sendable {
     func membershipFilter(for user: DirectoryUser) -> String
 
     func setPassword(of user: DirectoryUser, to password: Secret, in session: some LDAPSession) async throws(DirectoryFailure) -> PasswordWriteReport
-    func setActive(_ active: Bool, dn: String, in session: some LDAPSession) async throws(DirectoryFailure)
+    /// Returns how the write moved the change marker, when it did.
+    @discardableResult
+    func setActive(_ active: Bool, dn: String, in session: some LDAPSession) async throws(DirectoryFailure) -> MarkerMove?
     /// What the add itself cannot express, done right after it (the account is removed again on failure).
     func finishCreate(_ new: NewUser, dn: String, in session: some LDAPSession) async throws(DirectoryFailure)
 }

@@ -367,11 +367,25 @@ public final class LDAPDirectory: Directory, LDAPSession {
     }
 
     public func setActive(_ active: Bool, of user: DirectoryUser) async throws(DirectoryFailure) -> DirectoryUser {
-        try await dialect.setActive(active, dn: user.dn, in: self)
-        guard let now = try await entry(dn: user.dn) else {
+        let move = try await dialect.setActive(active, dn: user.dn, in: self)
+        guard var now = try await entry(dn: user.dn) else {
             throw DirectoryFailure(.userNotFound, "The user no longer exists in the directory.")
         }
+        // Only when nothing moved the marker since the write's own visit.
+        if let move, move.after != nil, move.after == now.changeMarker { now.markerBeforeOwnWrite = move.before }
         return now
+    }
+
+    func modifyBetweenMarkers(_ action: DirectoryAction, dn: String, _ modifications: [LDAPModification]) async throws(DirectoryFailure) -> MarkerMove {
+        let attribute = dialect.changeMarkerAttribute
+        return try await run(action) { c in
+            try await c.perform { c in
+                let before = (try? c.search(base: dn, scope: .base, filter: "(objectClass=*)", attributes: [attribute]))?.first?.string(attribute)
+                try c.modify(dn: dn, modifications)
+                let after = (try? c.search(base: dn, scope: .base, filter: "(objectClass=*)", attributes: [attribute]))?.first?.string(attribute)
+                return MarkerMove(before, after)
+            }
+        }
     }
 
     /// The password goes in the add itself, so the directory applies its policy to it and an

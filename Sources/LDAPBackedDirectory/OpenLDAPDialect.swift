@@ -15,6 +15,7 @@ struct OpenLDAPDialect: DirectoryDialect {
     var ppolicyDefault: String? = nil
 
     var idAttribute: String { "entryUUID" }
+    var changeMarkerAttribute: String { "entryCSN" }
     var userObjectFilter: String { "(objectClass=inetOrgPerson)" }
     var userAttributes: [String] {
         Self.unique(userNameAttributes + ["givenName", "sn", "displayName", "mail", "entryUUID", "cn", "pwdAccountLockedTime",
@@ -32,7 +33,7 @@ struct OpenLDAPDialect: DirectoryDialect {
                              familyName: e.string("sn"), displayName: e.string("displayName") ?? e.string("cn"),
                              email: e.string("mail"), active: e.first("pwdAccountLockedTime") == nil,
                              // pwdChangedTime has one-second resolution; entryCSN moves with every modify.
-                             changeMarker: e.string("entryCSN") ?? e.string("pwdChangedTime"),
+                             changeMarker: e.string(changeMarkerAttribute) ?? e.string("pwdChangedTime"),
                              created: e.string("createTimestamp").flatMap(GeneralizedTime.rfc3339),
                              lastModified: e.string("modifyTimestamp").flatMap(GeneralizedTime.rfc3339),
                              passwordPolicyEntry: e.string("pwdPolicySubentry"))
@@ -87,12 +88,15 @@ struct OpenLDAPDialect: DirectoryDialect {
                : LDAPModification(.delete, "pwdAccountLockedTime", [])
     }
 
-    func setActive(_ active: Bool, dn: String, in session: some LDAPSession) async throws(DirectoryFailure) {
+    /// Any modify moves entryCSN, the lock included: the move is read in the same visit, so it
+    /// is known to be pwsync's own.
+    @discardableResult
+    func setActive(_ active: Bool, dn: String, in session: some LDAPSession) async throws(DirectoryFailure) -> MarkerMove? {
         let mod = Self.lockModification(locked: !active)
         do {
-            try await session.run(.setActive) { c in try await c.modify(dn: dn, [mod]) }
+            return try await session.modifyBetweenMarkers(.setActive, dn: dn, [mod])
         } catch let f where active && f.resultCode == 16 {
-            return  // not locked: already active
+            return nil  // not locked: already active
         }
     }
 

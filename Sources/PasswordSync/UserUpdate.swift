@@ -38,29 +38,42 @@ extension PasswordSyncService {
             // With scramble on, a deactivation's password (Okta's PUT carries one) is never written.
             let scrambling = policy.scrambleOnDeactivate && change.active == false
             let deactivating = scrambling && current.active
+            // A reactivation comes first: an unlocked account can prove, by a bind, that the password
+            // Okta sends along is already its own.
+            let reactivating = change.active == true && !current.active
+            if reactivating { current = try await setActive(true, of: current, template: template, started: started) }
             if let password = change.password, !scrambling {
                 current = try await setPassword(password, of: current, change: change, template: template, started: started)
             }
             if let active = change.active, active != current.active {
-                var event = template
-                event.action = active ? .reactivate : .deactivate
-                if policy.disableAccounts {
-                    let user = current
-                    current = try await audited(event, started: started) { () async throws(DirectoryFailure) in
-                        (try await directory.setActive(active, of: user), nil)
-                    }
-                } else {
-                    event.event = .applied
-                    event.outcome = .skipped
-                    event.reason = .accountDisablingOff
-                    await recordDecision(event)
-                    current.active = active  // reported as asked; the directory keeps its state
-                }
+                current = try await setActive(active, of: current, template: template, started: started)
             }
             if deactivating { try await scramble(current, template: template, started: started) }
             current = try await updateProfile(change.profile, of: current, template: template, started: started)
             return Self.resource(current)
         }
+    }
+
+    /// Enables or disables the account (or, with `disable_accounts = false`, records that it was
+    /// asked). pwsync's own change carries the memory of its last password write forward: the
+    /// change marker moved, but not the password.
+    func setActive(_ active: Bool, of user: DirectoryUser, template: AuditEvent, started: ContinuousClock.Instant) async throws(SyncError) -> DirectoryUser {
+        var event = template
+        event.action = active ? .reactivate : .deactivate
+        guard policy.disableAccounts else {
+            event.event = .applied
+            event.outcome = .skipped
+            event.reason = .accountDisablingOff
+            await recordDecision(event)
+            var reported = user
+            reported.active = active  // reported as asked; the directory keeps its state
+            return reported
+        }
+        let now = try await audited(event, started: started) { () async throws(DirectoryFailure) in
+            (try await directory.setActive(active, of: user), nil)
+        }
+        await written.carryForward(user.id, from: now.markerBeforeOwnWrite, to: now.changeMarker)
+        return now
     }
 
     /// A password push. In a `random` scope, Okta's value is set aside unread and a fresh random

@@ -38,6 +38,13 @@ public actor WriteMemory {
 
     public func forget(_ user: String) { last[user] = nil }
 
+    /// pwsync itself changed the account, not its password (a lock, say), moving the change marker
+    /// from `from` to `to`: what it last wrote stays known, if the marker was still its own.
+    public func carryForward(_ user: String, from: String?, to: String?) {
+        guard let from, let known = last[user], known.stamp == from else { return }
+        last[user] = (known.fingerprint, to)
+    }
+
     /// True when `password` is what pwsync itself last wrote for `user` in this process, and the
     /// directory's change marker is still the one seen right after that write (so no one changed
     /// the password since). Without a marker, nothing can be known: false.

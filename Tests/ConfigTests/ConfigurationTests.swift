@@ -160,6 +160,22 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(errors(config(extraDirectory: "bind = \"ntlm\"")).map(\.key), ["directory.bind"])
     }
 
+    func testTrustedProxiesAreNetworksAndNoneByDefault() throws {
+        let none = try Configuration.parse(config(), file: "pwsync.toml")
+        XCTAssertFalse(none.server.trustedProxies.trusts("127.0.0.1"), "no proxy is trusted unless listed")
+        let text = config().replacingOccurrences(of: "listen = \"127.0.0.1:8443\"",
+                                                  with: "listen = \"127.0.0.1:8443\"\ntrusted_proxies = [\"10.0.0.5\", \"2001:db8::/64\"]")
+        let listed = try Configuration.parse(text, file: "pwsync.toml")
+        XCTAssertTrue(listed.server.trustedProxies.trusts("10.0.0.5"))
+        XCTAssertTrue(listed.server.trustedProxies.trusts("2001:db8::7"))
+        XCTAssertFalse(listed.server.trustedProxies.trusts("10.0.0.6"))
+        let bad = errors(config().replacingOccurrences(of: "listen = \"127.0.0.1:8443\"",
+                                                       with: "listen = \"127.0.0.1:8443\"\ntrusted_proxies = [\"haproxy.local\"]"))
+        XCTAssertEqual(bad.map(\.key), ["server.trusted_proxies"])
+        XCTAssertEqual(bad.first?.line, 3, "file:line of the key")
+        XCTAssertTrue(bad.first?.message.contains("haproxy.local") ?? false)
+    }
+
     func testLocalhostIsRefusedForTLS() {
         XCTAssertTrue(errors(config(directoryURLs: #"["ldaps://localhost:636"]"#)).first?.message.contains("127.0.0.1") ?? false)
     }

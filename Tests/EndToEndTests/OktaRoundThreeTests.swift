@@ -15,13 +15,7 @@ final class OktaRoundThreeTests: XCTestCase, @unchecked Sendable {
     /// A default config plus account creation, so each test has fresh users.
     func start(_ f: Fixture) async throws -> PwsyncProcess {
         let p = try PwsyncProcess(fixture: f)
-        // The defaults (AD: userPrincipalName, then sAMAccountName), so Okta's email userNames fit.
-        try p.editConfig(replacing: "user_name_attribute = \"\(f.userNameAttribute)\"\n", with: "")
-        try p.appendConfig("""
-            [provisioning]
-            create_users = true
-            create_base = "\(f["CREATE_BASE"])"
-            """)
+        try p.enableCreation()
         try await p.start()
         return p
     }

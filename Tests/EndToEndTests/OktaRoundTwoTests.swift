@@ -16,13 +16,7 @@ final class OktaRoundTwoTests: XCTestCase, @unchecked Sendable {
     /// The generated config minus its user_name_attribute line (so the defaults apply), plus creation.
     func start(_ f: Fixture, extra: String = "") async throws -> PwsyncProcess {
         let p = try PwsyncProcess(fixture: f, logLevel: "debug")
-        try p.editConfig(replacing: "user_name_attribute = \"\(f.userNameAttribute)\"\n", with: "")
-        try p.appendConfig("""
-            [provisioning]
-            create_users = true
-            create_base = "\(f["CREATE_BASE"])"
-            \(extra)
-            """)
+        try p.enableCreation(extra)
         try await p.start()
         return p
     }

@@ -236,6 +236,19 @@ final class PwsyncProcess: @unchecked Sendable {
         try (text + "\n" + toml + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
+    /// Account creation on, in the fixture's creation OU, with the default userName attributes
+    /// (AD: userPrincipalName, then sAMAccountName), so Okta's email-shaped userNames fit; `extra`
+    /// goes into the same [provisioning] table.
+    func enableCreation(_ extra: String = "") throws {
+        try editConfig(replacing: "user_name_attribute = \"\(fixture.userNameAttribute)\"\n", with: "")
+        try appendConfig("""
+            [provisioning]
+            create_users = true
+            create_base = "\(fixture["CREATE_BASE"])"
+            \(extra)
+            """)
+    }
+
     /// Runs a program to completion (stdin from /dev/null, or `input` through a pipe, never argv),
     /// returning its exit status and its stdout and stderr together.
     static func run(_ executable: String, _ args: [String], input: String? = nil) throws -> (status: Int32, output: String) {

@@ -73,11 +73,16 @@ public actor FakeDirectoryState {
         if let i = users.firstIndex(where: { $0.id == id }) { users[i].changeMarker = "change-\(changes)" }
     }
     var changes = 0
+    /// Like slapd: a lock or unlock moves the change marker too, and the write reports its move.
     func setActive(_ id: String, _ active: Bool) -> DirectoryUser? {
         guard let i = users.firstIndex(where: { $0.id == id }) else { return nil }
+        let before = users[i].changeMarker
         users[i].active = active
+        stamp(id)
         activeChanges.append((id, active))
-        return users[i]
+        var now = users[i]
+        now.markerBeforeOwnWrite = before
+        return now
     }
     func setProfile(_ id: String, _ values: [String: String?]) -> [String] {
         guard let i = users.firstIndex(where: { $0.id == id }) else { return [] }

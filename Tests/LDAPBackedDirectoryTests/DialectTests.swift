@@ -86,6 +86,24 @@ final class ActiveDirectoryDialectTests: XCTestCase {
         XCTAssertThrowsError(try strict.policyHints(supported: [])) { XCTAssertEqual(($0 as? DirectoryFailure)?.reason, .historyNotEnforceable) }
     }
 
+    /// With policy hints, AD's 0000052D may be the history (the current password included), so
+    /// it is marked for the one bind that tells; without them the DC checked no history.
+    func testARefusalUnderPolicyHintsMayBeTheCurrentPassword() async throws {
+        let refusal = LDAPResultMapping.failure(LDAPError(kind: .result(53), operation: "modify", diagnostic: "0000052D: x"), dialect: ad,
+                                                server: "ldaps://dc1:636")
+        XCTAssertFalse(refusal.refusedAsReused, "the mapping alone cannot say")
+        let user = DirectoryUser(id: guid, dn: "CN=Jane,OU=Synced,DC=x", userName: "jane@x.test")
+        for (controls, reused) in [([ActiveDirectoryDialect.policyHintsOID], true), ([], false)] {
+            do {
+                _ = try await ad.setPassword(of: user, to: Secret("Okta!pass1"), in: RefusingSession(controls: Set(controls), failure: refusal))
+                XCTFail("refused")
+            } catch {
+                XCTAssertEqual(error.refusedAsReused, reused, "controls \(controls)")
+                XCTAssertEqual(error.reason, .policyViolation)
+            }
+        }
+    }
+
     func testResultMapping() {
         func map(_ code: Int32, _ diag: String? = nil, _ action: DirectoryAction = .setPassword) -> DirectoryFailure {
             LDAPResultMapping.failure(LDAPError(kind: .result(code), operation: "modify", diagnostic: diag), dialect: ad,
@@ -124,6 +142,17 @@ final class OpenLDAPDialectTests: XCTestCase {
         XCTAssertEqual(OpenLDAPDialect.lockModification(locked: false).operation, .delete)
     }
 
+    /// entryCSN (microseconds, and a counter) tells two changes in one second apart; pwdChangedTime cannot.
+    func testTheChangeMarkerIsTheEntryCSN() throws {
+        let attrs: [String: [[UInt8]]] = ["uid": [Array("carol".utf8)], "entryuuid": [Array("AB0C1D2E-0000-4000-8000-000000000001".utf8)],
+                                          "pwdchangedtime": [Array("20261207120000Z".utf8)],
+                                          "entrycsn": [Array("20261207120000.123456Z#000000#000#000000".utf8)]]
+        let u = try XCTUnwrap(ol.user(from: LDAPEntry(dn: "uid=carol,ou=people", attributes: attrs)))
+        XCTAssertEqual(u.changeMarker, "20261207120000.123456Z#000000#000#000000")
+        XCTAssertEqual(u.passwordChangedAt, 1_796_644_800, "rotation still reads pwdChangedTime")
+        XCTAssertTrue(ol.userAttributes.contains("entryCSN"))
+    }
+
     func testIdFilterIsCanonicalAndRefusesNonUUIDs() {
         XCTAssertEqual(ol.idFilter("AB0C1D2E-0000-4000-8000-000000000001"), "(entryUUID=ab0c1d2e-0000-4000-8000-000000000001)")
         XCTAssertNil(ol.idFilter("*"))
@@ -148,7 +177,9 @@ final class OpenLDAPDialectTests: XCTestCase {
                                       dialect: ol, server: "ldaps://ldap:636")
         }
         XCTAssertTrue(map(19, pp: 8).detail.contains("history"))
+        XCTAssertTrue(map(19, pp: 8).refusedAsReused, "in history, or equal to the current password")
         XCTAssertTrue(map(19, pp: 6).detail.contains("too short"))
+        XCTAssertFalse(map(19, pp: 6).refusedAsReused)
         XCTAssertEqual(map(19, pp: nil).reason, .policyViolation)
         XCTAssertEqual(map(49, pp: nil).reason, .serviceBindFailed)
         XCTAssertTrue(map(49, pp: nil).isTransient)
@@ -166,4 +197,25 @@ final class OpenLDAPDialectTests: XCTestCase {
         XCTAssertTrue(dialect(.activeDirectory) is ActiveDirectoryDialect)
         XCTAssertTrue(dialect(.openLDAP) is OpenLDAPDialect)
     }
+}
+
+/// A session whose every operation fails with `failure`.
+struct RefusingSession: LDAPSession {
+    let controls: Set<String>
+    let failure: DirectoryFailure
+
+    func run<T: Sendable>(_ action: DirectoryAction, _ body: @Sendable (LDAPConnection) async throws -> T) async throws(DirectoryFailure) -> T {
+        throw failure
+    }
+
+    func writeAndReadBack(_ action: DirectoryAction, dn: String, stampBefore: String?,
+                          _ write: @Sendable (isolated LDAPConnection) throws -> Void) async throws(DirectoryFailure) -> DirectoryUser? {
+        throw failure
+    }
+
+    func modifyBetweenMarkers(_ action: DirectoryAction, dn: String, _ modifications: [LDAPModification]) async throws(DirectoryFailure) -> MarkerMove {
+        throw failure
+    }
+
+    func supportedControls() async throws(DirectoryFailure) -> Set<String> { controls }
 }

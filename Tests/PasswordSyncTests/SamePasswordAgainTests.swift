@@ -104,6 +104,37 @@ final class SamePasswordAgainTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(d.last, "rejected/failure/password_policy_violation")
     }
 
+    /// OPP sends the password on every PUT, deactivation included. pwsync's own lock moves the
+    /// marker (slapd's entryCSN) but not the password: the repeat is still "unchanged", with no
+    /// bind (a locked account could not bind anyway).
+    func testPwsyncsOwnLockKeepsTheRepeatUnchanged() async throws {
+        await state.setHistory(3)
+        try await push("Okta!pass1", .put)
+        _ = try await service.updateUser(id: alice.id, change: UserChange(password: Secret("Okta!pass1"), active: false, form: .put),
+                                         request: info, operation: .replaceUser)
+        _ = try await service.updateUser(id: alice.id, change: UserChange(password: Secret("Okta!pass1"), active: false, form: .put),
+                                         request: info, operation: .replaceUser)
+        // A reactivation is applied before the password, so the account could prove it by a bind.
+        _ = try await service.updateUser(id: alice.id, change: UserChange(password: Secret("Okta!pass1"), active: true, form: .put),
+                                         request: info, operation: .replaceUser)
+        let writes = await state.writes.count
+        XCTAssertEqual(writes, 1)
+        let binds = await state.bindChecks
+        XCTAssertEqual(binds, [])
+        let actions = await audit.events.filter { $0.event == .applied }.map { "\($0.action?.rawValue ?? "-")/\($0.outcome?.rawValue ?? "-")" }
+        XCTAssertEqual(actions, ["set_password/success", "set_password/unchanged", "deactivate/success", "set_password/unchanged",
+                                 "reactivate/success", "set_password/unchanged"])
+    }
+
+    /// A lock someone else made is no proof: the marker moved outside pwsync's own write.
+    func testSomeoneElsesChangeIsNotCarriedForward() async throws {
+        try await push("Okta!pass1")
+        await state.stamp(alice.id)
+        try await push("Okta!pass1")
+        let writes = await state.writes.count
+        XCTAssertEqual(writes, 2)
+    }
+
     func testNoBindUnlessTheDirectoryRefusedTheValueAsReused() async throws {
         await state.fail(with: DirectoryFailure(.policyViolation, "too short", resultCode: 19))
         do { try await push("Okta!pass1"); XCTFail("refused") } catch {}
