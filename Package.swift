@@ -3,7 +3,8 @@ import PackageDescription
 
 /// Targets follow docs/architecture.md: pure parsing and policy (SCIM, Secrets, Config, Audit,
 /// Directory, LDAPSyntax) apart from I/O (LDAP, LDAPBackedDirectory, Server). Only `LDAP` and
-/// `LDAPBackedDirectory` link libldap; PasswordSync depends only on protocols.
+/// `LDAPBackedDirectory` link libldap; PasswordSync reaches the directory and the audit log only
+/// through the `Directory` and `AuditSink` protocols.
 /// Members only from modules a file imports itself: otherwise full Foundation's String methods,
 /// visible through a dependency's import, win overload resolution and link ICU's data in.
 let strictImports: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
@@ -42,13 +43,15 @@ let package = Package(
         // Not through pkg-config: its -isystem flag is refused, and Debian's headers are in /usr/include.
         .systemLibrary(name: "CKerberos", providers: [.apt(["libkrb5-dev"])]),
         .target(name: "CHardening"),
+        /// The deadline on opening an LDAP connection (libldap's connect callbacks, a lock, a timer's cut).
+        .target(name: "CLDAPOpenGuard", dependencies: ["CLDAP"]),
         .target(name: "Secrets", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         /// Trimming and padding text without full Foundation (whose String methods link ICU in).
         .target(name: "PlainText"),
         /// LDAP text syntax without C: URLs, RFC 4514/4515 escaping.
         .target(name: "LDAPSyntax", dependencies: ["Secrets"]),
         /// The libldap client.
-        .target(name: "LDAP", dependencies: ["CLDAP", "CKerberos", "LDAPSyntax", "Secrets"]),
+        .target(name: "LDAP", dependencies: ["CLDAP", "CLDAPOpenGuard", "CKerberos", "LDAPSyntax", "Secrets"]),
         /// pwsync's own Kerberos identity from a keytab (MIT krb5), for the GSSAPI bind.
         .target(name: "Kerberos", dependencies: ["CKerberos"]),
         /// JSON text written in one pass (audit lines, SCIM bodies).
@@ -83,7 +86,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "PasswordSync", "SCIM", "Secrets", "Audit", "Access", "PlainText", "Directory",
+                "PasswordSync", "SCIM", "Secrets", "Audit", "Access", "PlainText", "Directory", "Config",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -137,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "PasswordSync", "Directory", "Audit", "Secrets", "SCIM", "Fakes",
+                "Server", "Config", "Access", "PasswordSync", "Directory", "Audit", "Secrets", "SCIM", "Fakes",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),

@@ -12,31 +12,6 @@ import TOMLKit
 /// checked against the rules that keep passwords safe (TLS to the directory, hashed tokens) and
 /// against the file system, by reading only this file and the metadata of the files it names.
 public struct Configuration: Sendable {
-    public struct Server: Sendable {
-        public var host: String
-        public var port: Int
-        public var certificatePath: String
-        public var privateKeyPath: String
-        public var maxBodyBytes: Int
-        public var retryAfterSeconds: Int
-        public var tokens: [Credential]
-        /// `https://host[:port]` Okta uses, for absolute `meta.location`; nil = from the request's Host.
-        public var publicURL: String?
-        /// Client networks allowed to connect (empty = all).
-        public var allow: ClientAllowlist
-        public var maxConnections: Int
-        public var maxConnectionsPerClient: Int
-        /// Seconds: TLS handshake, request head, request body, idle keep-alive.
-        public var handshakeTimeout: Double
-        public var headTimeout: Double
-        public var bodyTimeout: Double
-        public var idleTimeout: Double
-        /// Seconds SIGTERM waits for requests in flight before they are cut off and pwsync exits.
-        public var shutdownTimeout: Double = 20
-        /// Balancers whose PROXY header or `X-Forwarded-For` names the client (empty = none).
-        public var trustedProxies = TrustedProxies([])
-    }
-
     public struct Credential: Sendable {
         /// Recorded in the audit log as the principal.
         public var name: String
@@ -52,58 +27,6 @@ public struct Configuration: Sendable {
         public var policy: SyncPolicy
         /// Profile attributes written to the directory: canonical SCIM path → directory attribute.
         public var attributes: [String: String]
-    }
-
-    public struct Directory: Sendable {
-        /// How the service account authenticates.
-        public enum Bind: Sendable, Equatable {
-            /// A DN and the file holding its password.
-            case simple(dn: String, passwordFile: String)
-            /// SASL GSSAPI with a keytab; principal nil = the host's machine account.
-            case kerberos(keytab: String, principal: String?)
-        }
-        /// What keeps the connection confidential.
-        public enum Channel: String, Sendable, CaseIterable {
-            /// ldaps:// or StartTLS.
-            case tls
-            /// Plain ldap:// sealed by the GSSAPI bind (Kerberos only).
-            case sealed
-        }
-        public var kind: DirectoryKind
-        /// Empty when `discoverDomain` is set: then filled from DNS SRV records at start-up.
-        public var urls: [LDAPURL]
-        /// Find the servers in DNS (`_ldap._tcp.dc._msdcs.<domain>` for AD, `_ldap._tcp.<domain>`).
-        public var discoverDomain: String?
-        public var startTLS: Bool
-        public var caFile: String?
-        public var bind: Bind
-        public var channel: Channel
-        public var userBase: String
-        /// Matched in order; a user's userName is the first of them it has.
-        public var userNameAttributes: [String]
-        public var connectTimeout: Double
-        public var operationTimeout: Double
-        public var poolSize: Int
-        /// Seconds a push may wait for a pooled connection before it is answered 429.
-        public var poolWait: Double
-        /// OpenLDAP: ppolicy's default policy entry (`[openldap] ppolicy_default`).
-        public var ppolicyDefault: String?
-
-        /// The longest one directory step can take once started: a connect to every server in
-        /// turn, the operation, and the re-read that settles an unanswered write.
-        public var stepBound: Double { connectTimeout * Double(max(1, urls.count)) + operationTimeout + min(5, operationTimeout) }
-        /// How long after a push arrives pwsync may still start a directory step, so that the
-        /// answer leaves within 55 s, before Okta gives up at 60.
-        public var requestBudget: Double { 55 - stepBound }
-    }
-
-    public struct Audit: Sendable {
-        public var path: String
-        public var sync: AuditLog.SyncPolicy
-        public var maxBytes: Int?
-        public var keep: Int
-        /// The forward-secure sealing key (`pwsync audit keygen`); nil = records are chained, not sealed.
-        public var sealKeyFile: String?
     }
 
     public var server: Server
@@ -128,15 +51,13 @@ public struct Configuration: Sendable {
     var lines: [String: Int] = [:]
     public func line(of key: String) -> Int { lines[key] ?? lines[String(key.split(separator: ".").first ?? "")] ?? 1 }
 
-    static let userNameAttributes: [DirectoryKind: [String]] = [
-        .activeDirectory: ["sAMAccountName", "userPrincipalName", "mail"],
-        .openLDAP: ["uid", "mail"],
-    ]
-    /// Email-shaped userNames (what Okta and most tenants send) match out of the box.
-    static let defaultUserNameAttributes: [DirectoryKind: [String]] = [
-        .activeDirectory: ["userPrincipalName", "sAMAccountName"],
-        .openLDAP: ["uid", "mail"],
-    ]
+    /// `[metrics] listen`: loopback, never the SCIM port.
+    public static let metricsListen = "127.0.0.1:9469"
+    /// `[random] length`; the directory's minimum length is added on top when it is higher.
+    public static let randomLengthSetting = Setting("random.length", default: 24, 12...256)
+    /// `[[rotation]] rate_per_minute`.
+    public static let rotationRateSetting = Setting("rotation.rate_per_minute", default: 60, 1...6000)
+
     /// Directory attributes a profile mapping may never write: secrets, ids, account state, names.
     static let unmappable: Set<String> = [
         "userpassword", "unicodepwd", "objectclass", "objectguid", "entryuuid", "useraccountcontrol", "pwdaccountlockedtime",

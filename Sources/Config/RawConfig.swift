@@ -1,17 +1,10 @@
 /// The TOML file as written, before validation. Key names are the file's (snake_case).
+/// Keys on one line belong together (one concept each).
 struct RawConfig: Decodable {
-    var server: RawServer
-    var directory: RawDirectory
-    var active_directory: RawActiveDirectory?
-    var provisioning: RawProvisioning?
-    var openldap: RawOpenLDAP?
-    var random: RawRandom?
-    var scope: [RawScope]?
-    var rotation: [RawRotation]?
-    var control: RawControl?
-    var audit: RawAudit
-    var log: RawLog?
-    var metrics: RawMetrics?
+    var server: RawServer, directory: RawDirectory, audit: RawAudit
+    var active_directory: RawActiveDirectory?, openldap: RawOpenLDAP?
+    var provisioning: RawProvisioning?, random: RawRandom?, scope: [RawScope]?, rotation: [RawRotation]?
+    var control: RawControl?, log: RawLog?, metrics: RawMetrics?
 }
 
 struct RawMetrics: Decodable {
@@ -19,23 +12,14 @@ struct RawMetrics: Decodable {
 }
 
 struct RawServer: Decodable {
-    var listen: String?
-    var tls_certificate: String
-    var tls_private_key: String
-    var max_body_bytes: Int?
-    var retry_after_seconds: Int?
-    var tokens: [RawToken]?
-    var basic_auth: [RawBasic]?
-    var public_url: String?
-    var allow: [String]?
-    var trusted_proxies: [String]?
-    var max_connections: Int?
-    var max_connections_per_client: Int?
-    var tls_handshake_timeout_seconds: Number?
-    var request_head_timeout_seconds: Number?
-    var request_body_timeout_seconds: Number?
-    var idle_timeout_seconds: Number?
-    var shutdown_timeout_seconds: Number?
+    var listen: String?, public_url: String?
+    var tls_certificate: String, tls_private_key: String
+    var tokens: [RawToken]?, basic_auth: [RawBasic]?
+    var max_body_bytes: Int?, retry_after_seconds: Int?
+    var allow: [String]?, trusted_proxies: [String]?
+    var max_connections: Int?, max_connections_per_client: Int?
+    var tls_handshake_timeout_seconds: Number?, request_head_timeout_seconds: Number?, request_body_timeout_seconds: Number?
+    var idle_timeout_seconds: Number?, shutdown_timeout_seconds: Number?
 }
 
 struct RawBasic: Decodable {
@@ -45,9 +29,7 @@ struct RawBasic: Decodable {
 }
 
 struct RawProvisioning: Decodable {
-    var create_users: Bool?
-    var create_base: String?
-    var post_password: String?
+    var create_users: Bool?, create_base: String?, post_password: String?
     var disable_accounts: Bool?
     var attributes: [String: String]?
 }
@@ -57,9 +39,7 @@ struct RawOpenLDAP: Decodable {
 }
 
 struct RawRandom: Decodable {
-    var length: Int?
-    var classes: [String]?
-    var exclude: String?
+    var length: Int?, classes: [String]?, exclude: String?
     var scramble_on_deactivate: Bool?
 }
 
@@ -74,11 +54,8 @@ struct RawControl: Decodable {
 }
 
 struct RawScope: Decodable {
-    var name: String
-    var mode: String
-    var subtree: String?
-    var group: String?
-    var users: [String]?
+    var name: String, mode: String
+    var subtree: String?, group: String?, users: [String]?
 }
 
 struct RawToken: Decodable {
@@ -88,22 +65,11 @@ struct RawToken: Decodable {
 
 struct RawDirectory: Decodable {
     var kind: String
-    var urls: [String]?
-    var discover_domain: String?
-    var starttls: Bool?
-    var ca_file: String?
-    var bind: String?
-    var bind_dn: String?
-    var bind_password_file: String?
-    var kerberos_keytab: String?
-    var kerberos_principal: String?
-    var channel: String?
-    var user_base: String
-    var user_name_attribute: StringOrList?
-    var connect_timeout_seconds: Number?
-    var operation_timeout_seconds: Number?
-    var pool_size: Int?
-    var pool_wait_seconds: Number?
+    var urls: [String]?, discover_domain: String?, starttls: Bool?, ca_file: String?, channel: String?
+    var bind: String?, bind_dn: String?, bind_password_file: String?, kerberos_keytab: String?, kerberos_principal: String?
+    var user_base: String, user_name_attribute: StringOrList?
+    var connect_timeout_seconds: Number?, operation_timeout_seconds: Number?
+    var pool_size: Int?, pool_wait_seconds: Number?
 }
 
 struct RawActiveDirectory: Decodable {
@@ -113,11 +79,8 @@ struct RawActiveDirectory: Decodable {
 
 struct RawAudit: Decodable {
     var path: String
-    var fsync: String?
-    var fsync_batch_records: Int?
-    var fsync_interval_ms: Int?
-    var max_bytes: Int?
-    var keep: Int?
+    var fsync: String?, fsync_batch_records: Int?, fsync_interval_ms: Int?
+    var max_bytes: Int?, keep: Int?
     var seal_key_file: String?
 }
 

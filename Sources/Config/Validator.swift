@@ -34,16 +34,19 @@ struct Validator {
         if let generator { provisioning?.policy.generator = generator }
         provisioning?.policy.modes = PasswordModes(scopes)
         provisioning?.policy.scrambleOnDeactivate = raw.random?.scramble_on_deactivate ?? false
-        if raw.openldap != nil, directory?.kind == .activeDirectory {
-            error("openldap", "this section is for kind = \"openldap\"")
+        if raw.openldap != nil, let kind = directory?.kind {
+            switch kind {
+            case .activeDirectory: error("openldap", "this section is for kind = \"openldap\"")
+            case .openLDAP: break
+            }
         }
         if let dn = raw.openldap?.ppolicy_default, dn.isEmpty || !dn.contains("=") {
             error("openldap.ppolicy_default", "must be the DN of ppolicy's default policy entry, e.g. \"cn=default,ou=policies,dc=example,dc=com\"")
         }
         let audit = validate(raw.audit)
         let level = choice("log.level", raw.log?.level, default: Logger.Level.info)
-        let metricsListen = raw.metrics?.listen ?? "127.0.0.1:9469"
-        let metrics = metricsListen.isEmpty ? nil : hostAndPort("metrics.listen", metricsListen, example: "127.0.0.1:9469")
+        let metricsListen = raw.metrics?.listen ?? Configuration.metricsListen
+        let metrics = metricsListen.isEmpty ? nil : hostAndPort("metrics.listen", metricsListen, example: Configuration.metricsListen)
         guard errors.isEmpty, let server, let directory, let activeDirectory, let provisioning, let audit, let level else {
             throw ConfigErrors(errors: errors)
         }
@@ -72,14 +75,13 @@ struct Validator {
     // MARK: Sections
 
     mutating func validate(_ s: RawServer) -> Configuration.Server? {
-        let (host, port) = hostAndPort("server.listen", s.listen ?? "0.0.0.0:8443", example: "0.0.0.0:8443") ?? ("0.0.0.0", 8443)
+        let (host, port) = hostAndPort("server.listen", s.listen ?? Configuration.Server.listen, example: Configuration.Server.listen) ?? ("", 0)
         requireFile("server.tls_certificate", s.tls_certificate)
         do { try SecretFile.checkNotWritableByOthers(s.tls_certificate) } catch { self.error("server.tls_certificate", "\(error)") }
         do { try SecretFile.checkPermissions(s.tls_private_key) } catch { self.error("server.tls_private_key", "\(error)") }
-        let maxBody = s.max_body_bytes ?? 65536
-        if !(1024...10_485_760).contains(maxBody) { error("server.max_body_bytes", "must be between 1024 and 10485760") }
-        let retryAfter = s.retry_after_seconds ?? 30
-        if !(1...3600).contains(retryAfter) { error("server.retry_after_seconds", "must be between 1 and 3600") }
+        typealias S = Configuration.Server
+        let maxBody = value(S.maxBodyBytesSetting, s.max_body_bytes)
+        let retryAfter = value(S.retryAfterSetting, s.retry_after_seconds)
         let tokens = credentials(s)
         var publicURL: String?
         if let u = s.public_url {
@@ -99,26 +101,19 @@ struct Validator {
         for text in s.trusted_proxies ?? [] {
             if let n = ClientAllowlist.Network(text) { proxies.append(n) } else { error("server.trusted_proxies", "\(text) is not an IP network (192.0.2.0/24, 2001:db8::/32 or one address)") }
         }
-        let maxConnections = s.max_connections ?? 512
-        if !(8...65_536).contains(maxConnections) { error("server.max_connections", "must be between 8 and 65536") }
-        let perClient = s.max_connections_per_client ?? 32
-        if !(1...maxConnections).contains(perClient) { error("server.max_connections_per_client", "must be between 1 and max_connections") }
-        func seconds(_ key: String, _ value: Number?, _ def: Double, _ range: ClosedRange<Double>) -> Double {
-            let v = value?.value ?? def
-            if !range.contains(v) { error("server.\(key)", "must be between \(range.lowerBound) and \(range.upperBound) seconds") }
-            return v
-        }
-        var server = Configuration.Server(host: host, port: port, certificatePath: s.tls_certificate, privateKeyPath: s.tls_private_key,
+        let maxConnections = value(S.maxConnectionsSetting, s.max_connections)
+        let perClient = s.max_connections_per_client ?? S.maxConnectionsPerClientSetting.defaultValue
+        if !(1...maxConnections).contains(perClient) { error(S.maxConnectionsPerClientSetting.key, "must be between 1 and max_connections") }
+        return Configuration.Server(host: host, port: port, certificatePath: s.tls_certificate, privateKeyPath: s.tls_private_key,
                                     maxBodyBytes: maxBody, retryAfterSeconds: retryAfter, tokens: tokens, publicURL: publicURL,
-                                    allow: ClientAllowlist(networks), maxConnections: maxConnections, maxConnectionsPerClient: perClient,
-                                    handshakeTimeout: seconds("tls_handshake_timeout_seconds", s.tls_handshake_timeout_seconds, 10, 1...60),
-                                    headTimeout: seconds("request_head_timeout_seconds", s.request_head_timeout_seconds, 10, 1...60),
-                                    bodyTimeout: seconds("request_body_timeout_seconds", s.request_body_timeout_seconds, 30, 1...120),
-                                    idleTimeout: seconds("idle_timeout_seconds", s.idle_timeout_seconds, 60, 1...600))
-        // Below systemd's default TimeoutStopSec (90 s), so pwsync ends itself before SIGKILL.
-        server.shutdownTimeout = seconds("shutdown_timeout_seconds", s.shutdown_timeout_seconds, 20, 1...80)
-        server.trustedProxies = TrustedProxies(proxies)
-        return server
+                                    connections: ConnectionPolicy(
+                                        maxConnections: maxConnections, maxConnectionsPerClient: perClient,
+                                        handshakeTimeout: seconds(S.handshakeTimeoutSetting, s.tls_handshake_timeout_seconds),
+                                        headTimeout: seconds(S.headTimeoutSetting, s.request_head_timeout_seconds),
+                                        bodyTimeout: seconds(S.bodyTimeoutSetting, s.request_body_timeout_seconds),
+                                        idleTimeout: seconds(S.idleTimeoutSetting, s.idle_timeout_seconds),
+                                        allow: ClientAllowlist(networks), trustedProxies: TrustedProxies(proxies)),
+                                    shutdownTimeout: seconds(S.shutdownTimeoutSetting, s.shutdown_timeout_seconds))
     }
 
     mutating func credentials(_ s: RawServer) -> [Configuration.Credential] {
@@ -184,27 +179,25 @@ struct Validator {
         if let ca = d.ca_file { requireFile("directory.ca_file", ca) }
         let bind = validateBind(d, mode: mode)
         if d.user_base.isEmpty { error("directory.user_base", "must be the DN under which users are searched") }
-        let attributes = d.user_name_attribute?.values ?? Configuration.defaultUserNameAttributes[kind ?? .openLDAP] ?? ["uid"]
-        if let kind, let allowed = Configuration.userNameAttributes[kind] {
+        typealias D = Configuration.Directory
+        let attributes = d.user_name_attribute?.values ?? kind.map(D.defaultUserNameAttributes) ?? []
+        if let kind {
+            let allowed = D.userNameAttributes(allowedIn: kind)
             if attributes.isEmpty || attributes.contains(where: { !allowed.contains($0) }) || Set(attributes).count != attributes.count {
                 error("directory.user_name_attribute", "for \(kind.rawValue) must be one or more of \(allowed.joined(separator: ", ")), each once, in the order to match")
             }
         }
-        let connectTimeout = d.connect_timeout_seconds?.value ?? 5
-        let opTimeout = d.operation_timeout_seconds?.value ?? 10
-        if !(0.5...30).contains(connectTimeout) { error("directory.connect_timeout_seconds", "must be between 0.5 and 30") }
-        if !(1...30).contains(opTimeout) { error("directory.operation_timeout_seconds", "must be between 1 and 30") }
-        // Okta closes the request after 60 s: failover over every server plus the write must fit well inside.
-        // One step (a connect to each server in turn, the operation, the settling re-read) must
-        // leave at least 10 s of the 55 s a reply may take to start steps in (see RequestDeadline).
-        let worst = connectTimeout * Double(max(1, urls.count)) + opTimeout + min(5, opTimeout)
-        if (0.5...30).contains(connectTimeout), (1...30).contains(opTimeout), worst > 45 {
-            error("directory.operation_timeout_seconds", "with \(urls.count) servers one directory step can take \(Int(worst)) s, over the 45 s that keeps a reply inside Okta's 60 s; lower the timeouts")
+        let connectTimeout = seconds(D.connectTimeoutSetting, d.connect_timeout_seconds)
+        let opTimeout = seconds(D.operationTimeoutSetting, d.operation_timeout_seconds)
+        // Okta closes the request after 60 s: failover over every server plus the write must fit
+        // well inside, leaving time to start steps in (see DirectoryStep, RequestDeadline).
+        let worst = DirectoryStep.bound(connect: connectTimeout, operation: opTimeout, servers: urls.count)
+        if inRange(D.connectTimeoutSetting, d.connect_timeout_seconds), inRange(D.operationTimeoutSetting, d.operation_timeout_seconds),
+           worst > DirectoryStep.maxBound {
+            error(D.operationTimeoutSetting.key, "with \(urls.count) servers one directory step can take \(Int(worst / .seconds(1))) s, over the \(Int(DirectoryStep.maxBound / .seconds(1))) s that keeps a reply inside Okta's 60 s; lower the timeouts")
         }
-        let pool = d.pool_size ?? 4
-        if !(1...64).contains(pool) { error("directory.pool_size", "must be between 1 and 64") }
-        let poolWait = d.pool_wait_seconds?.value ?? 5
-        if !(0.1...30).contains(poolWait) { error("directory.pool_wait_seconds", "must be between 0.1 and 30") }
+        let pool = value(D.poolSizeSetting, d.pool_size)
+        let poolWait = seconds(D.poolWaitSetting, d.pool_wait_seconds)
         guard let kind, let bind, let channel else { return nil }
         var directory = Configuration.Directory(kind: kind, urls: urls, startTLS: startTLS, caFile: d.ca_file, bind: bind, channel: channel,
                                                 userBase: d.user_base, userNameAttributes: attributes,
@@ -311,8 +304,7 @@ struct Validator {
 
     /// `[random]`: how pwsync makes random passwords.
     mutating func validate(_ r: RawRandom?) -> PasswordGenerator? {
-        let length = r?.length ?? 24
-        if !(12...256).contains(length) { error("random.length", "must be between 12 and 256 (the directory's minimum length is added on top when it is higher)") }
+        let length = value(Configuration.randomLengthSetting, r?.length, " (the directory's minimum length is added on top when it is higher)")
         let names = r?.classes ?? Self.characterClasses.map(\.name)
         var classes: [[UInt8]] = []
         for name in names {
@@ -333,7 +325,7 @@ struct Validator {
         let excluded = Set(exclude.utf8)
         let kept = classes.map { $0.filter { !excluded.contains($0) } }
         if kept.contains(where: \.isEmpty) { error("random.exclude", "removes every character of a class; drop the class from random.classes instead") }
-        guard (12...256).contains(length), classes.count >= 3, !kept.contains(where: \.isEmpty), Set(names).count == names.count else { return nil }
+        guard Configuration.randomLengthSetting.range.contains(length), classes.count >= 3, !kept.contains(where: \.isEmpty), Set(names).count == names.count else { return nil }
         return PasswordGenerator(length: length, classes: classes, exclude: excluded)
     }
 
@@ -354,8 +346,11 @@ struct Validator {
                 error("\(key).interval", "must be a duration such as \"30d\", \"12h\", \"90m\" or \"3600s\"")
                 continue
             }
-            let rate = r.rate_per_minute ?? 60
-            if !(1...6000).contains(rate) { error("\(key).rate_per_minute", "must be between 1 and 6000 accounts a minute") }
+            let rate = r.rate_per_minute ?? Configuration.rotationRateSetting.defaultValue
+            if !Configuration.rotationRateSetting.range.contains(rate) {
+                let range = Configuration.rotationRateSetting.range
+                error("\(key).rate_per_minute", "must be between \(range.lowerBound) and \(range.upperBound) accounts a minute")
+            }
             out.append(RotationSchedule(scope: r.scope, intervalSeconds: seconds, perMinute: rate))
         }
         return out
@@ -439,13 +434,11 @@ struct Validator {
             error("audit.path", "the folder for \(a.path) does not exist")
         }
         let fsync = choice("audit.fsync", a.fsync, default: FsyncMode.everyRecord)
-        let batchRecords = a.fsync_batch_records ?? 64
-        if !(1...10_000).contains(batchRecords) { error("audit.fsync_batch_records", "must be between 1 and 10000") }
-        let batchMs = a.fsync_interval_ms ?? 1000
-        if !(10...60_000).contains(batchMs) { error("audit.fsync_interval_ms", "must be between 10 and 60000") }
-        if let m = a.max_bytes, m < 4096 { error("audit.max_bytes", "must be at least 4096 (or omit it to rotate only with logrotate)") }
-        let keep = a.keep ?? 10
-        if !(1...1000).contains(keep) { error("audit.keep", "must be between 1 and 1000") }
+        typealias A = Configuration.Audit
+        let batchRecords = value(A.batchRecordsSetting, a.fsync_batch_records)
+        let batchMs = value(A.batchIntervalMsSetting, a.fsync_interval_ms)
+        if let m = a.max_bytes, m < A.minimumMaxBytes { error("audit.max_bytes", "must be at least \(A.minimumMaxBytes) (or omit it to rotate only with logrotate)") }
+        let keep = value(A.keepSetting, a.keep)
         guard let fsync else { return nil }
         let sync: AuditLog.SyncPolicy
         switch fsync {
@@ -468,6 +461,21 @@ struct Validator {
         guard !filesWrittenLater.contains(key) else { return }
         errors.append(ConfigError(file: file, line: locator.line(key.split(separator: ".").map(String.init)), key: key, message: message))
     }
+
+    /// The value of an integer key (its default when absent), reported when out of its range.
+    private mutating func value(_ setting: Setting<Int>, _ raw: Int?, _ note: String = "") -> Int {
+        let v = raw ?? setting.defaultValue
+        if !setting.range.contains(v) { error(setting.key, "must be between \(setting.range.lowerBound) and \(setting.range.upperBound)\(note)") }
+        return v
+    }
+
+    /// A key in seconds (its default when absent) as a `Duration`, reported when out of its range.
+    private mutating func seconds(_ setting: Setting<Double>, _ raw: Number?) -> Duration {
+        if !inRange(setting, raw) { error(setting.key, "must be \(setting.rangeText)") }
+        return .seconds(raw?.value ?? setting.defaultValue)
+    }
+
+    private func inRange(_ setting: Setting<Double>, _ raw: Number?) -> Bool { setting.range.contains(raw?.value ?? setting.defaultValue) }
 
     private mutating func requireFile(_ key: String, _ path: String) {
         if !FileManager.default.isReadableFile(atPath: path) { error(key, "file \(path) does not exist or is not readable") }

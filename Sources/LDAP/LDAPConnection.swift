@@ -1,5 +1,6 @@
 import CKerberos
 import CLDAP
+import CLDAPOpenGuard
 import Dispatch
 import LDAPSyntax
 import Secrets
@@ -126,7 +127,7 @@ public actor LDAPConnection {
             var entries: [LDAPEntry] = []
             var cookie: [UInt8] = []
             repeat {
-                var tv = timeval(tv_sec: Int(options.operationTimeout), tv_usec: 0)
+                var tv = LDAPTimeout.timeval(options.operationTimeout)
                 var res: OpaquePointer?
                 defer { if res != nil { ldap_msgfree(res) } }
                 var pageControl: UnsafeMutablePointer<CLDAP.LDAPControl>?
@@ -257,9 +258,9 @@ public actor LDAPConnection {
         try setOption(LDAP_OPT_PROTOCOL_VERSION, &version)
         // AD referrals would be chased with an anonymous bind.
         try setOption(LDAP_OPT_REFERRALS, pwsync_ldap_opt_off())
-        var connectTV = timeval(tv_sec: Int(options.connectTimeout), tv_usec: Int(options.connectTimeout.truncatingRemainder(dividingBy: 1) * 1e6))
+        var connectTV = LDAPTimeout.timeval(options.connectTimeout)
         try setOption(LDAP_OPT_NETWORK_TIMEOUT, &connectTV)
-        var opTV = timeval(tv_sec: Int(options.operationTimeout), tv_usec: 0)
+        var opTV = LDAPTimeout.timeval(options.operationTimeout)
         try setOption(LDAP_OPT_TIMEOUT, &opTV)
         guard let openGuard = OpenGuard() else { throw LDAPError(kind: .invalidArgument("out of memory"), operation: "connect") }
         self.openGuard = openGuard
@@ -281,9 +282,9 @@ public actor LDAPConnection {
         guard options.wantsTLS || options.saslSealing else { return }
         // TCP and TLS within the connect timeout (plus the operation timeout for StartTLS's own
         // exchange); past it the socket is shut down under libldap and the open fails.
-        let limit = options.connectTimeout + (options.startTLS ? options.operationTimeout : 0)
+        let limit = options.connectTimeout + (options.startTLS ? options.operationTimeout : .zero)
         let timer = Task.detached { [openGuard] in
-            try await Task.sleep(for: .milliseconds(Int64(limit * 1000)))
+            try await Task.sleep(for: limit)
             openGuard.fire()
         }
         defer {
@@ -315,7 +316,7 @@ public actor LDAPConnection {
 
     /// Waits for one result with the operation timeout, then parses code, diagnostic and controls.
     private func awaitResult(_ ld: OpaquePointer, _ msgid: Int32, _ op: String) throws {
-        var tv = timeval(tv_sec: Int(options.operationTimeout), tv_usec: 0)
+        var tv = LDAPTimeout.timeval(options.operationTimeout)
         var res: OpaquePointer?
         let got = ldap_result(ld, msgid, LDAP_MSG_ALL, &tv, &res)
         if got == 0 {
@@ -337,8 +338,7 @@ public actor LDAPConnection {
     /// Looks, for at most `wait`, for the answer to a request that timed out on this connection.
     public func lateResult(messageID: Int32, wait: Duration) -> LateResult {
         guard let ld else { return .connectionLost }
-        let (seconds, attoseconds) = wait.components
-        var tv = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+        var tv = LDAPTimeout.timeval(wait)
         var res: OpaquePointer?
         let got = ldap_result(ld, messageID, LDAP_MSG_ALL, &tv, &res)
         if got == 0 { return .waiting }
@@ -532,7 +532,7 @@ private func withControls<R>(_ controls: [LDAPControl], _ body: (UnsafeMutablePo
 /// Owns the C deadline guard: the connection (for libldap's callbacks) and the timer task each
 /// hold it, so it is freed only when both are done with it. The guard has its own lock.
 private final class OpenGuard: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<pwsync_open_guard>
+    let pointer: OpaquePointer
 
     init?() {
         guard let p = pwsync_guard_new() else { return nil }
@@ -545,4 +545,12 @@ private final class OpenGuard: @unchecked Sendable {
 
     /// Ends the deadline; true when it had already cut the open.
     func disarm() -> Bool { pwsync_guard_disarm(pointer) != 0 }
+}
+
+enum LDAPTimeout {
+    /// libldap's timeouts to the microsecond: `operation_timeout_seconds = 2.5` waits 2.5 s.
+    static func timeval(_ duration: Duration) -> Glibc.timeval {
+        let (seconds, attoseconds) = duration.components
+        return Glibc.timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+    }
 }

@@ -8,14 +8,14 @@ public struct LDAPConnectionOptions: Sendable {
     public var startTLS: Bool
     /// PEM bundle of CAs that may sign the server's certificate; nil = the system store.
     public var caFile: String?
-    public var connectTimeout: Double
-    public var operationTimeout: Double
+    public var connectTimeout: Duration
+    public var operationTimeout: Duration
     /// A plain `ldap://` connection protected by the GSSAPI bind's confidentiality layer instead of
     /// TLS (what Windows tools do): nothing but that bind is sent until the layer is in place.
     public var saslSealing: Bool
 
     public init(url: LDAPURL, startTLS: Bool = false, caFile: String? = nil,
-                connectTimeout: Double = 5, operationTimeout: Double = 10, saslSealing: Bool = false) {
+                connectTimeout: Duration, operationTimeout: Duration, saslSealing: Bool = false) {
         self.url = url
         self.startTLS = startTLS
         self.caFile = caFile

@@ -31,7 +31,7 @@ actor ConnectionPool {
     /// Background retries of down servers, one per server.
     private var probes: [Int: Task<Void, Never>] = [:]
 
-    init(servers: [LDAPConnectionOptions], account: ServiceAccount, maxSize: Int, maxWait: Duration = .seconds(5)) {
+    init(servers: [LDAPConnectionOptions], account: ServiceAccount, maxSize: Int, maxWait: Duration) {
         self.servers = servers
         self.account = account
         self.maxSize = max(1, maxSize)
@@ -62,8 +62,8 @@ actor ConnectionPool {
                 movedOn = true
                 stoppedAnswering(conn)
                 // Only when the second try, at its worst, still ends before the request's deadline.
-                let worst = conn.options.connectTimeout * Double(servers.count) + conn.options.operationTimeout
-                guard RequestDeadline.remaining.map({ $0 > .milliseconds(Int64(worst * 1000)) }) ?? true else { throw e }
+                let worst = conn.options.connectTimeout * servers.count + conn.options.operationTimeout
+                guard RequestDeadline.remaining.map({ $0 > worst }) ?? true else { throw e }
                 (conn, reused) = try await acquire(fresh: true)
             } catch var e as LDAPError {
                 // A write that timed out or lost its server is not retried (it may have landed), but

@@ -189,7 +189,7 @@ public final class LDAPDirectory: Directory, LDAPSession {
     /// server that restarted (or a connection that dropped) usually answers within that window,
     /// and an answer beats an unknown outcome.
     private func rereadForSettling(dn: String) async throws(DirectoryFailure) -> DirectoryUser? {
-        let window = Duration.seconds(min(5, configuration.servers.first?.operationTimeout ?? 5))
+        let window = DirectoryStep.settleWindow(operation: configuration.servers.first?.operationTimeout ?? .zero)
         let until = ContinuousClock.now + window
         while true {
             do {

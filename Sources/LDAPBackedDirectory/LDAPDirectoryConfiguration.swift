@@ -16,7 +16,7 @@ public struct LDAPDirectoryConfiguration: Sendable {
     public var profileMapping: [String: String]
     public var poolSize: Int
     /// How long a request waits for a pooled connection before "busy".
-    public var poolWait: Duration = .seconds(5)
+    public var poolWait: Duration
     public var activeDirectory: ActiveDirectoryOptions
     /// The OU new accounts are created in; nil = pwsync never creates accounts.
     public var creationBase: String?
@@ -25,9 +25,8 @@ public struct LDAPDirectoryConfiguration: Sendable {
     public var ppolicyDefault: String?
 
     public init(kind: DirectoryKind, servers: [LDAPConnectionOptions], account: ServiceAccount,
-                userBase: String, userNameAttributes: [String], poolSize: Int = 4,
-                activeDirectory: ActiveDirectoryOptions = .init(), creationBase: String? = nil, profileMapping: [String: String] = [:],
-                poolWait: Duration = .seconds(5)) {
+                userBase: String, userNameAttributes: [String], poolSize: Int, poolWait: Duration,
+                activeDirectory: ActiveDirectoryOptions = .init(), creationBase: String? = nil, profileMapping: [String: String] = [:]) {
         self.kind = kind
         self.servers = servers
         self.account = account

@@ -4,37 +4,7 @@ import NIOCore
 import NIOHTTPTypes
 import NIOTLS
 import Access
-
-/// What one stranger may cost: how many connections, and how long each phase of a request may take.
-public struct ConnectionPolicy: Sendable {
-    public var maxConnections: Int
-    public var maxConnectionsPerClient: Int
-    /// From accept to a completed TLS handshake (a silent socket, half a ClientHello).
-    public var handshakeTimeout: TimeAmount
-    /// From the handshake to a complete request head (a silent TLS connection, slowloris).
-    public var headTimeout: TimeAmount
-    /// From the head to the end of the body (a stalled body).
-    public var bodyTimeout: TimeAmount
-    /// From a response to the next request's complete head (an idle keep-alive).
-    public var idleTimeout: TimeAmount
-    public var allow: ClientAllowlist
-    /// Balancers whose PROXY header or `X-Forwarded-For` names the client. Their own connections
-    /// are held to `maxConnections` only: every client behind them shares their address.
-    public var trustedProxies: TrustedProxies
-
-    public init(maxConnections: Int = 512, maxConnectionsPerClient: Int = 32, handshakeTimeout: TimeAmount = .seconds(10),
-                headTimeout: TimeAmount = .seconds(10), bodyTimeout: TimeAmount = .seconds(30), idleTimeout: TimeAmount = .seconds(60),
-                allow: ClientAllowlist = .init([]), trustedProxies: TrustedProxies = .init([])) {
-        self.maxConnections = maxConnections
-        self.maxConnectionsPerClient = maxConnectionsPerClient
-        self.handshakeTimeout = handshakeTimeout
-        self.headTimeout = headTimeout
-        self.bodyTimeout = bodyTimeout
-        self.idleTimeout = idleTimeout
-        self.allow = allow
-        self.trustedProxies = trustedProxies
-    }
-}
+import Config
 
 /// Open connections, in all and per client address, shared by every connection's guard.
 public final class ConnectionCounter: Sendable {
@@ -173,10 +143,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func arm(_ context: ChannelHandlerContext, _ timeout: TimeAmount) {
+    private func arm(_ context: ChannelHandlerContext, _ timeout: Duration) {
         timer?.cancel()
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: timeout) { bound.value.0.close(bound.value.1) }
+        timer = context.eventLoop.scheduleTask(in: TimeAmount(timeout)) { bound.value.0.close(bound.value.1) }
     }
 
     private func close(_ context: ChannelHandlerContext) {

@@ -29,8 +29,10 @@ public struct ControlSocket: Service {
         self.logger = logger
     }
 
+    /// The socket is made under the process's umask, which `pwsync serve` sets once, before any
+    /// task runs, to deny group and others write (so no one else can connect before the chmod
+    /// below): a umask changed here, across an `await`, would be seen by every other task.
     public func run() async throws {
-        let old = umask(0o117)
         let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
         do {
             server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -41,7 +43,6 @@ public struct ControlSocket: Service {
                     }
                 }
         } catch {
-            umask(old)
             // Okta's pushes matter more than the operator's socket: keep serving, say why it is missing.
             let folder = path.parentFolder
             if access(folder.isEmpty ? "/" : folder, F_OK) != 0 {
@@ -55,7 +56,6 @@ public struct ControlSocket: Service {
             try? await gracefulShutdown()
             return
         }
-        umask(old)
         chmod(path, 0o660)
         logger.notice("control socket listening", metadata: ["path": "\(path)"])
         try await withGracefulShutdownHandler {

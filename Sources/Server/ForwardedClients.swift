@@ -1,4 +1,5 @@
 import Access
+import Config
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore

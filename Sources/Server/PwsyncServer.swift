@@ -1,8 +1,10 @@
 import Access
 import Audit
+import Config
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import NIOCore
 import Logging
 import NIOSSL
 import PasswordSync
@@ -11,38 +13,11 @@ import ServiceLifecycle
 
 /// Builds the HTTPS application: routes, auth and error handling, TLS 1.2 or newer.
 public enum PwsyncServer {
-    public struct Options: Sendable {
-        public var host: String
-        public var port: Int
-        public var certificatePath: String
-        public var privateKeyPath: String
-        public var maxBodyBytes: Int
-        /// Seconds in `Retry-After` on every 429.
-        public var retryAfterSeconds: Int
-        /// The URL Okta uses (`https://host[:port]`), for absolute `meta.location`; nil = from Host.
-        public var publicURL: String?
-        /// Connection caps, allowlist and per-phase timeouts.
-        public var connections: ConnectionPolicy = .init()
-        /// How long after a request arrives it may still start a directory step.
-        public var requestBudget: Duration = .seconds(35)
-
-        public init(host: String, port: Int, certificatePath: String, privateKeyPath: String, maxBodyBytes: Int,
-                    retryAfterSeconds: Int = 30, publicURL: String? = nil) {
-            self.host = host
-            self.port = port
-            self.certificatePath = certificatePath
-            self.privateKeyPath = privateKeyPath
-            self.maxBodyBytes = maxBodyBytes
-            self.retryAfterSeconds = retryAfterSeconds
-            self.publicURL = publicURL
-        }
-    }
-
     /// The router alone: what tests drive without sockets.
     public static func router(service: PasswordSyncService, authenticator: Authenticator, credentials: CredentialStore? = nil, audit: any AuditSink,
-                              maxBodyBytes: Int, retryAfterSeconds: Int = 30, publicURL: String? = nil,
+                              maxBodyBytes: Int, retryAfterSeconds: Int, publicURL: String? = nil,
                               throttle: AuthThrottle = .init(), authFailures: AuditSummarizer? = nil,
-                              readiness: Readiness? = nil, requestBudget: Duration = .seconds(35),
+                              readiness: Readiness? = nil, requestBudget: Duration,
                               trustedProxies: TrustedProxies = .init([]), allow: ClientAllowlist = .init([])) -> Router<SCIMRequestContext> {
         let authFailures = authFailures ?? AuditSummarizer(sink: audit)
         let credentials = credentials ?? CredentialStore(authenticator)
@@ -95,7 +70,9 @@ public enum PwsyncServer {
         return tls
     }
 
-    public static func application(options: Options, service: PasswordSyncService, authenticator: Authenticator,
+    /// The HTTPS server `[server]` describes; `requestBudget` is how long after a request arrives
+    /// it may still start a directory step (`Configuration.Directory.requestBudget`).
+    public static func application(server options: Configuration.Server, requestBudget: Duration, service: PasswordSyncService, authenticator: Authenticator,
                                    audit: any AuditSink, logger: Logger, services: [any Service] = [],
                                    authFailures: AuditSummarizer? = nil, counter: ConnectionCounter = .init(), readiness: Readiness? = nil,
                                    credentials: CredentialStore? = nil, tlsCredentials: TLSCredentials? = nil,
@@ -105,12 +82,12 @@ public enum PwsyncServer {
         return Application(
             router: router(service: service, authenticator: authenticator, credentials: credentials, audit: audit, maxBodyBytes: options.maxBodyBytes,
                            retryAfterSeconds: options.retryAfterSeconds, publicURL: options.publicURL, authFailures: authFailures,
-                           readiness: readiness, requestBudget: options.requestBudget,
+                           readiness: readiness, requestBudget: requestBudget,
                            trustedProxies: options.connections.trustedProxies, allow: options.connections.allow),
             server: HTTPServerBuilder { responder in
                 let http = HTTP1Channel(responder: responder, configuration: .init(
                     additionalChannelHandlers: [ConnectionGuard(policy: options.connections, counter: counter)],
-                    idleTimeout: options.connections.idleTimeout))
+                    idleTimeout: TimeAmount(options.connections.idleTimeout)))
                 return ProxyProtocolChannel(base: try TLSChannel(http, tlsConfiguration: tls), policy: options.connections)
             },
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),

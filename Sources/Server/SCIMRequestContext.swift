@@ -8,8 +8,8 @@ public struct SCIMRequestContext: RequestContext {
     public var principal: String?
     /// The client's address: the TCP peer, or the client a trusted proxy named.
     public var client: String?
-    /// Set by the router from `[server] max_body_bytes`.
-    public var maxUploadSize: Int = 65536
+    /// Set by the router's first middleware from `[server] max_body_bytes`, before any body is read.
+    public var maxUploadSize: Int = 0
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

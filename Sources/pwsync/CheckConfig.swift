@@ -72,7 +72,17 @@ struct CheckConfig: AsyncParsableCommand {
             }
         }
         let directory = config.makeDirectory(account: account)
-        defer { Task { await directory.shutdown() } }
+        do {
+            try await report(directory, account: account, config)
+        } catch {
+            await directory.shutdown()
+            throw error
+        }
+        await directory.shutdown()
+    }
+
+    /// What the directory says about the users and password rules pwsync would work with.
+    private func report(_ directory: LDAPDirectory, account: ServiceAccount, _ config: Configuration) async throws {
         do {
             let users = try await directory.findUsers(nil)
             print("  connected   bound as \(account.identity) over \(config.directory.channelDescription); \(users.count) user(s) under the user base")

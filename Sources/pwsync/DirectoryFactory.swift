@@ -26,7 +26,8 @@ extension Configuration {
         }
     }
 
-    /// The directory this config describes, bound as `account`.
+    /// The directory this config describes, bound as `account`: the one place `[directory]`
+    /// becomes the LDAP layer's settings.
     func makeDirectory(account: ServiceAccount, logger: Logger = Logger(label: "pwsync.directory")) -> LDAPDirectory {
         let d = directory
         var settings = LDAPDirectoryConfiguration(
@@ -34,8 +35,8 @@ extension Configuration {
             servers: d.urls.map { LDAPConnectionOptions(url: $0, startTLS: d.startTLS, caFile: d.caFile, connectTimeout: d.connectTimeout,
                                                         operationTimeout: d.operationTimeout, saslSealing: d.channel == .sealed) },
             account: account, userBase: d.userBase, userNameAttributes: d.userNameAttributes,
-            poolSize: d.poolSize, activeDirectory: activeDirectory, creationBase: provisioning.createBase,
-            profileMapping: provisioning.attributes, poolWait: .milliseconds(Int64(d.poolWait * 1000)))
+            poolSize: d.poolSize, poolWait: d.poolWait, activeDirectory: activeDirectory, creationBase: provisioning.createBase,
+            profileMapping: provisioning.attributes)
         settings.ppolicyDefault = d.ppolicyDefault
         return LDAPDirectory(settings, logger: logger)
     }
@@ -45,9 +46,12 @@ extension Configuration {
     func passwordReport(_ directory: LDAPDirectory) async throws(DirectoryFailure) -> [(label: String, text: String, problem: Bool)] {
         var lines: [(String, String, Bool)] = []
         let policy = try await directory.passwordPolicy(for: nil)
-        lines.append(("policy", policy.source == PasswordPolicy.none.source
-                        ? "none found\(directory.configuration.kind == .openLDAP ? " (set [openldap] ppolicy_default to ppolicy's default entry)" : "")"
-                        : "\(policy)", false))
+        let hint: String
+        switch directory.configuration.kind {
+        case .openLDAP: hint = " (set [openldap] ppolicy_default to ppolicy's default entry)"
+        case .activeDirectory: hint = ""
+        }
+        lines.append(("policy", policy.source == PasswordPolicy.none.source ? "none found\(hint)" : "\(policy)", false))
         let history = try await directory.historyEnforcedOnReset()
         lines.append(("history", "\(history.enforced ? "enforced" : "not enforced") on resets: \(history.why)", false))
         for scope in provisioning.policy.modes.scopes {
@@ -74,7 +78,7 @@ extension Configuration.Directory {
     /// (the SRV port is plain LDAP's), or `ldap://host:port` with StartTLS or GSSAPI sealing.
     mutating func discoverServers() throws {
         guard let domain = discoverDomain else { return }
-        let name = kind == .activeDirectory ? "dc._msdcs.\(domain)" : domain
+        let name = Self.serviceName(kind, domain: domain)
         let found = LDAPLibrary.srvServers(name)
         guard !found.isEmpty else {
             throw ValidationError("no directory servers found in DNS: no SRV records for _ldap._tcp.\(name) (check the host's resolver, or list the servers in [directory] urls)")

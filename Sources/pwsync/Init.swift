@@ -23,9 +23,26 @@ struct Init: AsyncParsableCommand {
             only with --force.
             """)
 
-    enum DirectoryChoice: String, ExpressibleByArgument, CaseIterable {
-        case ad, openldap
-        var kind: DirectoryKind { self == .ad ? .activeDirectory : .openLDAP }
+    /// `--directory ad|openldap`: each directory kind's spelling on the command line.
+    struct DirectoryChoice: ExpressibleByArgument, Sendable {
+        let kind: DirectoryKind
+
+        init(_ kind: DirectoryKind) { self.kind = kind }
+
+        init?(argument: String) {
+            guard let kind = DirectoryKind.allCases.first(where: { Self.flag(for: $0) == argument.lowercased() }) else { return nil }
+            self.kind = kind
+        }
+
+        static func flag(for kind: DirectoryKind) -> String {
+            switch kind {
+            case .activeDirectory: return "ad"
+            case .openLDAP: return "openldap"
+            }
+        }
+
+        var rawValue: String { Self.flag(for: kind) }
+        static var allValueStrings: [String] { DirectoryKind.allCases.map(flag(for:)) }
     }
 
     @OptionGroup var options: ConfigOption
@@ -48,7 +65,7 @@ struct Init: AsyncParsableCommand {
     @Option(help: "The DNS name Okta calls this host by (the certificate's name). Default: this host's name.")
     var hostname: String?
     @Option(help: "Address and port to listen on.")
-    var listen = "0.0.0.0:8443"
+    var listen = Configuration.Server.listen
     @Option(help: "Where the audit log goes.")
     var auditPath = "/var/log/pwsync/audit.jsonl"
     @Option(help: "The TLS key: rsa (3072 bits) or ecdsa (P-256).")
@@ -154,7 +171,7 @@ struct Init: AsyncParsableCommand {
 
     /// Each answer from its flag, else asked on a terminal, else named as missing.
     func gather(_ ask: inout Questions, paths: InitPaths) throws -> InitAnswers {
-        let kind = ask.value("Directory (ad or openldap)", directory?.rawValue, flag: "--directory") { DirectoryChoice(rawValue: $0.lowercased()) }
+        let kind = ask.value("Directory (ad or openldap)", directory?.rawValue, flag: "--directory") { DirectoryChoice(argument: $0) }
         let urls = url.isEmpty ? ask.value("Directory URL(s), space-separated (ldaps://dc1.corp.example.com)", nil, flag: "--url") {
             $0.split(separator: " ").map(String.init)
         } : url
@@ -162,8 +179,10 @@ struct Init: AsyncParsableCommand {
         let bind = ask.value("Service account DN", bindDN, flag: "--bind-dn") { $0 }
         let host = ask.value("DNS name Okta calls this host by", hostname, default: Self.localHostname(), flag: "--hostname") { $0 }
         try ask.finish()
-        guard let listenAt = HostPort(listen) else { throw ValidationError("--listen: expected host:port, e.g. 0.0.0.0:8443") }
-        return InitAnswers(directory: kind!.kind, urls: urls!, startTLS: starttls, userBase: base!, bindDN: bind!, hostname: host!,
+        // finish() named every missing answer: each is here now.
+        guard let kind, let urls, let base, let bind, let host else { throw ValidationError("missing answers") }
+        guard let listenAt = HostPort(listen) else { throw ValidationError("--listen: expected host:port, e.g. \(Configuration.Server.listen)") }
+        return InitAnswers(directory: kind.kind, urls: urls, startTLS: starttls, userBase: base, bindDN: bind, hostname: host,
                            listenHost: listenAt.host, port: listenAt.port, auditPath: auditPath, paths: paths, hasDirectoryCA: caFile != nil)
     }
 

@@ -25,6 +25,10 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var options: ConfigOption
 
     func run() async throws {
+        // Files and sockets pwsync makes are never group- or world-writable, whatever umask it was
+        // started with (the unit sets 0027); set once, here, before any other task runs.
+        let inherited = umask(0o022)
+        umask(inherited | 0o022)
         var loaded = try loadConfiguration(options.config)
         Self.bootstrapLogging(loaded.logLevel)
         let logger = Logger(label: "pwsync")
@@ -91,7 +95,7 @@ struct Serve: AsyncParsableCommand {
             lifecycle.append(PeriodicService(every: interval) { SystemdNotify.send("WATCHDOG=1") })
         }
         let app = try PwsyncServer.application(
-            options: Self.serverOptions(config.server, requestBudget: config.directory.requestBudget),
+            server: config.server, requestBudget: config.directory.requestBudget,
             service: service, authenticator: authenticator, audit: audit, logger: logger,
             services: Self.auditServices(auditLog, config.audit, sealInterval: sealing.map { .seconds($0.key.interval) }, reload: reload, logger) + lifecycle,
             authFailures: authFailures, readiness: readiness, credentials: credentials, tlsCredentials: tlsCredentials,
@@ -178,16 +182,16 @@ struct Serve: AsyncParsableCommand {
 
     /// Runs the server until SIGTERM/SIGINT, then drains for at most `shutdownTimeout` seconds: a
     /// directory that hangs cannot hold the stop past systemd's timeout (and its SIGKILL mid-write).
-    static func runBounded(_ app: some Service, shutdownTimeout: Double, logger: Logger,
+    static func runBounded(_ app: some Service, shutdownTimeout: Duration, logger: Logger,
                            cutOff: @escaping @Sendable () async -> Void) async throws {
         // A request blocked in a libldap call cannot be cancelled, and the group waits for every
         // child: past the bound (and a second to unwind), `stop` is recorded and the process ends.
         let bound = Task {
             for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
                 // Cancelled when the drain ended in time.
-                do { try await Task.sleep(for: .milliseconds(Int64(shutdownTimeout * 1000) + 1000)) } catch { return }
+                do { try await Task.sleep(for: shutdownTimeout + .seconds(1)) } catch { return }
                 logger.error("requests still waiting on the directory after shutdown_timeout_seconds; cutting them off",
-                             metadata: ["shutdown_timeout_seconds": "\(shutdownTimeout)"])
+                             metadata: ["shutdown_timeout_seconds": "\(shutdownTimeout / .seconds(1))"])
                 await cutOff()
                 _exit(1)
             }
@@ -195,22 +199,10 @@ struct Serve: AsyncParsableCommand {
         defer { bound.cancel() }
         var configuration = ServiceGroupConfiguration(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger)
-        configuration.maximumGracefulShutdownDuration = .milliseconds(Int64(shutdownTimeout * 1000))
+        configuration.maximumGracefulShutdownDuration = shutdownTimeout
         // No maximumCancellationDuration: ServiceLifecycle ends that with fatalError (a crash and a
         // slow backtrace); the watchdog above ends the process cleanly instead.
         try await ServiceGroup(configuration: configuration).run()
-    }
-
-    static func serverOptions(_ s: Configuration.Server, requestBudget: Double = 35) -> PwsyncServer.Options {
-        var options = PwsyncServer.Options(host: s.host, port: s.port, certificatePath: s.certificatePath, privateKeyPath: s.privateKeyPath,
-                                           maxBodyBytes: s.maxBodyBytes, retryAfterSeconds: s.retryAfterSeconds, publicURL: s.publicURL)
-        func amount(_ seconds: Double) -> TimeAmount { .milliseconds(Int64(seconds * 1000)) }
-        options.connections = ConnectionPolicy(maxConnections: s.maxConnections, maxConnectionsPerClient: s.maxConnectionsPerClient,
-                                               handshakeTimeout: amount(s.handshakeTimeout), headTimeout: amount(s.headTimeout),
-                                               bodyTimeout: amount(s.bodyTimeout), idleTimeout: amount(s.idleTimeout), allow: s.allow,
-                                               trustedProxies: s.trustedProxies)
-        options.requestBudget = .milliseconds(Int64(requestBudget * 1000))
-        return options
     }
 
     /// Counted summaries of refused logins and of failed lookups, written each minute.

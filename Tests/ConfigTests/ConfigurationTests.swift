@@ -72,6 +72,26 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(c.logLevel, .info)
     }
 
+    /// Each setting's default lives with its section; seconds become `Duration`s, fractions kept.
+    func testTimeoutsAreDurationsWithOneStepBound() throws {
+        let c = try Configuration.parse(config(), file: "pwsync.toml")
+        XCTAssertEqual(c.directory.connectTimeout, .seconds(Configuration.Directory.connectTimeoutSetting.defaultValue))
+        XCTAssertEqual(c.directory.operationTimeout, .seconds(10))
+        XCTAssertEqual(c.directory.poolWait, .seconds(5))
+        XCTAssertEqual(c.server.connections.idleTimeout, .seconds(60))
+        XCTAssertEqual(c.directory.stepBound, .seconds(5 + 10 + 5), "one connect, the operation, the settling re-read")
+        XCTAssertEqual(c.directory.requestBudget, .seconds(35))
+        let fraction = try Configuration.parse(config(extraDirectory: "operation_timeout_seconds = 2.5"), file: "pwsync.toml")
+        XCTAssertEqual(fraction.directory.operationTimeout, .milliseconds(2500), "2.5 s is 2.5 s, not 2")
+        XCTAssertEqual(fraction.directory.stepBound, .milliseconds(5000 + 2500 + 2500))
+        let slow = errors(config(directoryURLs: #"["ldaps://a.example.test", "ldaps://b.example.test", "ldaps://c.example.test"]"#,
+                                 extraDirectory: "connect_timeout_seconds = 10\noperation_timeout_seconds = 20"))
+        XCTAssertEqual(slow.map(\.key), ["directory.operation_timeout_seconds"])
+        XCTAssertTrue(slow.first?.message.contains("55 s") ?? false, "\(slow)")
+        let range = errors(config(extraDirectory: "connect_timeout_seconds = 0.1"))
+        XCTAssertEqual(range.first?.message, "must be between 0.5 and 30 seconds")
+    }
+
     func testMetricsListenerDefaultsToLoopbackAndCanBeTurnedOff() throws {
         let d = try Configuration.parse(config(), file: "f")
         XCTAssertEqual(d.metrics?.host, "127.0.0.1")
@@ -86,7 +106,7 @@ final class ConfigurationTests: XCTestCase {
     }
 
     func testShutdownTimeoutDefaultsBelowSystemdsStopTimeout() throws {
-        XCTAssertEqual(try Configuration.parse(config(), file: "f").server.shutdownTimeout, 20)
+        XCTAssertEqual(try Configuration.parse(config(), file: "f").server.shutdownTimeout, .seconds(20))
         let text = config().replacingOccurrences(of: "[[server.tokens]]", with: "shutdown_timeout_seconds = 120\n\n[[server.tokens]]")
         XCTAssertEqual(errors(text).first?.key, "server.shutdown_timeout_seconds")
     }
@@ -162,13 +182,13 @@ final class ConfigurationTests: XCTestCase {
 
     func testTrustedProxiesAreNetworksAndNoneByDefault() throws {
         let none = try Configuration.parse(config(), file: "pwsync.toml")
-        XCTAssertFalse(none.server.trustedProxies.trusts("127.0.0.1"), "no proxy is trusted unless listed")
+        XCTAssertFalse(none.server.connections.trustedProxies.trusts("127.0.0.1"), "no proxy is trusted unless listed")
         let text = config().replacingOccurrences(of: "listen = \"127.0.0.1:8443\"",
                                                   with: "listen = \"127.0.0.1:8443\"\ntrusted_proxies = [\"10.0.0.5\", \"2001:db8::/64\"]")
         let listed = try Configuration.parse(text, file: "pwsync.toml")
-        XCTAssertTrue(listed.server.trustedProxies.trusts("10.0.0.5"))
-        XCTAssertTrue(listed.server.trustedProxies.trusts("2001:db8::7"))
-        XCTAssertFalse(listed.server.trustedProxies.trusts("10.0.0.6"))
+        XCTAssertTrue(listed.server.connections.trustedProxies.trusts("10.0.0.5"))
+        XCTAssertTrue(listed.server.connections.trustedProxies.trusts("2001:db8::7"))
+        XCTAssertFalse(listed.server.connections.trustedProxies.trusts("10.0.0.6"))
         let bad = errors(config().replacingOccurrences(of: "listen = \"127.0.0.1:8443\"",
                                                        with: "listen = \"127.0.0.1:8443\"\ntrusted_proxies = [\"haproxy.local\"]"))
         XCTAssertEqual(bad.map(\.key), ["server.trusted_proxies"])

@@ -192,7 +192,7 @@ final class OpenLDAPDialectTests: XCTestCase {
     func testTheConfiguredKindPicksTheDialect() {
         func dialect(_ kind: DirectoryKind) -> any DirectoryDialect {
             LDAPDirectory.dialect(for: LDAPDirectoryConfiguration(kind: kind, servers: [], account: .password(dn: "", password: Secret("x")),
-                                                                  userBase: "", userNameAttributes: ["uid"]))
+                                                                  userBase: "", userNameAttributes: ["uid"], poolSize: 1, poolWait: .seconds(1)))
         }
         XCTAssertTrue(dialect(.activeDirectory) is ActiveDirectoryDialect)
         XCTAssertTrue(dialect(.openLDAP) is OpenLDAPDialect)

@@ -16,7 +16,7 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
         var settings = LDAPDirectoryConfiguration(
             kind: f.kind == "openldap" ? .openLDAP : .activeDirectory, servers: servers ?? [f.options()],
             account: .password(dn: f.bindDN, password: try bindPassword ?? f.bindPassword()), userBase: f.userBase,
-            userNameAttributes: [f.userNameAttribute], poolSize: 2)
+            userNameAttributes: [f.userNameAttribute], poolSize: 2, poolWait: .seconds(5))
         settings.ppolicyDefault = ppolicyDefault
         return LDAPDirectory(settings)
     }
@@ -168,7 +168,7 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
         // Against a listener that records every byte it receives.
         let recorder = try ByteRecorder()
         let spy = try directory(f, servers: [LDAPConnectionOptions(url: LDAPURL(scheme: .ldap, host: "127.0.0.1", port: recorder.port),
-                                                                  connectTimeout: 2, operationTimeout: 2)])
+                                                                  connectTimeout: .seconds(2), operationTimeout: .seconds(2))])
         let fake = DirectoryUser(id: "00000000-0000-4000-8000-000000000000", dn: f.userDN("dave"), userName: "dave")
         do {
             _ = try await spy.setPassword(of: fake, to: Secret(Canary.make()))
@@ -194,7 +194,7 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
     func testUntrustedCertificateIsRefusedAsTransient() async throws {
         let f = try Fixture.load(.openldap)
         // Trust the system store only: the fixture's throwaway CA is not in it.
-        let d = try directory(f, servers: [LDAPConnectionOptions(url: f.ldapsURL, caFile: "/etc/ssl/certs/ca-certificates.crt", connectTimeout: 2)])
+        let d = try directory(f, servers: [LDAPConnectionOptions(url: f.ldapsURL, caFile: "/etc/ssl/certs/ca-certificates.crt", connectTimeout: .seconds(2), operationTimeout: .seconds(10))])
         do {
             _ = try await d.findUsers(nil)
             XCTFail("an unverified certificate must be refused")
@@ -207,7 +207,7 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
 
     func testFailoverSkipsAnUnreachableServer() async throws {
         let f = try Fixture.load(.openldap)
-        let dead = LDAPConnectionOptions(url: LDAPURL(scheme: .ldaps, host: "127.0.0.1", port: try Loopback.freePort()), caFile: f.caFile, connectTimeout: 1)
+        let dead = LDAPConnectionOptions(url: LDAPURL(scheme: .ldaps, host: "127.0.0.1", port: try Loopback.freePort()), caFile: f.caFile, connectTimeout: .seconds(1), operationTimeout: .seconds(10))
         let d = try directory(f, servers: [dead, f.options()])
         let users = try await d.findUsers(.equals(.userName, "alice"))
         XCTAssertEqual(users.count, 1)
@@ -223,8 +223,8 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(kill(pid, SIGSTOP), 0)
         defer { kill(pid, SIGCONT) }
         for (name, options, bound) in [
-            ("ldaps", LDAPConnectionOptions(url: f.ldapsURL, caFile: f.caFile, connectTimeout: 2, operationTimeout: 2), 3.0 + 1),
-            ("StartTLS", LDAPConnectionOptions(url: f.ldapURL, startTLS: true, caFile: f.caFile, connectTimeout: 2, operationTimeout: 2), 3.0 + 1),
+            ("ldaps", LDAPConnectionOptions(url: f.ldapsURL, caFile: f.caFile, connectTimeout: .seconds(2), operationTimeout: .seconds(2)), 3.0 + 1),
+            ("StartTLS", LDAPConnectionOptions(url: f.ldapURL, startTLS: true, caFile: f.caFile, connectTimeout: .seconds(2), operationTimeout: .seconds(2)), 3.0 + 1),
         ] {
             let started = ContinuousClock.now
             do {
@@ -251,7 +251,7 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
         defer { close(silent.fd) }
         for (name, port) in [("blackholed", dropped), ("silent", silent.port)] {
             let first = LDAPConnectionOptions(url: LDAPURL(scheme: .ldaps, host: "127.0.0.1", port: port), caFile: f.caFile,
-                                              connectTimeout: 1.5, operationTimeout: 3)
+                                              connectTimeout: .seconds(1.5), operationTimeout: .seconds(3))
             let d = try directory(f, servers: [first, f.options()])
             var took: [Duration] = []
             for _ in 0..<4 {
@@ -276,7 +276,7 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
         let f = try Fixture.load(.openldap)
         let pid = pid_t(try String(contentsOfFile: f["PID_FILE"], encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
         defer { kill(pid, SIGCONT) }
-        let options = LDAPConnectionOptions(url: f.ldapsURL, caFile: f.caFile, connectTimeout: 1, operationTimeout: 1)
+        let options = LDAPConnectionOptions(url: f.ldapsURL, caFile: f.caFile, connectTimeout: .seconds(1), operationTimeout: .seconds(1))
 
         let d = try directory(f, servers: [options])
         let dave = try await XCTUnwrapAsync(try await d.findUsers(.equals(.userName, "dave")).first)
@@ -325,7 +325,7 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
         let proxy = try TCPProxy(to: f.ldapsURL.port)
         defer { proxy.close() }
         let url = LDAPURL(scheme: .ldaps, host: "127.0.0.1", port: proxy.port)
-        let d = try directory(f, servers: [LDAPConnectionOptions(url: url, caFile: f.caFile, connectTimeout: 2, operationTimeout: 1)])
+        let d = try directory(f, servers: [LDAPConnectionOptions(url: url, caFile: f.caFile, connectTimeout: .seconds(2), operationTimeout: .seconds(1))])
         let bob = try await XCTUnwrapAsync(try await d.findUsers(.equals(.userName, "bob")).first)
         proxy.muteReplies()
         let pw = Canary.make("l")
@@ -343,7 +343,7 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
         let proxy = try TCPProxy(to: f.ldapsURL.port)
         defer { proxy.close() }
         let hung = LDAPURL(scheme: .ldaps, host: "127.0.0.1", port: proxy.port)
-        let d = try directory(f, servers: [hung, f.ldapsURL].map { LDAPConnectionOptions(url: $0, caFile: f.caFile, connectTimeout: 1, operationTimeout: 1) })
+        let d = try directory(f, servers: [hung, f.ldapsURL].map { LDAPConnectionOptions(url: $0, caFile: f.caFile, connectTimeout: .seconds(1), operationTimeout: .seconds(1)) })
         let first = try await d.findUsers(.equals(.userName, "alice"))
         XCTAssertEqual(first.count, 1, "through the first server")
         proxy.muteReplies()
@@ -363,7 +363,7 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
         let f = try Fixture.load(.openldap)
         let a = LDAPURL(scheme: .ldaps, host: "127.0.0.1", port: try Loopback.freePort())
         let b = LDAPURL(scheme: .ldaps, host: "127.0.0.1", port: try Loopback.freePort())
-        let d = try directory(f, servers: [a, b].map { LDAPConnectionOptions(url: $0, caFile: f.caFile, connectTimeout: 1) })
+        let d = try directory(f, servers: [a, b].map { LDAPConnectionOptions(url: $0, caFile: f.caFile, connectTimeout: .seconds(1), operationTimeout: .seconds(10)) })
         do {
             _ = try await d.findUsers(nil)
             XCTFail("nothing listens there")
@@ -372,7 +372,7 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
             XCTAssertTrue(error.detail.contains(a.description) && error.detail.contains(b.description), error.detail)
         }
         await d.shutdown()
-        let one = try directory(f, servers: [LDAPConnectionOptions(url: b, caFile: f.caFile, connectTimeout: 1)])
+        let one = try directory(f, servers: [LDAPConnectionOptions(url: b, caFile: f.caFile, connectTimeout: .seconds(1), operationTimeout: .seconds(10))])
         do {
             _ = try await one.findUsers(nil)
             XCTFail("nothing listens there")
@@ -411,7 +411,7 @@ final class ConnectionPoolRestartTests: XCTestCase, @unchecked Sendable {
         let f = try Fixture.load(.openldap)
         let d = LDAPDirectory(LDAPDirectoryConfiguration(kind: .openLDAP, servers: [f.options()],
                                                          account: .password(dn: f.bindDN, password: try f.bindPassword()), userBase: f.userBase,
-                                                         userNameAttributes: [f.userNameAttribute], poolSize: 2))
+                                                         userNameAttributes: [f.userNameAttribute], poolSize: 2, poolWait: .seconds(5)))
         let bob = try await XCTUnwrapAsync(try await d.findUsers(.equals(.userName, "bob")).first)  // warms the pool
         try f.restartServer()
         let pw = Canary.make("restart")

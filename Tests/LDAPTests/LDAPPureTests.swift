@@ -1,7 +1,18 @@
 import XCTest
 @testable import LDAP
+#if canImport(Glibc)
+import Glibc
+#endif
 
 final class LDAPErrorTests: XCTestCase {
+    /// libldap gets the fraction of a second too.
+    func testTimeoutsKeepTheirFraction() {
+        let tv = LDAPTimeout.timeval(.milliseconds(2500))
+        XCTAssertEqual(tv.tv_sec, 2)
+        XCTAssertEqual(tv.tv_usec, 500_000)
+        XCTAssertEqual(LDAPTimeout.timeval(.seconds(10)).tv_usec, 0)
+    }
+
     func testWin32CodeParsing() {
         let e = LDAPError(kind: .result(19), operation: "modify", diagnostic: "0000052D: Constraint violation - check_password_restrictions")
         XCTAssertEqual(e.win32Code, 0x52D)

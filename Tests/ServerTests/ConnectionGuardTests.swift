@@ -1,4 +1,5 @@
 import Hummingbird
+import Config
 import NIOCore
 import NIOEmbedded
 import NIOHTTPTypes
@@ -21,11 +22,14 @@ final class ConnectionGuardTests: XCTestCase {
         }
     }
 
+    static let policy = ConnectionPolicy(maxConnections: 16, maxConnectionsPerClient: 4, handshakeTimeout: .seconds(10), headTimeout: .seconds(10),
+                                         bodyTimeout: .seconds(30), idleTimeout: .seconds(60), allow: .init([]), trustedProxies: .init([]))
+
     func channel() throws -> (EmbeddedChannel, Sink, ConnectionCounter) {
         let counter = ConnectionCounter()
         let sink = Sink()
         let ch = EmbeddedChannel()
-        try ch.pipeline.syncOperations.addHandler(ConnectionGuard(policy: .init(), counter: counter))
+        try ch.pipeline.syncOperations.addHandler(ConnectionGuard(policy: Self.policy, counter: counter))
         try ch.pipeline.syncOperations.addHandler(sink)
         try ch.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         return (ch, sink, counter)
@@ -45,7 +49,7 @@ final class ConnectionGuardTests: XCTestCase {
         try ch.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
         try ch.writeOutbound(HTTPResponsePart.end(nil))
         XCTAssertEqual(counter.open, 1)
-        ch.embeddedEventLoop.advanceTime(by: ConnectionPolicy().idleTimeout)
+        ch.embeddedEventLoop.advanceTime(by: TimeAmount(Self.policy.idleTimeout))
         XCTAssertFalse(ch.isActive)
         XCTAssertEqual(counter.open, 0)
         ch.pipeline.fireChannelRead(NIOAny(Self.request("/scim/v2/Users/late")))
@@ -81,10 +85,10 @@ final class ConnectionGuardTests: XCTestCase {
         let slow = SlowClose()
         let ch = EmbeddedChannel()
         try ch.pipeline.syncOperations.addHandler(slow)
-        try ch.pipeline.syncOperations.addHandler(ConnectionGuard(policy: .init(), counter: counter))
+        try ch.pipeline.syncOperations.addHandler(ConnectionGuard(policy: Self.policy, counter: counter))
         try ch.pipeline.syncOperations.addHandler(sink)
         try ch.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-        ch.embeddedEventLoop.advanceTime(by: ConnectionPolicy().handshakeTimeout)  // no TLS handshake came
+        ch.embeddedEventLoop.advanceTime(by: TimeAmount(Self.policy.handshakeTimeout))  // no TLS handshake came
         XCTAssertTrue(slow.asked)
         XCTAssertTrue(ch.isActive)
         try ch.writeInbound(Self.request("/scim/v2/Users/late"))

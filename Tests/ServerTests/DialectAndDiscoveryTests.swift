@@ -23,7 +23,7 @@ final class DialectAndDiscoveryTests: XCTestCase, @unchecked Sendable {
             .init(name: "okta-bearer", hash: TokenHash(hashing: Secret(Self.token))),
             .init(name: "okta-basic", username: "okta", hash: TokenHash(hashing: Secret(Self.basicPassword))),
         ])
-        return (Application(router: PwsyncServer.router(service: service, authenticator: auth, audit: audit, maxBodyBytes: 8192)), dir, audit)
+        return (Application(router: PwsyncServer.router(service: service, authenticator: auth, audit: audit, maxBodyBytes: 8192, retryAfterSeconds: 30, requestBudget: .seconds(35))), dir, audit)
     }
 
     var bearer: HTTPFields { [.authorization: "Bearer \(Self.token)", .contentType: "application/json"] }

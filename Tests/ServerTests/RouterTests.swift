@@ -22,7 +22,8 @@ final class RouterTests: XCTestCase, @unchecked Sendable {
         let service = PasswordSyncService(directory: FakeDirectory(state: dir), audit: audit)
         let auth = Authenticator(credentials: [.init(name: "okta", hash: TokenHash(hashing: Secret(Self.token)))])
         failures = AuditSummarizer(sink: audit)
-        let router = PwsyncServer.router(service: service, authenticator: auth, audit: audit, maxBodyBytes: maxBody, authFailures: failures)
+        let router = PwsyncServer.router(service: service, authenticator: auth, audit: audit, maxBodyBytes: maxBody, retryAfterSeconds: 30,
+                                         authFailures: failures, requestBudget: .seconds(35))
         return (Application(router: router), dir, audit)
     }
 

@@ -54,7 +54,8 @@ final class SCIMErrorMappingTests: XCTestCase {
         await audit.breakIt()
         let service = PasswordSyncService(directory: FakeDirectory(state: FakeDirectoryState(users: [alice])), audit: audit)
         let auth = Authenticator(credentials: [.init(name: "okta", hash: TokenHash(hashing: Secret(token)))])
-        let router = PwsyncServer.router(service: service, authenticator: auth, audit: audit, maxBodyBytes: 4096, retryAfterSeconds: 23)
+        let router = PwsyncServer.router(service: service, authenticator: auth, audit: audit, maxBodyBytes: 4096, retryAfterSeconds: 23,
+                                         requestBudget: .seconds(35))
         let body = #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"password":"N3w!pass"}}]}"#
         try await Application(router: router).test(.router) { client in
             try await client.execute(uri: "/scim/v2/Users/\(alice.id)", method: .patch,

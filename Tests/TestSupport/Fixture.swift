@@ -64,7 +64,7 @@ public struct Fixture: Sendable {
     public func initialPassword(_ user: String) throws -> Secret { try SecretFile.read("\(self["USER_PASSWORD_DIR"])/user-\(user).pw") }
 
     public func options(_ url: LDAPURL? = nil, startTLS: Bool = false, caFile: String? = nil) -> LDAPConnectionOptions {
-        LDAPConnectionOptions(url: url ?? ldapsURL, startTLS: startTLS, caFile: caFile ?? self.caFile, connectTimeout: 3, operationTimeout: 5)
+        LDAPConnectionOptions(url: url ?? ldapsURL, startTLS: startTLS, caFile: caFile ?? self.caFile, connectTimeout: .seconds(3), operationTimeout: .seconds(5))
     }
 
     /// The result code of a simple bind as `dn` over verified TLS: 0 = the password works, 49 = it does not.
