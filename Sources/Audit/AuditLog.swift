@@ -88,9 +88,11 @@ public actor AuditLog: AuditSink {
     }
     private var durable: Mark
     private var generation = 0
-    /// Records written and waiting for the `fsync` that covers them (group commit).
-    private var waiters: [(seq: UInt64, continuation: CheckedContinuation<Turn, any Error>)] = []
-    private var syncInFlight = false
+    /// Who leads the next `fsync` and whom it covers (the decisions; this actor does the I/O).
+    private var commits: GroupCommit
+    /// Writers waiting for the `fsync` that covers their record, by the id `commits` knows them by.
+    private var waiters: [UInt64: CheckedContinuation<Turn, any Error>] = [:]
+    private var nextWriter: UInt64 = 0
 
     /// What a writer does once its line is written: return, or lead the next `fsync`.
     enum Turn: Sendable {
@@ -126,6 +128,7 @@ public actor AuditLog: AuditSink {
         if tail.0 == 0 { tail = Self.tail(of: "\(path).1") }
         (seq, prev) = tail
         durable = Mark(size: size, seq: seq, prev: prev, generation: 0)
+        commits = GroupCommit(durableSeq: seq)
     }
 
     /// Held with an exclusive `flock` for the life of this writer.
@@ -179,11 +182,12 @@ public actor AuditLog: AuditSink {
         var turn = Turn.done
         switch options.sync {
         case .everyRecord:
-            guard durable.seq < seq else { break }
-            if !syncInFlight {
-                turn = lead()
-            } else {
-                turn = try await withCheckedThrowingContinuation { waiters.append((seq, $0)) }
+            nextWriter += 1
+            let writer = nextWriter
+            switch commits.written(seq, by: writer) {
+            case .done: break
+            case .lead: turn = lead()
+            case .wait: turn = try await withCheckedThrowingContinuation { waiters[writer] = $0 }
             }
         case .batched(let records, let interval):
             if Int(self.seq - durable.seq) >= records || ContinuousClock.now - lastSync >= interval { try sync() }
@@ -277,46 +281,46 @@ public actor AuditLog: AuditSink {
 
     private var current: Mark { Mark(size: size, seq: seq, prev: prev, generation: generation) }
 
-    private func lead() -> Turn {
-        syncInFlight = true
-        return .lead(current, dup(fd))
-    }
+    private func lead() -> Turn { .lead(current, dup(fd)) }
 
     /// The leader's `fsync` ended: writers it covered go on (or get the error), and the first
     /// writer still waiting leads the next one.
     private func finishSync(_ target: Mark, rc: Int32, errno err: Int32) throws -> Turn {
-        syncInFlight = false
-        var failure: Failure?
-        if target.seq > durable.seq {
-            if rc == 0 {
-                markDurable(target)
-            } else {
-                failure = Failure(description: "cannot fsync audit log \(path): \(String(cString: strerror(err)))")
-                cutBack(failure!)
-            }
+        let failure = rc == 0 ? nil : Failure(description: "cannot fsync audit log \(path): \(String(cString: strerror(err)))")
+        let outcome = commits.synced(upTo: target.seq, succeeded: rc == 0)
+        if outcome.leaderFailed, let failure {
+            cutBackFile()
+            for w in outcome.failed { waiters.removeValue(forKey: w)?.resume(throwing: failure) }
+        } else if target.seq > durable.seq {
+            noteDurable(target)
         }
-        if !waiters.isEmpty {
-            let next = waiters.removeFirst()
-            next.continuation.resume(returning: lead())
-        }
-        if let failure { throw failure }
+        for w in outcome.done { waiters.removeValue(forKey: w)?.resume(returning: .done) }
+        if let next = outcome.nextLeader { waiters.removeValue(forKey: next)?.resume(returning: lead()) }
+        if outcome.leaderFailed, let failure { throw failure }
         return .done
     }
 
-    /// Records up to `mark` are on disk: their writers go on.
+    /// Records up to `mark` are on disk (a direct `sync`): their writers go on.
     private func markDurable(_ mark: Mark) {
+        noteDurable(mark)
+        for w in commits.markDurable(mark.seq) { waiters.removeValue(forKey: w)?.resume(returning: .done) }
+    }
+
+    private func noteDurable(_ mark: Mark) {
         durable = mark
         lastSync = .now
         isWritable = true
-        var i = 0
-        while i < waiters.count {
-            if waiters[i].seq <= mark.seq { waiters.remove(at: i).continuation.resume(returning: .done) } else { i += 1 }
-        }
     }
 
-    /// A failed `fsync` leaves the records since the last durable one in doubt: they are cut off
-    /// the file, the chain continues from the durable head, and each of their writers gets the error.
+    /// A failed direct `sync`: the records since the last durable one are cut off, and every
+    /// writer still waiting gets the error.
     private func cutBack(_ error: Failure) {
+        cutBackFile()
+        for w in commits.cutBack() { waiters.removeValue(forKey: w)?.resume(throwing: error) }
+    }
+
+    /// The file back to its last durable record; the chain continues from there.
+    private func cutBackFile() {
         if durable.generation == generation {
             _ = ftruncate(fd, off_t(durable.size))
             size = durable.size
@@ -324,9 +328,6 @@ public actor AuditLog: AuditSink {
         seq = durable.seq
         prev = durable.prev
         isWritable = false
-        let failed = waiters
-        waiters.removeAll()
-        for w in failed { w.continuation.resume(throwing: error) }
     }
 
     /// Flushes unsynced records now; also called periodically under the batched policy.

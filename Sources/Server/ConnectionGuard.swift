@@ -35,7 +35,8 @@ public final class ConnectionCounter: Sendable {
 /// One per connection, right after HTTP decoding: refuses clients outside the allowlist or over a
 /// cap with a plain TCP close, and closes a connection whose current phase (handshake, head, body,
 /// idle) outlives its timeout. A response marked `Connection: close` closes the connection once
-/// written, so a refused request's body is never read to its end.
+/// written, so a refused request's body is never read to its end. The decisions are
+/// `ConnectionGuardState`'s; this handler performs them on the channel.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -44,18 +45,16 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     let policy: ConnectionPolicy
     let counter: ConnectionCounter
+    private var state: ConnectionGuardState
+    /// The address holding a place under the caps.
     private var client: String?
-    private var started = false
     private var timer: Scheduled<Void>?
-    private var closeAfterResponse = false
-    /// The request being read arrived after this connection was closed: none of it is passed on.
-    private var discarding = false
-    /// This guard asked for the close: TLS may still deliver records while close_notify is exchanged.
-    private var closing = false
 
     init(policy: ConnectionPolicy, counter: ConnectionCounter) {
         self.policy = policy
         self.counter = counter
+        state = ConnectionGuardState(timeouts: .init(handshake: policy.handshakeTimeout, head: policy.headTimeout,
+                                                     body: policy.bodyTimeout, idle: policy.idleTimeout))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -68,90 +67,92 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func start(_ context: ChannelHandlerContext) {
-        guard !started else { return }
-        started = true
+        guard !state.hasStarted else { return }
         let ip = context.channel.remoteAddress?.ipAddress ?? "?"
         // A trusted proxy's clients are checked against the allowlist once it names them.
-        guard policy.allow.allows(ip) || policy.trustedProxies.trusts(ip), counter.admit(ip, policy) else {
-            close(context)
-            return
-        }
-        client = ip
-        arm(context, policy.handshakeTimeout)
+        let admitted = (policy.allow.allows(ip) || policy.trustedProxies.trusts(ip)) && counter.admit(ip, policy)
+        if admitted { client = ip }
+        perform(state.started(admitted: admitted), context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .handshakeCompleted? = event as? TLSUserEvent { arm(context, policy.headTimeout) }
+        if case .handshakeCompleted? = event as? TLSUserEvent { perform(state.handshakeCompleted(), context) }
         context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let action: ConnectionGuardState.Action
         switch unwrapInboundIn(data) {
-        case .head:
-            // Once closed (a timeout, a refused request), the decoders still hand over what they
-            // had buffered (NIO decodes the rest on channelInactive). Such a request could be
-            // applied but never answered, so it is dropped whole: a client with no answer must be
-            // able to trust nothing was done. (Graceful shutdown is NIO's HTTPServerPipelineHandler's:
-            // it answers the request in progress with `Connection: close` and drops later ones.)
-            discarding = closing || !context.channel.isActive
-            if discarding { return }
-            arm(context, policy.bodyTimeout)
-        case .end:
-            if discarding { discarding = false; return }
+        case .head: action = state.requestHead(channelActive: context.channel.isActive)
+        case .body: action = state.requestBody()
+        case .end: action = state.requestEnd()
+        }
+        switch action {
+        case .drop: return
+        case .forward(let arm):
+            if let arm { self.arm(context, arm) }
+        case .forwardAndDisarm:
             disarm()
-        case .body:
-            if discarding { return }
+        default:
+            perform(action, context)
+            return
         }
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let action: ConnectionGuardState.Action
         switch unwrapOutboundIn(data) {
-        case .head(let response):
-            if response.headerFields[.connection]?.lowercased() == "close" { closeAfterResponse = true }
+        case .head(let response): action = state.responseHead(connectionClose: response.headerFields[.connection]?.lowercased() == "close")
+        case .body: action = state.responseBody()
+        case .end: action = state.responseEnd()
+        }
+        switch action {
+        case .writeAndClose(let release):
+            finish(release: release)
+            let done = context.eventLoop.makePromise(of: Void.self)
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            done.futureResult.whenComplete { _ in bound.value.close(promise: nil) }
+            promise.map { done.futureResult.cascade(to: $0) }
+            context.writeAndFlush(data, promise: done)
+        case .write(let arm):
+            if let arm { self.arm(context, arm) }
             context.write(data, promise: promise)
-        case .body:
+        default:
             context.write(data, promise: promise)
-        case .end:
-            if closeAfterResponse {
-                finish()  // served and leaving: its place under the caps is free at once
-                closing = true
-                let done = context.eventLoop.makePromise(of: Void.self)
-                let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-                done.futureResult.whenComplete { _ in bound.value.close(promise: nil) }
-                promise.map { done.futureResult.cascade(to: $0) }
-                context.writeAndFlush(data, promise: done)
-            } else {
-                arm(context, policy.idleTimeout)
-                context.write(data, promise: promise)
-            }
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        finish()
+        perform(state.ended(), context)
         context.fireChannelInactive()
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) { finish() }
+    func handlerRemoved(context: ChannelHandlerContext) { perform(state.ended(), context) }
 
-    private func finish() {
-        disarm()
-        if let client {
-            counter.release(client)
-            self.client = nil
+    /// The actions that need nothing but the channel.
+    private func perform(_ action: ConnectionGuardState.Action, _ context: ChannelHandlerContext) {
+        switch action {
+        case .close: context.close(promise: nil)
+        case .arm(let timeout): arm(context, timeout)
+        case .finish(let release): finish(release: release)
+        case .none, .forward, .forwardAndDisarm, .drop, .write, .writeAndClose: break
         }
+    }
+
+    private func finish(release: Bool) {
+        disarm()
+        if release, let client { counter.release(client) }
+        if release { client = nil }
     }
 
     private func arm(_ context: ChannelHandlerContext, _ timeout: Duration) {
         timer?.cancel()
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: TimeAmount(timeout)) { bound.value.0.close(bound.value.1) }
-    }
-
-    private func close(_ context: ChannelHandlerContext) {
-        closing = true
-        context.close(promise: nil)
+        timer = context.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+            let (guardHandler, context) = bound.value
+            guardHandler.perform(guardHandler.state.timedOut(), context)
+        }
     }
 
     private func disarm() {
