@@ -2,7 +2,7 @@ import CKerberos
 
 /// Why pwsync could not get Kerberos credentials, in words an admin can act on. Only names,
 /// paths and krb5's own messages appear: never a key, never a ticket.
-public enum KerberosFailure: Error, Sendable, Equatable, CustomStringConvertible {
+package enum KerberosFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case keytabMissing(path: String)
     /// The file exists but this process (the service user) may not read it.
     case keytabUnreadable(path: String, user: String)
@@ -23,14 +23,14 @@ public enum KerberosFailure: Error, Sendable, Equatable, CustomStringConvertible
     case other(operation: String, code: Int32, message: String)
 
     /// Worth retrying later without anyone changing anything (a push is answered 429).
-    public var isTransient: Bool {
+    package var isTransient: Bool {
         switch self {
         case .kdcUnreachable, .ticketExpired: return true
         default: return false
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .keytabMissing(let path):
             return "Kerberos keytab \(path) does not exist: join the host to the domain (realm join, adcli or net ads join) or set directory.kerberos_keytab"

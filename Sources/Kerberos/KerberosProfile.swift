@@ -8,7 +8,7 @@ import Glibc
 /// picks the server pwsync authenticates to. GSS-API reads its settings only from the profile files
 /// named by `KRB5_CONFIG`, so pwsync puts a small file of its own in front of the system's
 /// (first file wins) for its own process, before any Kerberos call.
-public enum KerberosProfile {
+package enum KerberosProfile {
     static let overlay = """
         # Written by pwsync for its own process: service principals come from the names in its config.
         [libdefaults]
@@ -21,7 +21,7 @@ public enum KerberosProfile {
     /// `KRB5_CONFIG` pwsync was started with) still supplies realms and KDCs. Call once at
     /// start-up, before any thread uses Kerberos. Returns the overlay's path.
     @discardableResult
-    public static func useLiteralHostNames() throws(KerberosFailure) -> String {
+    package static func useLiteralHostNames() throws(KerberosFailure) -> String {
         let base = getenv("RUNTIME_DIRECTORY").map { String(cString: $0) }.flatMap { $0.split(separator: ":").first.map(String.init) }
             ?? getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         var template = Array("\(base)/pwsync-krb5.XXXXXX".utf8CString)
@@ -45,7 +45,7 @@ public enum KerberosProfile {
     private static let written = Mutex<String?>(nil)
 
     /// Deletes the overlay when pwsync is done with Kerberos (at exit).
-    public static func removeOverlay() {
+    package static func removeOverlay() {
         guard let dir = written.withLock({ d in defer { d = nil }; return d }) else { return }
         unlink(dir + "/krb5.conf")
         rmdir(dir)

@@ -10,10 +10,10 @@ import Glibc
 ///
 /// Calls block on the network (the KDC): make them from a thread that may block, such as an LDAP
 /// connection's own queue.
-public final class KeytabCredentials: Sendable {
-    public let keytab: String
+package final class KeytabCredentials: Sendable {
+    package let keytab: String
     /// `name@REALM`; nil = the host's machine account, found in the keytab.
-    public let configuredPrincipal: String?
+    package let configuredPrincipal: String?
     /// Told of every ticket fetched (for the log): proof of renewal, and what `check-config` shows.
     private let onAcquire: @Sendable (KerberosTicket) -> Void
     private let state = Mutex<State>(State())
@@ -27,7 +27,7 @@ public final class KeytabCredentials: Sendable {
         var servicesCached: Set<String> = []
     }
 
-    public init(keytab: String, principal: String?, onAcquire: @escaping @Sendable (KerberosTicket) -> Void = { _ in }) {
+    package init(keytab: String, principal: String?, onAcquire: @escaping @Sendable (KerberosTicket) -> Void = { _ in }) {
         self.keytab = keytab
         self.configuredPrincipal = principal
         self.onAcquire = onAcquire
@@ -35,7 +35,7 @@ public final class KeytabCredentials: Sendable {
 
     /// A ticket with enough life left for a bind, fetched from the KDC when the current one is close
     /// to expiry (or there is none yet), or when `replacing` is the current one (the KDC refused it).
-    public func ticket(replacing stale: KerberosTicket? = nil) throws(KerberosFailure) -> KerberosTicket {
+    package func ticket(replacing stale: KerberosTicket? = nil) throws(KerberosFailure) -> KerberosTicket {
         try state.withLock { s throws(KerberosFailure) in
             if let t = s.ticket, t != stale, !t.needsRenewal(at: Int64(time(nil))) { return t }
             s.generation += 1
@@ -52,7 +52,7 @@ public final class KeytabCredentials: Sendable {
     /// A ticket for a bind to `host`, its service ticket already in the cache: a missing service
     /// principal is named here, before SASL would reduce it to "generic failure". A ticket the KDC
     /// finds too old is replaced once.
-    public func ticket(forHost host: String) throws(KerberosFailure) -> KerberosTicket {
+    package func ticket(forHost host: String) throws(KerberosFailure) -> KerberosTicket {
         let current = try ticket()
         if state.withLock({ $0.ticket == current && $0.servicesCached.contains(host) }) { return current }
         do {

@@ -17,8 +17,8 @@ import Glibc
 ///
 /// Nothing is sent unless libldap reports TLS in place on this handle (`ldap_tls_inplace`), or a
 /// GSSAPI bind negotiated a confidentiality layer, whatever the server would accept.
-public actor LDAPConnection {
-    public nonisolated let options: LDAPConnectionOptions
+package actor LDAPConnection {
+    package nonisolated let options: LDAPConnectionOptions
     private nonisolated let executor: QueueExecutor
     private var ld: OpaquePointer?
     /// The deadline on opening (libldap keeps a pointer to its callbacks until unbind).
@@ -31,9 +31,9 @@ public actor LDAPConnection {
     /// even if its caller swallowed the error (a read-back after a write that landed): the pool
     /// reads it without a hop onto this connection's thread, and stops sending to that server.
     private nonisolated let unanswered = Atomic<Bool>(false)
-    public nonisolated var serverStoppedAnswering: Bool { unanswered.load(ordering: .relaxed) }
+    package nonisolated var serverStoppedAnswering: Bool { unanswered.load(ordering: .relaxed) }
 
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    package nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     private init(options: LDAPConnectionOptions) {
         self.options = options
@@ -46,18 +46,18 @@ public actor LDAPConnection {
 
     /// Opens the connection and, for `ldaps://` or StartTLS, completes and checks the TLS handshake.
     /// A plain `ldap://` URL without StartTLS never opens a socket: every operation on it is refused.
-    public static func connect(_ options: LDAPConnectionOptions) async throws -> LDAPConnection {
+    package static func connect(_ options: LDAPConnectionOptions) async throws -> LDAPConnection {
         let conn = LDAPConnection(options: options)
         try await conn.open()
         return conn
     }
 
     /// False once a transport-level error was seen: the pool must not reuse this connection.
-    public var isUsable: Bool { !broken && ld != nil }
+    package var isUsable: Bool { !broken && ld != nil }
 
     /// An idle LDAP connection has nothing to read. If its socket is readable, hung up or in error,
     /// the server closed it (restart, idle timeout, notice of disconnection): do not send on it.
-    public var isAlive: Bool {
+    package var isAlive: Bool {
         guard let ld, !broken else { return false }
         var fd: Int32 = -1
         guard ldap_get_option(ld, LDAP_OPT_DESC, &fd) == LDAP_OPT_SUCCESS, fd >= 0 else { return false }
@@ -66,7 +66,7 @@ public actor LDAPConnection {
         return p.revents == 0
     }
 
-    public func simpleBind(dn: String, password: Secret) throws {
+    package func simpleBind(dn: String, password: Secret) throws {
         let ld = try handle("bind")
         var rc: Int32 = 0
         password.withUnsafeBytes { raw in
@@ -80,7 +80,7 @@ public actor LDAPConnection {
     /// SASL GSSAPI bind with the Kerberos tickets in `cacheName` (a `MEMORY:` cache of this process,
     /// selected for this thread only). Over TLS, GSSAPI only authenticates: AD refuses a second
     /// protection layer inside TLS. Over plain `ldap://` it must seal, or the connection is refused.
-    public func gssapiBind(cacheName: String) throws {
+    package func gssapiBind(cacheName: String) throws {
         guard let ld, !broken else { throw LDAPError(kind: .result(-1), operation: "GSSAPI bind", safeToRetry: true) }
         guard tlsInPlace || options.saslSealing else { throw LDAPError(kind: .insecureConnection, operation: "GSSAPI bind") }
         // The service principal is ldap/<host as written in the URL>: no reverse lookup of the peer.
@@ -110,16 +110,16 @@ public actor LDAPConnection {
 
     /// Several operations in one visit to this connection's thread: no hop back to the caller
     /// between them (a write and its read-back cost one round of thread switches, not two).
-    public func perform<T: Sendable>(_ body: @Sendable (isolated LDAPConnection) throws -> T) throws -> T {
+    package func perform<T: Sendable>(_ body: @Sendable (isolated LDAPConnection) throws -> T) throws -> T {
         try body(self)
     }
 
     /// Entries pwsync reads in one page of a subtree search (RFC 2696 paged results).
-    public static let pageSize: Int32 = 500
+    package static let pageSize: Int32 = 500
 
     /// A search. A subtree search without a size limit goes page by page (RFC 2696), so a large
     /// directory is read whole instead of being cut at the server's size limit.
-    public func search(base: String, scope: LDAPScope, filter: String, attributes: [String],
+    package func search(base: String, scope: LDAPScope, filter: String, attributes: [String],
                        sizeLimit: Int32 = 0) throws -> [LDAPEntry] {
         let ld = try handle("search")
         let paged = scope == .subtree && sizeLimit == 0
@@ -176,7 +176,7 @@ public actor LDAPConnection {
     }
 
     /// Modify with binary values (a `Secret` value is copied into wiped memory for the call only).
-    public func modify(dn: String, _ modifications: [LDAPModification], controls: [LDAPControl] = []) throws {
+    package func modify(dn: String, _ modifications: [LDAPModification], controls: [LDAPControl] = []) throws {
         let ld = try handle("modify")
         try withMods(modifications) { mods in
             try withControls(controls) { ctrls in
@@ -189,7 +189,7 @@ public actor LDAPConnection {
     }
 
     /// Add with binary values; an attribute list in `LDAPModification`s (their operation is ignored).
-    public func add(dn: String, _ attributes: [LDAPModification], controls: [LDAPControl] = []) throws {
+    package func add(dn: String, _ attributes: [LDAPModification], controls: [LDAPControl] = []) throws {
         let ld = try handle("add")
         let asAdds = attributes.map { LDAPModification(.add, $0.attribute, $0.values) }
         try withMods(asAdds) { mods in
@@ -202,7 +202,7 @@ public actor LDAPConnection {
         }
     }
 
-    public func delete(dn: String) throws {
+    package func delete(dn: String) throws {
         let ld = try handle("delete")
         var msgid: Int32 = 0
         let rc = ldap_delete_ext(ld, dn, nil, nil, &msgid)
@@ -211,7 +211,7 @@ public actor LDAPConnection {
     }
 
     /// RFC 3062 Password Modify as an administrator reset (no old password): the server hashes it.
-    public func passwordModify(userDN: String, newPassword: Secret, controls: [LDAPControl] = []) throws {
+    package func passwordModify(userDN: String, newPassword: Secret, controls: [LDAPControl] = []) throws {
         let ld = try handle("password modify")
         try withControls(controls) { ctrls in
             try newPassword.withUnsafeBytes { raw in
@@ -228,7 +228,7 @@ public actor LDAPConnection {
         }
     }
 
-    public func close() {
+    package func close() {
         if let ld { ldap_unbind_ext_s(ld, nil, nil) }
         ld = nil
         openGuard = nil
@@ -336,7 +336,7 @@ public actor LDAPConnection {
     }
 
     /// Looks, for at most `wait`, for the answer to a request that timed out on this connection.
-    public func lateResult(messageID: Int32, wait: Duration) -> LateResult {
+    package func lateResult(messageID: Int32, wait: Duration) -> LateResult {
         guard let ld else { return .connectionLost }
         var tv = LDAPTimeout.timeval(wait)
         var res: OpaquePointer?
@@ -355,7 +355,7 @@ public actor LDAPConnection {
     }
 
     /// Gives up on an unanswered request: asks the server to drop it, and closes the connection.
-    public func abandon(messageID: Int32) {
+    package func abandon(messageID: Int32) {
         if let ld { ldap_abandon_ext(ld, messageID, nil, nil) }
         close()
     }

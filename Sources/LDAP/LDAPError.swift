@@ -4,8 +4,8 @@ import CLDAP
 ///
 /// `diagnostic` is the server's raw text. It is kept for mapping (AD puts a Win32 code in front)
 /// but never printed by `description`: it goes to no log and no HTTP response.
-public struct LDAPError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable, Equatable {
+package struct LDAPError: Error, Sendable, CustomStringConvertible {
+    package enum Kind: Sendable, Equatable {
         /// The server or libldap returned this result code (negative = client side).
         case result(Int32)
         /// pwsync refused to send because neither TLS nor GSSAPI sealing is in place on this connection.
@@ -14,24 +14,24 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible {
         case invalidArgument(String)
     }
 
-    public let kind: Kind
-    public let operation: String
-    public let diagnostic: String?
+    package let kind: Kind
+    package let operation: String
+    package let diagnostic: String?
     /// ppolicy response control error (OpenLDAP draft-behera), when the server sent one.
-    public let passwordPolicyError: Int32?
+    package let passwordPolicyError: Int32?
     /// True when repeating the operation on a new connection cannot apply it twice: it is a read, or
     /// it failed before the request left this process. A write that failed while awaiting its result
     /// may have been applied, and re-sending a password would then hit the directory's history.
-    public let safeToRetry: Bool
+    package let safeToRetry: Bool
     /// A write was sent and no answer came (timeout, or the connection was lost while waiting):
     /// the directory may or may not have applied it.
-    public let outcomeUnknown: Bool
+    package let outcomeUnknown: Bool
     /// The server it came from (URL), when known: set by whoever picked the server.
-    public var server: String?
+    package var server: String?
     /// The write that timed out, kept on its connection so its late answer can still be read.
-    public var unanswered: UnansweredRequest?
+    package var unanswered: UnansweredRequest?
 
-    public init(kind: Kind, operation: String, diagnostic: String? = nil, passwordPolicyError: Int32? = nil,
+    package init(kind: Kind, operation: String, diagnostic: String? = nil, passwordPolicyError: Int32? = nil,
                 safeToRetry: Bool = false, outcomeUnknown: Bool = false, unanswered: UnansweredRequest? = nil) {
         self.kind = kind
         self.operation = operation
@@ -42,13 +42,13 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible {
         self.unanswered = unanswered
     }
 
-    public var resultCode: Int32? {
+    package var resultCode: Int32? {
         if case .result(let c) = kind { return c }
         return nil
     }
 
     /// AD and Samba start the diagnostic with an 8-hex-digit Win32 code and a colon: `0000052D: …`.
-    public var win32Code: UInt32? {
+    package var win32Code: UInt32? {
         guard let d = diagnostic?.utf8, d.count >= 9 else { return nil }
         let bytes = Array(d.prefix(9))
         guard bytes[8] == UInt8(ascii: ":") else { return nil }
@@ -58,17 +58,17 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible {
     }
 
     /// Server down (-1), timeout (-5), connect error (-11), busy (51), unavailable (52): worth a retry later.
-    public var isTransient: Bool {
+    package var isTransient: Bool {
         guard let c = resultCode else { return false }
         return [-1, -5, -11, 51, 52].contains(c)
     }
 
-    public var resultName: String {
+    package var resultName: String {
         guard let c = resultCode else { return "" }
         return String(cString: ldap_err2string(c))
     }
 
-    public var description: String {
+    package var description: String {
         switch kind {
         case .insecureConnection:
             return "LDAP \(operation) refused by pwsync: the connection is neither TLS nor sealed by GSSAPI (use ldaps://, StartTLS, or a Kerberos bind with channel = \"sealed\")"
@@ -85,14 +85,14 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible {
 
 /// A request that got no answer within the operation timeout. Its connection sends nothing more,
 /// but is not closed, so the directory's late answer can still be read (`LDAPConnection.lateResult`).
-public struct UnansweredRequest: Sendable {
-    public let connection: LDAPConnection
-    public let messageID: Int32
-    public let operation: String
+package struct UnansweredRequest: Sendable {
+    package let connection: LDAPConnection
+    package let messageID: Int32
+    package let operation: String
 }
 
 /// What became of an unanswered request when it was looked at again.
-public enum LateResult: Sendable {
+package enum LateResult: Sendable {
     /// Still no answer.
     case waiting
     /// The directory answered success.

@@ -5,8 +5,8 @@ import Glibc
 
 /// libldap wants its first call and every global option set made on the main thread, before
 /// other threads start. `pwsync` calls this first thing in `main`; tests call it in `setUp`.
-public enum LDAPLibrary {
-    public static func initializeOnMainThread() {
+package enum LDAPLibrary {
+    package static func initializeOnMainThread() {
         // libldap writes to its sockets without MSG_NOSIGNAL on Linux: a directory that closed the
         // connection would otherwise kill the whole process with SIGPIPE instead of returning -1.
         signal(SIGPIPE, SIG_IGN)
@@ -19,7 +19,7 @@ public enum LDAPLibrary {
 
     /// The SASL mechanisms Cyrus SASL can offer this process (`GSSAPI` needs
     /// libsasl2-modules-gssapi-mit): checked before start-up rather than at the first bind.
-    public static func saslMechanisms() -> [String] {
+    package static func saslMechanisms() -> [String] {
         var list: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
         guard ldap_get_option(nil, LDAP_OPT_X_SASL_MECHLIST, &list) == LDAP_OPT_SUCCESS, let list else { return [] }
         var out: [String] = []
@@ -33,7 +33,7 @@ public enum LDAPLibrary {
 
     /// The servers DNS names for `name`'s LDAP service (`_ldap._tcp.<name>` SRV records), in the
     /// order libldap ranks them (priority, then weight); empty when there is no record.
-    public static func srvServers(_ name: String) -> [(host: String, port: Int)] {
+    package static func srvServers(_ name: String) -> [(host: String, port: Int)] {
         var list: UnsafeMutablePointer<CChar>?
         guard ldap_domain2hostlist(name, &list) == LDAP_SUCCESS, let list else { return [] }
         defer { ldap_memfree(list) }

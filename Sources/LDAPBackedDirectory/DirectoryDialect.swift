@@ -3,7 +3,7 @@ import LDAP
 import Secrets
 
 /// What pwsync was doing when the directory refused, so a refusal names the right permission.
-public enum DirectoryAction: String, Sendable, CaseIterable {
+package enum DirectoryAction: String, Sendable, CaseIterable {
     case read, setPassword = "set_password", setActive = "set_active", create, setProfile = "set_profile"
 }
 

@@ -10,8 +10,8 @@ import Synchronization
 
 /// `Directory` over LDAP: searches, pooling and failover here; everything that differs between
 /// Active Directory and OpenLDAP in its `DirectoryDialect`.
-public final class LDAPDirectory: Directory, LDAPSession {
-    public let configuration: LDAPDirectoryConfiguration
+package final class LDAPDirectory: Directory, LDAPSession {
+    package let configuration: LDAPDirectoryConfiguration
     let dialect: any DirectoryDialect
     let pool: ConnectionPool
     let logger: Logger
@@ -21,16 +21,16 @@ public final class LDAPDirectory: Directory, LDAPSession {
     /// their password stamp cannot be attributed to any one write until one is answered.
     let unsettled = Mutex<Set<String>>([])
 
-    public var idAttribute: String { dialect.idAttribute }
-    public var profileAttributes: Set<String> { Set(configuration.profileMapping.keys) }
+    package var idAttribute: String { dialect.idAttribute }
+    package var profileAttributes: Set<String> { Set(configuration.profileMapping.keys) }
     /// What every user search reads: the dialect's attributes and the mapped profile attributes.
     let userAttributes: [String]
     /// `pwsync_directory_operation_seconds`, one timer per action and result, made once.
     let timers: [DirectoryAction: (ok: Timer, error: Timer)]
-    public var searchBase: String { configuration.userBase }
-    public var creationBase: String? { configuration.creationBase }
+    package var searchBase: String { configuration.userBase }
+    package var creationBase: String? { configuration.creationBase }
 
-    public init(_ configuration: LDAPDirectoryConfiguration, logger: Logger = Logger(label: "pwsync.directory")) {
+    package init(_ configuration: LDAPDirectoryConfiguration, logger: Logger = Logger(label: "pwsync.directory")) {
         self.configuration = configuration
         self.logger = logger
         let dialect = Self.dialect(for: configuration)
@@ -57,14 +57,14 @@ public final class LDAPDirectory: Directory, LDAPSession {
         }
     }
 
-    public func shutdown() async { await pool.closeAll() }
+    package func shutdown() async { await pool.closeAll() }
 
     /// The service account's password changed (rotated, file rewritten): new connections use it.
-    public func updateBindPassword(_ password: Secret) async { await pool.update(bindPassword: password) }
+    package func updateBindPassword(_ password: Secret) async { await pool.update(bindPassword: password) }
 
     /// A directory server is reachable and the service account bound (a root DSE read on a
     /// pooled connection).
-    public func probe() async throws(DirectoryFailure) {
+    package func probe() async throws(DirectoryFailure) {
         _ = try await run { c in try await c.search(base: "", scope: .base, filter: "(objectClass=*)", attributes: ["1.1"]) }
     }
 
@@ -256,7 +256,7 @@ public final class LDAPDirectory: Directory, LDAPSession {
 
     // MARK: Directory
 
-    public func findUsers(_ filter: UserFilter?) async throws(DirectoryFailure) -> [DirectoryUser] {
+    package func findUsers(_ filter: UserFilter?) async throws(DirectoryFailure) -> [DirectoryUser] {
         // No account name contains a control character, and Samba cuts an assertion value at an
         // escaped NUL (`carol\00` matches carol): answer "no such user" without asking.
         if let filter, Self.hasControlCharacters(filter) { return [] }
@@ -270,7 +270,7 @@ public final class LDAPDirectory: Directory, LDAPSession {
         return entries.compactMap(user(from:)).sorted { $0.dn.lowercased() < $1.dn.lowercased() }
     }
 
-    public func findUsers(ldapFilter: String) async throws(DirectoryFailure) -> [DirectoryUser] {
+    package func findUsers(ldapFilter: String) async throws(DirectoryFailure) -> [DirectoryUser] {
         let trimmed = ldapFilter.trimmingBlanksAndParentheses()
         guard !trimmed.isEmpty else { throw DirectoryFailure(.invalidAttribute, "The LDAP filter is empty.") }
         let filter = "(&\(dialect.userObjectFilter)(\(trimmed)))"
@@ -305,7 +305,7 @@ public final class LDAPDirectory: Directory, LDAPSession {
         return u
     }
 
-    public func updateProfile(_ values: [String: String?], of user: DirectoryUser) async throws(DirectoryFailure) -> [String] {
+    package func updateProfile(_ values: [String: String?], of user: DirectoryUser) async throws(DirectoryFailure) -> [String] {
         var byAttribute: [String: LDAPModification] = [:]
         for (path, value) in values.sorted(by: { $0.key < $1.key }) {
             guard let attr = configuration.profileMapping[path] else { continue }
@@ -321,7 +321,7 @@ public final class LDAPDirectory: Directory, LDAPSession {
         return mods.map(\.attribute)
     }
 
-    public func user(id: String) async throws(DirectoryFailure) -> DirectoryUser? {
+    package func user(id: String) async throws(DirectoryFailure) -> DirectoryUser? {
         guard let idFilter = dialect.idFilter(id) else { return nil }
         let base = configuration.userBase
         let attrs = userAttributes
@@ -334,13 +334,13 @@ public final class LDAPDirectory: Directory, LDAPSession {
         return users.first
     }
 
-    public func setPassword(of user: DirectoryUser, to password: Secret) async throws(DirectoryFailure) -> PasswordWriteReport {
+    package func setPassword(of user: DirectoryUser, to password: Secret) async throws(DirectoryFailure) -> PasswordWriteReport {
         try await dialect.setPassword(of: user, to: password, in: self)
     }
 
     /// One simple bind as the user, on a connection of its own (TLS only: `LDAPConnection` refuses
     /// to bind otherwise), to the first configured server that can be reached.
-    public func isCurrentPassword(_ password: Secret, of user: DirectoryUser) async throws(DirectoryFailure) -> Bool {
+    package func isCurrentPassword(_ password: Secret, of user: DirectoryUser) async throws(DirectoryFailure) -> Bool {
         if RequestDeadline.passed { throw RequestDeadline.failure }
         var last: (any Error)?
         for server in configuration.servers {
@@ -366,7 +366,7 @@ public final class LDAPDirectory: Directory, LDAPSession {
         throw failure(last ?? LDAPError(kind: .result(-1), operation: "bind"), .read)
     }
 
-    public func setActive(_ active: Bool, of user: DirectoryUser) async throws(DirectoryFailure) -> DirectoryUser {
+    package func setActive(_ active: Bool, of user: DirectoryUser) async throws(DirectoryFailure) -> DirectoryUser {
         let move = try await dialect.setActive(active, dn: user.dn, in: self)
         guard var now = try await entry(dn: user.dn) else {
             throw DirectoryFailure(.userNotFound, "The user no longer exists in the directory.")
@@ -390,7 +390,7 @@ public final class LDAPDirectory: Directory, LDAPSession {
 
     /// The password goes in the add itself, so the directory applies its policy to it and an
     /// account never exists without one.
-    public func createUser(_ new: NewUser, password: Secret) async throws(DirectoryFailure) -> DirectoryUser {
+    package func createUser(_ new: NewUser, password: Secret) async throws(DirectoryFailure) -> DirectoryUser {
         guard let base = configuration.creationBase else {
             throw DirectoryFailure(.directoryError, "Account creation is not configured.")
         }

@@ -3,28 +3,28 @@ import LDAP
 import Secrets
 
 /// How pwsync reaches one directory: servers in failover order, the service account, where users live.
-public struct LDAPDirectoryConfiguration: Sendable {
-    public var kind: DirectoryKind
+package struct LDAPDirectoryConfiguration: Sendable {
+    package var kind: DirectoryKind
     /// Tried in order; the next is used when one is unreachable.
-    public var servers: [LDAPConnectionOptions]
-    public var account: ServiceAccount
-    public var userBase: String
+    package var servers: [LDAPConnectionOptions]
+    package var account: ServiceAccount
+    package var userBase: String
     /// The LDAP attributes SCIM `userName` maps to, matched in order (`userPrincipalName`,
     /// `sAMAccountName`, `uid`, `mail`); a user's userName is the first one it has.
-    public var userNameAttributes: [String]
+    package var userNameAttributes: [String]
     /// Profile values written to the directory: canonical SCIM path → LDAP attribute. Empty = off.
-    public var profileMapping: [String: String]
-    public var poolSize: Int
+    package var profileMapping: [String: String]
+    package var poolSize: Int
     /// How long a request waits for a pooled connection before "busy".
-    public var poolWait: Duration
-    public var activeDirectory: ActiveDirectoryOptions
+    package var poolWait: Duration
+    package var activeDirectory: ActiveDirectoryOptions
     /// The OU new accounts are created in; nil = pwsync never creates accounts.
-    public var creationBase: String?
+    package var creationBase: String?
     /// OpenLDAP: the ppolicy default policy entry (the overlay's `ppolicy_default`), which a
     /// service account usually cannot read from cn=config.
-    public var ppolicyDefault: String?
+    package var ppolicyDefault: String?
 
-    public init(kind: DirectoryKind, servers: [LDAPConnectionOptions], account: ServiceAccount,
+    package init(kind: DirectoryKind, servers: [LDAPConnectionOptions], account: ServiceAccount,
                 userBase: String, userNameAttributes: [String], poolSize: Int, poolWait: Duration,
                 activeDirectory: ActiveDirectoryOptions = .init(), creationBase: String? = nil, profileMapping: [String: String] = [:]) {
         self.kind = kind

@@ -2,22 +2,22 @@ import Secrets
 
 /// AD's `objectGUID` is 16 bytes whose first three fields are little-endian; the canonical string
 /// (as `Get-ADUser` prints it) swaps them. OpenLDAP's `entryUUID` is already the canonical string.
-public enum ObjectGUID {
-    public static func string(fromBytes b: [UInt8]) -> String? {
+package enum ObjectGUID {
+    package static func string(fromBytes b: [UInt8]) -> String? {
         guard b.count == 16 else { return nil }
         let ordered = [b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6]] + b[8..<16]
         return uuidString(ordered)
     }
 
     /// Bytes in AD order for a canonical GUID string; nil when `s` is not a UUID.
-    public static func bytes(fromString s: String) -> [UInt8]? {
+    package static func bytes(fromString s: String) -> [UInt8]? {
         guard let canonical = parseUUID(s) else { return nil }
         let c = canonical
         return [c[3], c[2], c[1], c[0], c[5], c[4], c[7], c[6]] + c[8..<16]
     }
 
     /// Accepts exactly `8-4-4-4-12` hex digits; returns the 16 bytes in string order.
-    public static func parseUUID(_ s: String) -> [UInt8]? {
+    package static func parseUUID(_ s: String) -> [UInt8]? {
         let u = Array(s.utf8)
         guard u.count == 36, u[8] == 0x2d, u[13] == 0x2d, u[18] == 0x2d, u[23] == 0x2d else { return nil }
         var out: [UInt8] = []
@@ -35,7 +35,7 @@ public enum ObjectGUID {
         return out
     }
 
-    public static func uuidString(_ b: [UInt8]) -> String {
+    package static func uuidString(_ b: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(36)
         for (i, x) in b.enumerated() {

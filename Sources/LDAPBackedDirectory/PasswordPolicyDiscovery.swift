@@ -26,7 +26,7 @@ final class PolicyCache: Sendable {
 
 extension LDAPDirectory {
     /// An account's own policy entry when it has one the service account can read, else the default.
-    public func passwordPolicy(for user: DirectoryUser?) async throws(DirectoryFailure) -> PasswordPolicy {
+    package func passwordPolicy(for user: DirectoryUser?) async throws(DirectoryFailure) -> PasswordPolicy {
         if let own = user?.passwordPolicyEntry, let policy = try? await policy(at: own), policy != .none { return policy }
         let dn: String?
         if let known = policies.defaultDN {
@@ -50,12 +50,12 @@ extension LDAPDirectory {
     }
 
     /// Whether a reset by pwsync is checked against the password history, and why.
-    public func historyEnforcedOnReset() async throws(DirectoryFailure) -> (enforced: Bool, why: String) {
+    package func historyEnforcedOnReset() async throws(DirectoryFailure) -> (enforced: Bool, why: String) {
         try await dialect.historyOnReset(in: self)
     }
 
     /// Whether an entry exists at `dn` (for checking the DNs a configuration names).
-    public func entryExists(_ dn: String) async throws(DirectoryFailure) -> Bool {
+    package func entryExists(_ dn: String) async throws(DirectoryFailure) -> Bool {
         do {
             return try await !run { c in try await c.search(base: dn, scope: .base, filter: "(objectClass=*)", attributes: ["1.1"]) }.isEmpty
         } catch where error.resultCode == 32 {
@@ -63,7 +63,7 @@ extension LDAPDirectory {
         }
     }
 
-    public func isMember(_ user: DirectoryUser, ofGroup groupDN: String) async throws(DirectoryFailure) -> Bool {
+    package func isMember(_ user: DirectoryUser, ofGroup groupDN: String) async throws(DirectoryFailure) -> Bool {
         let filter = dialect.membershipFilter(for: user)
         do {
             let entries = try await run { c in try await c.search(base: groupDN, scope: .base, filter: filter, attributes: ["1.1"]) }

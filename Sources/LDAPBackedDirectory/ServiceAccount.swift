@@ -4,7 +4,7 @@ import LDAPSyntax
 import Secrets
 
 /// How pwsync's service account proves who it is to the directory.
-public enum ServiceAccount: Sendable {
+package enum ServiceAccount: Sendable {
     /// A DN and its password (`bind_password_file`): a simple bind, over TLS only.
     case password(dn: String, password: Secret)
     /// A Kerberos identity from a keytab (the host's machine account, a service principal or a
@@ -12,7 +12,7 @@ public enum ServiceAccount: Sendable {
     case kerberos(KeytabCredentials)
 
     /// Who binds, for logs and the audit `start` record: a DN or a principal, never a secret.
-    public var identity: String {
+    package var identity: String {
         switch self {
         case .password(let dn, _): return dn
         case .kerberos(let k): return k.configuredPrincipal.map { "kerberos:\($0)" } ?? "kerberos:machine account in \(k.keytab)"

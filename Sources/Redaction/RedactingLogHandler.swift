@@ -3,31 +3,31 @@ import Logging
 /// Wraps a log handler so no secret reaches the journal, at any level (debug included): metadata
 /// under a sensitive key is replaced, and message text is scrubbed of `Authorization` header
 /// values, JSON `password` members and PATCH `value`s, in case a message ever quotes a request.
-public struct RedactingLogHandler: LogHandler {
-    public static let placeholder = "<redacted>"
+package struct RedactingLogHandler: LogHandler {
+    package static let placeholder = "<redacted>"
     /// Metadata keys (case-insensitive substrings) whose values are never logged.
     static let sensitiveKeys = ["authorization", "password", "passwd", "secret", "token", "cookie", "body", "value", "unicodepwd"]
 
     var inner: any LogHandler
 
-    public init(wrapping inner: any LogHandler) { self.inner = inner }
+    package init(wrapping inner: any LogHandler) { self.inner = inner }
 
-    public var logLevel: Logger.Level {
+    package var logLevel: Logger.Level {
         get { inner.logLevel }
         set { inner.logLevel = newValue }
     }
 
-    public var metadata: Logger.Metadata {
+    package var metadata: Logger.Metadata {
         get { inner.metadata }
         set { inner.metadata = Self.redact(newValue) }
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { inner[metadataKey: key] }
         set { inner[metadataKey: key] = newValue.map { Self.isSensitive(key) ? .string(Self.placeholder) : $0 } }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var event = event
         event.message = Logger.Message(stringLiteral: Self.scrub(event.message.description))
         event.metadata = event.metadata.map(Self.redact)
@@ -48,7 +48,7 @@ public struct RedactingLogHandler: LogHandler {
         return (0...(haystack.count - word.count)).contains { Scrubber.matches(haystack, word, at: $0) }
     }
 
-    public static func redact(_ metadata: Logger.Metadata) -> Logger.Metadata {
+    package static func redact(_ metadata: Logger.Metadata) -> Logger.Metadata {
         var out = metadata
         for (k, v) in metadata {
             if isSensitive(k) { out[k] = .string(placeholder) } else if case .string(let s) = v { out[k] = .string(scrub(s)) }
@@ -61,7 +61,7 @@ public struct RedactingLogHandler: LogHandler {
     /// - JSON members `"password"`, `"value"`, `"unicodePwd"`, `"token"`, `"secret"` with a string
     ///   value (escaped quotes included), and `"password"` / `"value"` with an object, array or bare value;
     /// - `password=…`, `passwd=…`, `token=…` in form or query syntax, to `&` or a space.
-    public static func scrub(_ text: String) -> String {
+    package static func scrub(_ text: String) -> String {
         var scrubber = Scrubber(Array(text.utf8))
         return scrubber.run() ?? text
     }

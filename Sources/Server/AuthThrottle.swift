@@ -3,12 +3,12 @@ import NIOConcurrencyHelpers
 /// Failed authentications per client address in a sliding interval. Past the limit, the address is
 /// refused (429) without its credentials being checked until the interval has passed. The table is
 /// bounded: when full, expired entries go first, then everything (it fails open, never grows).
-public final class AuthThrottle: Sendable {
-    public struct Limits: Sendable {
-        public var failuresPerClient: Int
-        public var interval: Duration
-        public var maxClients: Int
-        public init(failuresPerClient: Int = 20, interval: Duration = .seconds(60), maxClients: Int = 10_000) {
+package final class AuthThrottle: Sendable {
+    package struct Limits: Sendable {
+        package var failuresPerClient: Int
+        package var interval: Duration
+        package var maxClients: Int
+        package init(failuresPerClient: Int = 20, interval: Duration = .seconds(60), maxClients: Int = 10_000) {
             self.failuresPerClient = failuresPerClient
             self.interval = interval
             self.maxClients = maxClients
@@ -18,16 +18,16 @@ public final class AuthThrottle: Sendable {
     let limits: Limits
     private let table = NIOLockedValueBox<[String: (since: ContinuousClock.Instant, failures: Int)]>([:])
 
-    public init(_ limits: Limits = .init()) { self.limits = limits }
+    package init(_ limits: Limits = .init()) { self.limits = limits }
 
-    public func isThrottled(_ client: String, now: ContinuousClock.Instant = .now) -> Bool {
+    package func isThrottled(_ client: String, now: ContinuousClock.Instant = .now) -> Bool {
         table.withLockedValue { t in
             guard let e = t[client], now - e.since < limits.interval else { return false }
             return e.failures >= limits.failuresPerClient
         }
     }
 
-    public func fail(_ client: String, now: ContinuousClock.Instant = .now) {
+    package func fail(_ client: String, now: ContinuousClock.Instant = .now) {
         table.withLockedValue { t in
             if var e = t[client], now - e.since < limits.interval {
                 e.failures += 1
@@ -42,5 +42,5 @@ public final class AuthThrottle: Sendable {
         }
     }
 
-    public var clients: Int { table.withLockedValue { $0.count } }
+    package var clients: Int { table.withLockedValue { $0.count } }
 }

@@ -8,29 +8,29 @@ import PlainText
 /// "Header" auth app, and `Basic base64(user:password)`. Secrets are compared as salted hashes in
 /// constant time, and every configured credential is checked whatever matched first, so timing
 /// does not reveal which one (or whether any) matched.
-public struct Authenticator: Sendable {
-    public struct Credential: Sendable {
+package struct Authenticator: Sendable {
+    package struct Credential: Sendable {
         /// Recorded in the audit log as the principal.
-        public let name: String
+        package let name: String
         /// Set for HTTP Basic credentials; nil for bearer tokens.
-        public let username: String?
-        public let hash: TokenHash
-        public init(name: String, username: String? = nil, hash: TokenHash) {
+        package let username: String?
+        package let hash: TokenHash
+        package init(name: String, username: String? = nil, hash: TokenHash) {
             self.name = name
             self.username = username
             self.hash = hash
         }
     }
 
-    public let credentials: [Credential]
-    public var acceptsBasic: Bool { credentials.contains { $0.username != nil } }
+    package let credentials: [Credential]
+    package var acceptsBasic: Bool { credentials.contains { $0.username != nil } }
 
-    public init(credentials: [Credential]) {
+    package init(credentials: [Credential]) {
         self.credentials = credentials
     }
 
     /// The principal name, or nil when the header is missing or matches no credential.
-    public func authenticate(authorization: String?) -> String? {
+    package func authenticate(authorization: String?) -> String? {
         guard let header = authorization else { return nil }
         var matched: String?
         switch Self.parse(header) {

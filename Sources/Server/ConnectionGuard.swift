@@ -7,9 +7,9 @@ import Access
 import Config
 
 /// Open connections, in all and per client address, shared by every connection's guard.
-public final class ConnectionCounter: Sendable {
+package final class ConnectionCounter: Sendable {
     private let state = NIOLockedValueBox<(total: Int, perClient: [String: Int])>((0, [:]))
-    public init() {}
+    package init() {}
 
     func admit(_ ip: String, _ policy: ConnectionPolicy) -> Bool {
         let proxy = policy.trustedProxies.trusts(ip)
@@ -29,7 +29,7 @@ public final class ConnectionCounter: Sendable {
         }
     }
 
-    public var open: Int { state.withLockedValue { $0.total } }
+    package var open: Int { state.withLockedValue { $0.total } }
 }
 
 /// One per connection, right after HTTP decoding: refuses clients outside the allowlist or over a

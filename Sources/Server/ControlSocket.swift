@@ -15,14 +15,14 @@ import ServiceLifecycle
 /// The daemon's local control socket for `pwsync set-password` and `pwsync rotate`: a Unix socket
 /// (mode 0660, the service's group) whose peers are checked by their kernel credentials, root,
 /// the service user or a member of its group, and named in the audit log as the operator.
-public struct ControlSocket: Service {
+package struct ControlSocket: Service {
     let path: String
     let service: PasswordSyncService
     let logger: Logger
     /// Accounts per minute for a `rotate` that names no rate.
     let defaultRate: Int
 
-    public init(path: String, service: PasswordSyncService, defaultRate: Int = 60, logger: Logger) {
+    package init(path: String, service: PasswordSyncService, defaultRate: Int = 60, logger: Logger) {
         self.path = path
         self.service = service
         self.defaultRate = defaultRate
@@ -32,7 +32,7 @@ public struct ControlSocket: Service {
     /// The socket is made under the process's umask, which `pwsync serve` sets once, before any
     /// task runs, to deny group and others write (so no one else can connect before the chmod
     /// below): a umask changed here, across an `await`, would be seen by every other task.
-    public func run() async throws {
+    package func run() async throws {
         let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
         do {
             server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)

@@ -10,8 +10,8 @@ import SCIM
 
 /// The client address a trusted proxy named for each open connection (PROXY protocol), for the
 /// request context, which sees only the channel.
-public final class ForwardedClients: Sendable {
-    public static let shared = ForwardedClients()
+package final class ForwardedClients: Sendable {
+    package static let shared = ForwardedClients()
     private let table = NIOLockedValueBox<[ObjectIdentifier: String]>([:])
 
     func set(_ address: String, for channel: any Channel) {
@@ -25,7 +25,7 @@ public final class ForwardedClients: Sendable {
         return table.withLockedValue { $0[key] }
     }
 
-    public var count: Int { table.withLockedValue { $0.count } }
+    package var count: Int { table.withLockedValue { $0.count } }
 }
 
 /// Wraps the server's child channel: on a connection from a trusted proxy, reads the PROXY

@@ -6,9 +6,9 @@ import ServiceLifecycle
 
 /// `GET /metrics` in the Prometheus text format, on a listener of its own (plain HTTP, loopback by
 /// default), so the SCIM port stays Okta's alone and the counters need no token.
-public enum MetricsEndpoint {
+package enum MetricsEndpoint {
     /// Prometheus names allow `[a-zA-Z0-9_:]`; swift-metrics labels from libraries use dots.
-    public static func sanitize(_ name: String, _ labels: [(String, String)]) -> (String, [(String, String)]) {
+    package static func sanitize(_ name: String, _ labels: [(String, String)]) -> (String, [(String, String)]) {
         func clean(_ s: String) -> String {
             String(s.unicodeScalars.map { c -> Character in
                 ("0"..."9").contains(c) || ("a"..."z").contains(c) || ("A"..."Z").contains(c) || c == "_" || c == ":" ? Character(c) : "_"
@@ -18,7 +18,7 @@ public enum MetricsEndpoint {
     }
 
     /// The registry swift-metrics reports into, bootstrapped process-wide.
-    public static func bootstrap() -> PrometheusCollectorRegistry {
+    package static func bootstrap() -> PrometheusCollectorRegistry {
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.nameAndLabelSanitizer = sanitize
@@ -26,7 +26,7 @@ public enum MetricsEndpoint {
         return registry
     }
 
-    public static func application(host: String, port: Int, registry: PrometheusCollectorRegistry, logger: Logger,
+    package static func application(host: String, port: Int, registry: PrometheusCollectorRegistry, logger: Logger,
                                    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some Service {
         let router = Router()
         router.get("metrics") { _, _ in

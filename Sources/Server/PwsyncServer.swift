@@ -12,9 +12,9 @@ import SCIM
 import ServiceLifecycle
 
 /// Builds the HTTPS application: routes, auth and error handling, TLS 1.2 or newer.
-public enum PwsyncServer {
+package enum PwsyncServer {
     /// The router alone: what tests drive without sockets.
-    public static func router(service: PasswordSyncService, authenticator: Authenticator, credentials: CredentialStore? = nil, audit: any AuditSink,
+    package static func router(service: PasswordSyncService, authenticator: Authenticator, credentials: CredentialStore? = nil, audit: any AuditSink,
                               maxBodyBytes: Int, retryAfterSeconds: Int, publicURL: String? = nil,
                               throttle: AuthThrottle = .init(), authFailures: AuditSummarizer? = nil,
                               readiness: Readiness? = nil, requestBudget: Duration,
@@ -53,7 +53,7 @@ public enum PwsyncServer {
     ].joined(separator: ":")
 
     /// Server TLS from PEM files: the whole chain in the certificate file (Okta has no intermediates).
-    public static func tlsConfiguration(certificatePath: String, privateKeyPath: String,
+    package static func tlsConfiguration(certificatePath: String, privateKeyPath: String,
                                         credentials: TLSCredentials? = nil) throws -> TLSConfiguration {
         let credentials = try credentials ?? TLSCredentials(certificatePath: certificatePath, privateKeyPath: privateKeyPath)
         let (chain, key) = credentials.pair
@@ -72,7 +72,7 @@ public enum PwsyncServer {
 
     /// The HTTPS server `[server]` describes; `requestBudget` is how long after a request arrives
     /// it may still start a directory step (`Configuration.Directory.requestBudget`).
-    public static func application(server options: Configuration.Server, requestBudget: Duration, service: PasswordSyncService, authenticator: Authenticator,
+    package static func application(server options: Configuration.Server, requestBudget: Duration, service: PasswordSyncService, authenticator: Authenticator,
                                    audit: any AuditSink, logger: Logger, services: [any Service] = [],
                                    authFailures: AuditSummarizer? = nil, counter: ConnectionCounter = .init(), readiness: Readiness? = nil,
                                    credentials: CredentialStore? = nil, tlsCredentials: TLSCredentials? = nil,

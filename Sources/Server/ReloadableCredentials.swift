@@ -4,15 +4,15 @@ import NIOSSL
 
 /// The HTTPS certificate and key, swappable while running: every new TLS handshake asks for the
 /// current pair (through the context callback), established connections keep theirs.
-public final class TLSCredentials: Sendable {
+package final class TLSCredentials: Sendable {
     private let current: NIOLockedValueBox<(chain: [NIOSSLCertificateSource], key: NIOSSLPrivateKeySource)>
 
-    public init(certificatePath: String, privateKeyPath: String) throws {
+    package init(certificatePath: String, privateKeyPath: String) throws {
         current = NIOLockedValueBox(try Self.load(certificatePath, privateKeyPath))
     }
 
     /// Loads a new pair; on any error the old pair stays in use.
-    public func reload(certificatePath: String, privateKeyPath: String) throws {
+    package func reload(certificatePath: String, privateKeyPath: String) throws {
         let pair = try Self.load(certificatePath, privateKeyPath)
         current.withLockedValue { $0 = pair }
     }
@@ -37,9 +37,9 @@ public final class TLSCredentials: Sendable {
 }
 
 /// The credentials Okta may present, swappable on SIGHUP (a new token takes effect without a restart).
-public final class CredentialStore: Sendable {
+package final class CredentialStore: Sendable {
     private let current: NIOLockedValueBox<Authenticator>
-    public init(_ authenticator: Authenticator) { current = NIOLockedValueBox(authenticator) }
-    public var authenticator: Authenticator { current.withLockedValue { $0 } }
-    public func replace(_ authenticator: Authenticator) { current.withLockedValue { $0 = authenticator } }
+    package init(_ authenticator: Authenticator) { current = NIOLockedValueBox(authenticator) }
+    package var authenticator: Authenticator { current.withLockedValue { $0 } }
+    package func replace(_ authenticator: Authenticator) { current.withLockedValue { $0 = authenticator } }
 }

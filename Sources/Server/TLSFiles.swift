@@ -5,18 +5,18 @@ import X509
 /// Checks the HTTPS certificate file and key the way a careful admin would before Okta sees them:
 /// the key belongs to the first certificate, the chain is in order (server certificate first, each
 /// one issued by the next), nothing is expired or not yet valid, and intermediates are present.
-public enum TLSFiles {
-    public struct Finding: Sendable, Equatable, CustomStringConvertible {
-        public enum Level: String, Sendable { case error, warning }
-        public var level: Level
+package enum TLSFiles {
+    package struct Finding: Sendable, Equatable, CustomStringConvertible {
+        package enum Level: String, Sendable { case error, warning }
+        package var level: Level
         /// The config key the finding is about.
-        public var key: String
-        public var message: String
-        public var description: String { "\(key): \(message)" }
+        package var key: String
+        package var message: String
+        package var description: String { "\(key): \(message)" }
     }
 
     /// `labSubject`: the words a lab certificate carries in its subject (`pwsync init --self-signed`), to warn about.
-    public static func check(certificatePath: String, privateKeyPath: String, labSubject: String? = nil, now: Date = Date()) -> [Finding] {
+    package static func check(certificatePath: String, privateKeyPath: String, labSubject: String? = nil, now: Date = Date()) -> [Finding] {
         let certKey = "server.tls_certificate", keyKey = "server.tls_private_key"
         func failure(_ k: String, _ m: String) -> Finding { .init(level: .error, key: k, message: m) }
         guard let certText = try? String(contentsOfFile: certificatePath, encoding: .utf8) else {

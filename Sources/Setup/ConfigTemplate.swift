@@ -1,8 +1,8 @@
 import Directory
 
 /// The config `init` writes: the skeleton's keys with the admin's answers, as TOML.
-public enum ConfigTemplate {
-    public static func render(_ a: InitAnswers, tokenHash: String) -> String {
+package enum ConfigTemplate {
+    package static func render(_ a: InitAnswers, tokenHash: String) -> String {
         var directory = """
             kind = \(quoted(a.directory.rawValue))
             urls = [\(a.urls.map(quoted).joined(separator: ", "))]

@@ -3,23 +3,23 @@ import PlainText
 
 /// What `pwsync init` asks for, once the answers are parsed: everything the config it writes
 /// holds, apart from the secrets (the bind password and the token), which never pass through here.
-public struct InitAnswers: Sendable, Equatable {
-    public var directory: DirectoryKind
-    public var urls: [String]
-    public var startTLS: Bool
-    public var userBase: String
-    public var bindDN: String
+package struct InitAnswers: Sendable, Equatable {
+    package var directory: DirectoryKind
+    package var urls: [String]
+    package var startTLS: Bool
+    package var userBase: String
+    package var bindDN: String
     /// The DNS name (or address) Okta calls: the certificate's name and the base URL's host.
-    public var hostname: String
-    public var listenHost: String
-    public var port: Int
-    public var auditPath: String
+    package var hostname: String
+    package var listenHost: String
+    package var port: Int
+    package var auditPath: String
     /// Where each file goes; all under the config's folder.
-    public var paths: InitPaths
+    package var paths: InitPaths
     /// True when the admin gave a CA bundle for the directory; false trusts the system store.
-    public var hasDirectoryCA: Bool
+    package var hasDirectoryCA: Bool
 
-    public init(directory: DirectoryKind, urls: [String], startTLS: Bool, userBase: String, bindDN: String, hostname: String,
+    package init(directory: DirectoryKind, urls: [String], startTLS: Bool, userBase: String, bindDN: String, hostname: String,
                 listenHost: String, port: Int, auditPath: String, paths: InitPaths, hasDirectoryCA: Bool) {
         self.directory = directory
         self.urls = urls
@@ -35,14 +35,14 @@ public struct InitAnswers: Sendable, Equatable {
     }
 
     /// The SCIM base URL to paste into Okta.
-    public var baseURL: String {
+    package var baseURL: String {
         let host = hostname.contains(":") ? "[\(hostname)]" : hostname
         return port == 443 ? "https://\(host)/scim/v2" : "https://\(host):\(port)/scim/v2"
     }
 
     /// What is wrong with the answers before anything is written, one sentence each. The config
     /// validator checks the written file again; these are the mistakes it cannot see.
-    public var problems: [String] {
+    package var problems: [String] {
         var out: [String] = []
         if urls.isEmpty { out.append("give at least one directory URL (--url ldaps://dc1.corp.example.com)") }
         for url in urls {
@@ -70,17 +70,17 @@ public struct InitAnswers: Sendable, Equatable {
 }
 
 /// The files `init` writes, all in the config's folder so a purge of that folder removes them.
-public struct InitPaths: Sendable, Equatable {
-    public var folder: String
-    public var config: String
-    public var bindPassword: String { "\(folder)/bind-password" }
-    public var directoryCA: String { "\(folder)/directory-ca.pem" }
-    public var tlsFolder: String { "\(folder)/tls" }
-    public var certificate: String { "\(tlsFolder)/pwsync.pem" }
-    public var privateKey: String { "\(tlsFolder)/pwsync.key" }
-    public var signingRequest: String { "\(tlsFolder)/pwsync.csr" }
+package struct InitPaths: Sendable, Equatable {
+    package var folder: String
+    package var config: String
+    package var bindPassword: String { "\(folder)/bind-password" }
+    package var directoryCA: String { "\(folder)/directory-ca.pem" }
+    package var tlsFolder: String { "\(folder)/tls" }
+    package var certificate: String { "\(tlsFolder)/pwsync.pem" }
+    package var privateKey: String { "\(tlsFolder)/pwsync.key" }
+    package var signingRequest: String { "\(tlsFolder)/pwsync.csr" }
 
-    public init(config: String) {
+    package init(config: String) {
         self.config = config
         let folder = config.contains("/") ? config.parentFolder : "."
         self.folder = folder.isEmpty ? "/" : folder

@@ -1,6 +1,6 @@
 /// What the admin pastes into Okta's app, and the firewall rule it needs, for the config `init` wrote.
-public enum OktaSettings {
-    public static func render(_ a: InitAnswers) -> String {
+package enum OktaSettings {
+    package static func render(_ a: InitAnswers) -> String {
         """
         Okta app (Applications → your SCIM app → Provisioning → Integration):
           SCIM connector base URL            \(a.baseURL)

@@ -9,8 +9,8 @@ import _CryptoExtras
 
 /// The server's TLS key with a signing request for the admin's CA and, for a lab, a self-signed
 /// certificate. Pure values: the caller decides where they go and who may read them.
-public struct TLSMaterial: Sendable {
-    public enum KeyType: String, CaseIterable, Sendable {
+package struct TLSMaterial: Sendable {
+    package enum KeyType: String, CaseIterable, Sendable {
         /// RSA 3072: what every enterprise CA template and ACME CA signs.
         case rsa
         /// ECDSA P-256: smaller and faster, where the CA accepts it.
@@ -18,14 +18,14 @@ public struct TLSMaterial: Sendable {
     }
 
     /// The label a lab certificate carries in its subject, so nobody mistakes it for a real one.
-    public static let selfSignedLabel = "pwsync lab certificate - self-signed - not trusted by Okta"
+    package static let selfSignedLabel = "pwsync lab certificate - self-signed - not trusted by Okta"
 
-    public let privateKeyPEM: String
-    public let signingRequestPEM: String
+    package let privateKeyPEM: String
+    package let signingRequestPEM: String
     /// Only when asked for: valid for 90 days from `now`.
-    public let selfSignedPEM: String?
+    package let selfSignedPEM: String?
 
-    public init(hostname: String, keyType: KeyType, selfSigned: Bool, now: Date = Date()) throws {
+    package init(hostname: String, keyType: KeyType, selfSigned: Bool, now: Date = Date()) throws {
         let key: Certificate.PrivateKey
         let algorithm: Certificate.SignatureAlgorithm
         switch keyType {

@@ -5,47 +5,47 @@ import Secrets
 
 /// In-memory directory for unit tests of pure logic: records every write (passwords as bytes, to
 /// assert on), fails on demand, and follows the `Directory` contract (stable order, ids, active).
-public actor FakeDirectoryState {
-    public var users: [DirectoryUser]
-    public var writes: [(id: String, password: [UInt8])] = []
-    public var created: [(user: NewUser, password: [UInt8])] = []
-    public var activeChanges: [(id: String, active: Bool)] = []
-    public var profileWrites: [(id: String, values: [String: String?])] = []
+package actor FakeDirectoryState {
+    package var users: [DirectoryUser]
+    package var writes: [(id: String, password: [UInt8])] = []
+    package var created: [(user: NewUser, password: [UInt8])] = []
+    package var activeChanges: [(id: String, active: Bool)] = []
+    package var profileWrites: [(id: String, values: [String: String?])] = []
     var failures: [DirectoryFailure] = []
     /// A failure for the first read after the next write (the directory gone just after a write).
     var readFailureAfterWrite: DirectoryFailure?
     var armedReadFailure: DirectoryFailure?
 
     /// The rules every account's password must meet.
-    public var policy = PasswordPolicy.none
+    package var policy = PasswordPolicy.none
     /// How many earlier passwords a write may not repeat, the current one included (ppolicy's
     /// `pwdInHistory`; 0 = none): such a write is refused as reused, as slapd does.
-    public var historyLength = 0
+    package var historyLength = 0
     /// Binds made to check a password (`isCurrentPassword`), and what each found.
-    public var bindChecks: [Bool] = []
-    public func setHistory(_ n: Int) { historyLength = n }
+    package var bindChecks: [Bool] = []
+    package func setHistory(_ n: Int) { historyLength = n }
     /// The current password of each user (bytes), as set through this directory or `setCurrent`.
-    public var current: [String: [UInt8]] = [:]
+    package var current: [String: [UInt8]] = [:]
     var history: [String: [[UInt8]]] = [:]
     /// A helpdesk reset in the directory itself: a new password and a new change marker.
-    public func setCurrent(_ id: String, _ password: String) {
+    package func setCurrent(_ id: String, _ password: String) {
         current[id] = Array(password.utf8)
         history[id, default: []].append(Array(password.utf8))
         stamp(id)
     }
     /// Group DN → ids of its members.
-    public var groups: [String: Set<String>] = [:]
+    package var groups: [String: Set<String>] = [:]
 
-    public init(users: [DirectoryUser]) { self.users = users }
-    public func setPolicy(_ p: PasswordPolicy) { policy = p }
-    public func setGroup(_ dn: String, members: Set<String>) { groups[dn] = members }
+    package init(users: [DirectoryUser]) { self.users = users }
+    package func setPolicy(_ p: PasswordPolicy) { policy = p }
+    package func setGroup(_ dn: String, members: Set<String>) { groups[dn] = members }
     /// The next write fails with `f` (queue several for several writes).
-    public func fail(with f: DirectoryFailure?) {
+    package func fail(with f: DirectoryFailure?) {
         if let f { failures.append(f) } else { failures = [] }
     }
     func takeFailure() -> DirectoryFailure? { failures.isEmpty ? nil : failures.removeFirst() }
     /// The first read after the next write fails with `f`.
-    public func failFirstReadAfterWrite(with f: DirectoryFailure) { readFailureAfterWrite = f }
+    package func failFirstReadAfterWrite(with f: DirectoryFailure) { readFailureAfterWrite = f }
     func takeReadFailure() -> DirectoryFailure? {
         defer { armedReadFailure = nil }
         return armedReadFailure
@@ -68,7 +68,7 @@ public actor FakeDirectoryState {
         readFailureAfterWrite = nil
     }
     /// What the directory's own record of a password change does on every change.
-    public func stamp(_ id: String) {
+    package func stamp(_ id: String) {
         changes += 1
         if let i = users.firstIndex(where: { $0.id == id }) { users[i].changeMarker = "change-\(changes)" }
     }
@@ -100,36 +100,36 @@ public actor FakeDirectoryState {
     }
 }
 
-public struct FakeDirectory: Directory {
-    public let state: FakeDirectoryState
-    public let creationBase: String?
-    public let profileAttributes: Set<String>
-    public var idAttribute: String { "entryUUID" }
-    public var searchBase: String { "ou=people,dc=test" }
+package struct FakeDirectory: Directory {
+    package let state: FakeDirectoryState
+    package let creationBase: String?
+    package let profileAttributes: Set<String>
+    package var idAttribute: String { "entryUUID" }
+    package var searchBase: String { "ou=people,dc=test" }
 
-    public init(state: FakeDirectoryState, creationBase: String? = nil, profileAttributes: Set<String> = []) {
+    package init(state: FakeDirectoryState, creationBase: String? = nil, profileAttributes: Set<String> = []) {
         self.state = state
         self.creationBase = creationBase
         self.profileAttributes = profileAttributes
     }
 
-    public func probe() async throws(DirectoryFailure) {
+    package func probe() async throws(DirectoryFailure) {
         if let f = await state.takeFailure() { throw f }
     }
 
-    public func updateProfile(_ values: [String: String?], of user: DirectoryUser) async throws(DirectoryFailure) -> [String] {
+    package func updateProfile(_ values: [String: String?], of user: DirectoryUser) async throws(DirectoryFailure) -> [String] {
         if let f = await state.takeFailure() { throw f }
         return await state.setProfile(user.id, values)
     }
 
     /// `(uid=NAME)` only, enough for the rotation use-cases.
-    public func findUsers(ldapFilter: String) async throws(DirectoryFailure) -> [DirectoryUser] {
+    package func findUsers(ldapFilter: String) async throws(DirectoryFailure) -> [DirectoryUser] {
         guard ldapFilter.hasPrefix("(uid="), ldapFilter.hasSuffix(")") else { throw DirectoryFailure(.invalidAttribute, "malformed") }
         let name = String(ldapFilter.dropFirst(5).dropLast())
         return try await findUsers(.equals(.userName, name))
     }
 
-    public func findUsers(_ filter: UserFilter?) async throws(DirectoryFailure) -> [DirectoryUser] {
+    package func findUsers(_ filter: UserFilter?) async throws(DirectoryFailure) -> [DirectoryUser] {
         let all = await state.users.sorted { $0.dn < $1.dn }
         guard let filter else { return all }
         return all.filter { matches($0, filter) }
@@ -148,20 +148,20 @@ public struct FakeDirectory: Directory {
         }
     }
 
-    public func user(id: String) async throws(DirectoryFailure) -> DirectoryUser? {
+    package func user(id: String) async throws(DirectoryFailure) -> DirectoryUser? {
         if let f = await state.takeReadFailure() { throw f }
         return await state.users.first { $0.id == id }
     }
 
-    public func passwordPolicy(for user: DirectoryUser?) async throws(DirectoryFailure) -> PasswordPolicy {
+    package func passwordPolicy(for user: DirectoryUser?) async throws(DirectoryFailure) -> PasswordPolicy {
         await state.policy
     }
 
-    public func isMember(_ user: DirectoryUser, ofGroup groupDN: String) async throws(DirectoryFailure) -> Bool {
+    package func isMember(_ user: DirectoryUser, ofGroup groupDN: String) async throws(DirectoryFailure) -> Bool {
         await state.groups[groupDN]?.contains(user.id) == true
     }
 
-    public func setPassword(of user: DirectoryUser, to password: Secret) async throws(DirectoryFailure) -> PasswordWriteReport {
+    package func setPassword(of user: DirectoryUser, to password: Secret) async throws(DirectoryFailure) -> PasswordWriteReport {
         if let f = await state.takeFailure() { throw f }
         // Like a real directory: a value its policy refuses is never written.
         let accountName = user.accountName ?? user.userName
@@ -177,30 +177,30 @@ public struct FakeDirectory: Directory {
         return PasswordWriteReport(historyEnforced: true)
     }
 
-    public func isCurrentPassword(_ password: Secret, of user: DirectoryUser) async throws(DirectoryFailure) -> Bool {
+    package func isCurrentPassword(_ password: Secret, of user: DirectoryUser) async throws(DirectoryFailure) -> Bool {
         await state.checkBind(user.id, password.withUnsafeBytes { Array($0) })
     }
 
-    public func setActive(_ active: Bool, of user: DirectoryUser) async throws(DirectoryFailure) -> DirectoryUser {
+    package func setActive(_ active: Bool, of user: DirectoryUser) async throws(DirectoryFailure) -> DirectoryUser {
         if let f = await state.takeFailure() { throw f }
         guard let u = await state.setActive(user.id, active) else { throw DirectoryFailure(.userNotFound, "gone") }
         return u
     }
 
-    public func createUser(_ user: NewUser, password: Secret) async throws(DirectoryFailure) -> DirectoryUser {
+    package func createUser(_ user: NewUser, password: Secret) async throws(DirectoryFailure) -> DirectoryUser {
         if let f = await state.takeFailure() { throw f }
         return await state.add(user, password.withUnsafeBytes { Array($0) }, base: creationBase ?? "")
     }
 }
 
 /// Audit sink in memory; can be broken to test fail-closed behaviour.
-public actor FakeAudit: AuditSink {
-    public var events: [AuditEvent] = []
+package actor FakeAudit: AuditSink {
+    package var events: [AuditEvent] = []
     var broken = false
     struct Broken: Error {}
-    public init() {}
-    public func breakIt() { broken = true }
-    public func record(_ event: AuditEvent) throws {
+    package init() {}
+    package func breakIt() { broken = true }
+    package func record(_ event: AuditEvent) throws {
         if broken { throw Broken() }
         events.append(event)
     }

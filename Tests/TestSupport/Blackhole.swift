@@ -2,10 +2,10 @@ import Foundation
 
 /// An nftables rule in the test's own network namespace that drops every packet to a local TCP
 /// port: a blackholed server (no RST, nothing answered). `lift()` removes it.
-public struct Blackhole: Sendable {
+package struct Blackhole: Sendable {
     let table: String
 
-    public init(port: Int) throws {
+    package init(port: Int) throws {
         table = "pwsync_blackhole_\(port)"
         try Self.nft("add table inet \(table)")
         do {
@@ -17,7 +17,7 @@ public struct Blackhole: Sendable {
         }
     }
 
-    public func lift() { try? Self.nft("delete table inet \(table)") }
+    package func lift() { try? Self.nft("delete table inet \(table)") }
 
     static func nft(_ command: String) throws {
         let status = try runWithCleanSignals("/usr/sbin/nft", command.split(separator: " ").map(String.init))

@@ -5,14 +5,14 @@ import Glibc
 
 /// Every form a leaked password could take on disk or in a log: raw, base64, UTF-16LE (as AD's
 /// unicodePwd, bare and quoted, raw and base64), hex (both cases), URL- and JSON-escaped.
-public enum Canary {
+package enum Canary {
     /// A fresh password that passes AD complexity and is unlikely to occur anywhere by chance.
-    public static func make(_ tag: String = "") -> String {
+    package static func make(_ tag: String = "") -> String {
         let id = UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16)
         return "Cn\(tag)-\(id)!x9"
     }
 
-    public static func forms(_ password: String) -> [(String, [UInt8])] {
+    package static func forms(_ password: String) -> [(String, [UInt8])] {
         let utf8 = Array(password.utf8)
         func utf16le(_ s: String) -> [UInt8] { s.utf16.flatMap { [UInt8($0 & 0xff), UInt8($0 >> 8)] } }
         let hex = utf8.map { String(format: "%02x", $0) }.joined()
@@ -34,7 +34,7 @@ public enum Canary {
     }
 
     /// Names of (file, form) pairs where any password occurs in any of `files`.
-    public static func scan(files: [String], for passwords: [String]) -> [String] {
+    package static func scan(files: [String], for passwords: [String]) -> [String] {
         var hits: [String] = []
         let needles = passwords.flatMap(forms)
         for file in files {
@@ -49,7 +49,7 @@ public enum Canary {
 
     /// Names of (file, form) pairs where any of `keys` (key material, not text) occurs in any of
     /// `files`: the bytes themselves, or as hex in either case.
-    public static func scan(files: [String], forKeys keys: [[UInt8]]) -> [String] {
+    package static func scan(files: [String], forKeys keys: [[UInt8]]) -> [String] {
         var hits: [String] = []
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else { continue }
@@ -86,7 +86,7 @@ public enum Canary {
     }
 
     /// Every regular file below `dir`.
-    public static func files(under dir: String) -> [String] {
+    package static func files(under dir: String) -> [String] {
         guard let e = FileManager.default.enumerator(atPath: dir) else { return [] }
         return e.compactMap { $0 as? String }.map { "\(dir)/\($0)" }.filter {
             var isDir: ObjCBool = false

@@ -6,19 +6,19 @@ import Secrets
 /// A live directory started by scripts/fixture-slapd or scripts/fixture-samba, described by the
 /// `.env` file it wrote into `$PWSYNC_FIXTURES`. Loading fails, loudly, when it is not there:
 /// a live test must never pass by skipping.
-public struct Fixture: Sendable {
-    public enum Name: String, Sendable, CaseIterable { case openldap, samba }
+package struct Fixture: Sendable {
+    package enum Name: String, Sendable, CaseIterable { case openldap, samba }
 
-    public struct Missing: Error, CustomStringConvertible {
-        public let description: String
-        public init(description: String) { self.description = description }
+    package struct Missing: Error, CustomStringConvertible {
+        package let description: String
+        package init(description: String) { self.description = description }
     }
 
-    public let name: Name
-    public let envFile: String
+    package let name: Name
+    package let envFile: String
     let values: [String: String]
 
-    public static func load(_ name: Name) throws -> Fixture {
+    package static func load(_ name: Name) throws -> Fixture {
         guard let dir = ProcessInfo.processInfo.environment["PWSYNC_FIXTURES"] else {
             throw Missing(description: "PWSYNC_FIXTURES is not set: live tests need the slapd and Samba fixtures; run ./scripts/test")
         }
@@ -26,7 +26,7 @@ public struct Fixture: Sendable {
     }
 
     /// The fixture described by `file` (a fixture's `.env`, perhaps not in `$PWSYNC_FIXTURES`).
-    public static func load(_ name: Name, file: String) throws -> Fixture {
+    package static func load(_ name: Name, file: String) throws -> Fixture {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
             throw Missing(description: "\(file) is missing: the \(name.rawValue) fixture did not start; run ./scripts/test")
         }
@@ -46,29 +46,29 @@ public struct Fixture: Sendable {
         return f
     }
 
-    public subscript(_ key: String) -> String { values[key] ?? "" }
+    package subscript(_ key: String) -> String { values[key] ?? "" }
 
-    public var kind: String { self["KIND"] }
-    public var ldapsURL: LDAPURL { try! LDAPURL(parsing: self["LDAPS_URL"]) }
-    public var ldapURL: LDAPURL { try! LDAPURL(parsing: self["LDAP_URL"]) }
-    public var caFile: String { self["CA_FILE"] }
-    public var caKey: String { self["CA_KEY"] }
-    public var userBase: String { self["USER_BASE"] }
-    public var bindDN: String { self["BIND_DN"] }
-    public var userNameAttribute: String { self["USER_NAME_ATTRIBUTE"] }
+    package var kind: String { self["KIND"] }
+    package var ldapsURL: LDAPURL { try! LDAPURL(parsing: self["LDAPS_URL"]) }
+    package var ldapURL: LDAPURL { try! LDAPURL(parsing: self["LDAP_URL"]) }
+    package var caFile: String { self["CA_FILE"] }
+    package var caKey: String { self["CA_KEY"] }
+    package var userBase: String { self["USER_BASE"] }
+    package var bindDN: String { self["BIND_DN"] }
+    package var userNameAttribute: String { self["USER_NAME_ATTRIBUTE"] }
 
-    public func bindPassword() throws -> Secret { try SecretFile.read(self["BIND_PASSWORD_FILE"]) }
+    package func bindPassword() throws -> Secret { try SecretFile.read(self["BIND_PASSWORD_FILE"]) }
 
-    public func userDN(_ user: String) -> String { self["USER_DN_TEMPLATE"].replacingOccurrences(of: "%s", with: user) }
+    package func userDN(_ user: String) -> String { self["USER_DN_TEMPLATE"].replacingOccurrences(of: "%s", with: user) }
 
-    public func initialPassword(_ user: String) throws -> Secret { try SecretFile.read("\(self["USER_PASSWORD_DIR"])/user-\(user).pw") }
+    package func initialPassword(_ user: String) throws -> Secret { try SecretFile.read("\(self["USER_PASSWORD_DIR"])/user-\(user).pw") }
 
-    public func options(_ url: LDAPURL? = nil, startTLS: Bool = false, caFile: String? = nil) -> LDAPConnectionOptions {
+    package func options(_ url: LDAPURL? = nil, startTLS: Bool = false, caFile: String? = nil) -> LDAPConnectionOptions {
         LDAPConnectionOptions(url: url ?? ldapsURL, startTLS: startTLS, caFile: caFile ?? self.caFile, connectTimeout: .seconds(3), operationTimeout: .seconds(5))
     }
 
     /// The result code of a simple bind as `dn` over verified TLS: 0 = the password works, 49 = it does not.
-    public func bindResult(dn: String, password: Secret) async throws -> Int32 {
+    package func bindResult(dn: String, password: Secret) async throws -> Int32 {
         let c = try await LDAPConnection.connect(options())
         defer { Task { await c.close() } }
         do {
@@ -84,7 +84,7 @@ public struct Fixture: Sendable {
 extension Fixture {
     /// A second slapd in `dir` holding a copy of this one's directory, on free ports
     /// (scripts/fixture-slapd-copy): one of a pair of servers for failover. Stop it with `stopServer`.
-    public func startCopy(in dir: String) throws -> Fixture {
+    package func startCopy(in dir: String) throws -> Fixture {
         precondition(name == .openldap, "only slapd is copied")
         let first = (self["PID_FILE"] as NSString).deletingLastPathComponent
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/fixture-slapd-copy").standardized.path
@@ -98,7 +98,7 @@ extension Fixture {
     }
 
     /// Stops the server for good (SIGTERM, then SIGKILL) and waits until it is gone.
-    public func stopServer() {
+    package func stopServer() {
         guard let pid = try? serverPID() else { return }
         kill(pid, SIGTERM)
         for _ in 0..<100 where kill(pid, 0) == 0 { Thread.sleep(forTimeInterval: 0.05) }
@@ -106,7 +106,7 @@ extension Fixture {
     }
 
     /// The server's pid, from its pid file.
-    public func serverPID() throws -> pid_t {
+    package func serverPID() throws -> pid_t {
         guard let pid = pid_t((try? String(contentsOfFile: self["PID_FILE"], encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
             throw Missing(description: "no pid in \(self["PID_FILE"])")
         }
@@ -115,7 +115,7 @@ extension Fixture {
 
     /// Stops the server with `signal` and starts it again with the same command line (read from
     /// /proc first), after `downFor`; returns once its new pid file names a live process.
-    public func restartServer(signal: Int32 = SIGTERM, downFor: Double = 0) throws {
+    package func restartServer(signal: Int32 = SIGTERM, downFor: Double = 0) throws {
         let pid = try serverPID()
         let dir = (self["PID_FILE"] as NSString).deletingLastPathComponent
         // Samba rewrites its process title; its fixture keeps the command line.
@@ -154,7 +154,7 @@ extension Fixture {
 /// With `wait: false` (a server that stays in the foreground) it returns the child's pid at once,
 /// its output appended to `output`.
 @discardableResult
-public func spawnWithCleanSignals(_ path: String, _ args: [String], wait: Bool = true, output: String? = nil) throws -> pid_t {
+package func spawnWithCleanSignals(_ path: String, _ args: [String], wait: Bool = true, output: String? = nil) throws -> pid_t {
     var attr = posix_spawnattr_t()
     posix_spawnattr_init(&attr)
     defer { posix_spawnattr_destroy(&attr) }
@@ -185,7 +185,7 @@ public func spawnWithCleanSignals(_ path: String, _ args: [String], wait: Bool =
 }
 
 /// `spawnWithCleanSignals` waited for: the program's exit status (-1 if it did not exit normally).
-public func runWithCleanSignals(_ path: String, _ args: [String], output: String? = nil) throws -> Int32 {
+package func runWithCleanSignals(_ path: String, _ args: [String], output: String? = nil) throws -> Int32 {
     let pid = try spawnWithCleanSignals(path, args, wait: false, output: output)
     var status: Int32 = 0
     while waitpid(pid, &status, 0) == -1 && errno == EINTR {}

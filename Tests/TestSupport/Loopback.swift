@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 #endif
 
-public enum Loopback {
+package enum Loopback {
     /// A TCP socket bound to 127.0.0.1 on a port the kernel picks, and that port.
     static func boundSocket() throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -19,7 +19,7 @@ public enum Loopback {
     }
 
     /// A 127.0.0.1 port nothing listens on right now (the kernel picks it; the socket is closed again).
-    public static func freePort() throws -> Int {
+    package static func freePort() throws -> Int {
         let s = try boundSocket()
         close(s.fd)
         return s.port
@@ -27,14 +27,14 @@ public enum Loopback {
 
     /// A 127.0.0.1 listener that never accepts: the kernel completes TCP handshakes for it, and
     /// nothing is ever answered (a hung server). Close `fd` when done.
-    public static func listenerThatNeverAccepts() throws -> (fd: Int32, port: Int) {
+    package static func listenerThatNeverAccepts() throws -> (fd: Int32, port: Int) {
         let s = try boundSocket()
         guard listen(s.fd, 64) == 0 else { close(s.fd); throw POSIXError(.EADDRINUSE) }
         return s
     }
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port` right now.
-    public static func accepts(port: Int) -> Bool {
+    package static func accepts(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var addr = sockaddr_in()

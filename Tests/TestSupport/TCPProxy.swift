@@ -6,15 +6,15 @@ import Glibc
 /// A loopback TCP proxy to one server port, for faults a real server will not make on demand:
 /// `muteReplies()` keeps forwarding requests on the connections open now but drops everything the
 /// server sends back on them (a reply lost on the way); new connections pass normally.
-public final class TCPProxy: @unchecked Sendable {
-    public let port: Int
+package final class TCPProxy: @unchecked Sendable {
+    package let port: Int
     private let target: Int
     private let listener: Int32
     private let lock = NSLock()
     private var connections: [(client: Int32, server: Int32, muted: Bool)] = []
     private var closed = false
 
-    public init(to target: Int) throws {
+    package init(to target: Int) throws {
         self.target = target
         let l = try Loopback.listenerThatNeverAccepts()
         listener = l.fd
@@ -22,12 +22,12 @@ public final class TCPProxy: @unchecked Sendable {
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 
-    public func muteReplies() {
+    package func muteReplies() {
         lock.lock(); defer { lock.unlock() }
         for i in connections.indices { connections[i].muted = true }
     }
 
-    public func close() {
+    package func close() {
         lock.lock()
         closed = true
         let all = connections
