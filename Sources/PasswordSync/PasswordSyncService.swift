@@ -98,7 +98,7 @@ public final class PasswordSyncService: Sendable {
             logger.notice("directory not updated", metadata: ["request_id": "\(event.requestID ?? "")", "user": "\(event.userName ?? "")",
                                                               "action": "\(event.action?.rawValue ?? "")", "reason": "\(error.reason.rawValue)"])
             if let pending = error.pending, let user = event.userID {
-                await doubts.begin(user.lowercased())
+                doubts.begin(user.lowercased())
                 awaitLateOutcome(pending, of: event, fingerprint: fingerprint, relock: relock)
             }
             throw SyncError(error)
@@ -107,7 +107,7 @@ public final class PasswordSyncService: Sendable {
 
     /// While a write for this user is in doubt, no other is sent: it could land after this one.
     func refuseWhileInDoubt(_ template: AuditEvent) async throws(SyncError) {
-        guard let user = template.userID, await doubts.contains(user.lowercased()) else { return }
+        guard let user = template.userID, doubts.contains(user.lowercased()) else { return }
         var event = template
         event.event = .deferred
         event.outcome = .deferred
@@ -133,7 +133,7 @@ public final class PasswordSyncService: Sendable {
                 late.outcome = .success
                 late.reason = nil
                 late.resultCode = 0
-                if let fingerprint, let user = late.userID, let after { await written.remember(fingerprint, for: user, stamp: after.changeMarker) }
+                if let fingerprint, let user = late.userID, let after { written.remember(fingerprint, for: user, stamp: after.changeMarker) }
             case .refused(let failure):
                 late.event = .rejectedLate
                 late.outcome = .failure
@@ -153,12 +153,12 @@ public final class PasswordSyncService: Sendable {
                                                                "event": "\(late.event.rawValue)"])
             if let relock, case .applied = outcome { _ = try? await directory.setActive(false, of: relock) }
             if let relock, case .markerMoved = outcome { _ = try? await directory.setActive(false, of: relock) }
-            if let user = late.userID { await doubts.lift(user.lowercased(), outcome) }
+            if let user = late.userID { doubts.lift(user.lowercased(), outcome) }
         }
     }
 
     /// Users with a write in doubt right now (for tests and status).
-    public var usersInDoubt: Int { get async { await doubts.count } }
+    public var usersInDoubt: Int { doubts.count }
 
     /// The outcome record. The directory write has already happened, so a failure here cannot undo
     /// it; it is logged loudly, and the `push_received` record already in the log shows the attempt.

@@ -50,7 +50,7 @@ extension PasswordSyncService {
                 try await precheck(typed, of: user, rules: rules, event: event)
                 password = typed
             }
-            await written.forget(user.id)
+            written.forget(user.id)
             _ = try await audited(event, started: started) { () async throws(DirectoryFailure) in
                 let report = try await directory.setPassword(of: user, to: password)
                 return (report, report)
@@ -127,7 +127,7 @@ extension PasswordSyncService {
             event.scope = scope?.name
             do throws(SyncError) {
                 let password = try randomPassword(for: current, rules: await passwordRules(for: current))
-                await written.forget(current.id)
+                written.forget(current.id)
                 _ = try await audited(event, started: started) { () async throws(DirectoryFailure) in
                     let report = try await directory.setPassword(of: current, to: password)
                     return (report, report)

@@ -72,7 +72,7 @@ extension PasswordSyncService {
         let now = try await audited(event, started: started) { () async throws(DirectoryFailure) in
             (try await directory.setActive(active, of: user), nil)
         }
-        await written.carryForward(user.id, from: now.markerBeforeOwnWrite, to: now.changeMarker)
+        written.carryForward(user.id, from: now.markerBeforeOwnWrite, to: now.changeMarker)
         return now
     }
 
@@ -104,7 +104,8 @@ extension PasswordSyncService {
         }
         // A write in doubt may still change the password: no "unchanged" can be known until it settles.
         try await refuseWhileInDoubt(event)
-        if await written.isLastWritten(pushed, for: user.id, stamp: user.changeMarker) {
+        let fingerprint = written.fingerprint(pushed, for: user.id)
+        if written.isLastWritten(fingerprint, for: user.id, stamp: user.changeMarker) {
             event.event = .applied
             event.outcome = .unchanged
             event.reason = .sameAsLastWrite
@@ -125,8 +126,7 @@ extension PasswordSyncService {
             try await precheck(pushed, of: user, rules: rules, event: event)
             password = pushed
         }
-        let fingerprint = await written.fingerprint(pushed, for: user.id)
-        await written.forget(user.id)
+        written.forget(user.id)
         let outcome = try await audited(event, started: started, fingerprint: fingerprint, relock: user.active ? nil : user) {
             () async throws(DirectoryFailure) -> (PasswordWrite, PasswordWriteReport?) in
             do throws(DirectoryFailure) {
@@ -151,7 +151,7 @@ extension PasswordSyncService {
         case .alreadyCurrent:
             // Remembered with the marker as it is now (a bind may move it: ppolicy clears failures).
             guard let now = try? await directory.user(id: user.id) else { return user }
-            await written.remember(fingerprint, for: user.id, stamp: now.changeMarker)
+            written.remember(fingerprint, for: user.id, stamp: now.changeMarker)
             return now
         case .written(let report):
             // Read back (in the write's own trip when the directory could): the answer tells the
@@ -172,7 +172,7 @@ extension PasswordSyncService {
             guard let now = readBack else { return user }
             // What Okta pushed is remembered (as a keyed fingerprint), in random mode too: its
             // repeat is then recognised and does not rotate the random password again.
-            await written.remember(fingerprint, for: user.id, stamp: now.changeMarker)
+            written.remember(fingerprint, for: user.id, stamp: now.changeMarker)
             return now
         }
     }
@@ -216,7 +216,7 @@ extension PasswordSyncService {
             await recordDecision(event)
             throw error
         }
-        await written.forget(user.id)
+        written.forget(user.id)
         _ = try await audited(event, started: started) { () async throws(DirectoryFailure) in
             let report = try await directory.setPassword(of: user, to: password)
             return (report, report)

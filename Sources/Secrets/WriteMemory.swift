@@ -1,4 +1,5 @@
 import Crypto
+import Synchronization
 
 /// Remembers, in memory only, a keyed fingerprint (HMAC-SHA256 under a random per-process key) of
 /// the last password written for each user, with the directory's change marker read right after
@@ -6,21 +7,23 @@ import Crypto
 /// still match is "unchanged", and nothing is written.
 ///
 /// Never persisted: the key dies with the process, and without it a fingerprint cannot be tested
-/// against guesses.
-public actor WriteMemory {
+/// against guesses. A lock, not an actor: it is on every push's path, and a hop per call costs more
+/// than the dictionary work it guards.
+public final class WriteMemory: Sendable {
     /// A password's fingerprint for one user under this process's key.
     public struct Fingerprint: Sendable, Equatable {
         fileprivate let bytes: [UInt8]
     }
 
-    private let key = SymmetricKey(size: .bits256)
-    private var last: [String: (fingerprint: Fingerprint, stamp: String?)] = [:]
+    /// The per-process key, kept as bytes (`SymmetricKey` is not `Sendable`).
+    private let key: [UInt8] = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+    private let last = Mutex<[String: (fingerprint: Fingerprint, stamp: String?)]>([:])
     private let capacity: Int
 
     public init(capacity: Int = 100_000) { self.capacity = capacity }
 
     public func fingerprint(_ password: Secret, for user: String) -> Fingerprint {
-        var mac = HMAC<SHA256>(key: key)
+        var mac = HMAC<SHA256>(key: SymmetricKey(data: key))
         mac.update(data: Array(user.utf8) + [0])
         password.withUnsafeBytes { mac.update(data: $0) }
         return Fingerprint(bytes: Array(mac.finalize()))
@@ -32,27 +35,35 @@ public actor WriteMemory {
     }
 
     public func remember(_ fingerprint: Fingerprint, for user: String, stamp: String?) {
-        if last.count >= capacity { last.removeAll() }
-        last[user] = (fingerprint, stamp)
+        last.withLock { last in
+            if last.count >= capacity { last.removeAll() }
+            last[user] = (fingerprint, stamp)
+        }
     }
 
-    public func forget(_ user: String) { last[user] = nil }
+    public func forget(_ user: String) { _ = last.withLock { $0.removeValue(forKey: user) } }
 
     /// pwsync itself changed the account, not its password (a lock, say), moving the change marker
     /// from `from` to `to`: what it last wrote stays known, if the marker was still its own.
     public func carryForward(_ user: String, from: String?, to: String?) {
-        guard let from, let known = last[user], known.stamp == from else { return }
-        last[user] = (known.fingerprint, to)
+        guard let from else { return }
+        last.withLock { last in
+            guard let known = last[user], known.stamp == from else { return }
+            last[user] = (known.fingerprint, to)
+        }
     }
 
-    /// True when `password` is what pwsync itself last wrote for `user` in this process, and the
+    /// True when `fingerprint` is what pwsync itself last wrote for `user` in this process, and the
     /// directory's change marker is still the one seen right after that write (so no one changed
     /// the password since). Without a marker, nothing can be known: false.
-    public func isLastWritten(_ password: Secret, for user: String, stamp: String?) -> Bool {
-        guard let known = last[user], let stamp, known.stamp == stamp else { return false }
-        let candidate = fingerprint(password, for: user)
+    public func isLastWritten(_ fingerprint: Fingerprint, for user: String, stamp: String?) -> Bool {
+        guard let stamp, let known = last.withLock({ $0[user] }), known.stamp == stamp else { return false }
         var diff: UInt8 = 0
-        for (a, b) in zip(known.fingerprint.bytes, candidate.bytes) { diff |= a ^ b }
+        for (a, b) in zip(known.fingerprint.bytes, fingerprint.bytes) { diff |= a ^ b }
         return diff == 0
+    }
+
+    public func isLastWritten(_ password: Secret, for user: String, stamp: String?) -> Bool {
+        isLastWritten(fingerprint(password, for: user), for: user, stamp: stamp)
     }
 }

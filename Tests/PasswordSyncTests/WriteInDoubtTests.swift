@@ -41,8 +41,8 @@ final class WriteInDoubtTests: XCTestCase, @unchecked Sendable {
     }
 
     func settled() async throws {
-        for _ in 0..<200 where await service.usersInDoubt > 0 { try await Task.sleep(for: .milliseconds(5)) }
-        let left = await service.usersInDoubt
+        for _ in 0..<200 where service.usersInDoubt > 0 { try await Task.sleep(for: .milliseconds(5)) }
+        let left = service.usersInDoubt
         XCTAssertEqual(left, 0, "the doubt was lifted")
     }
 
