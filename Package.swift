@@ -50,8 +50,10 @@ let package = Package(
         .target(name: "PlainText"),
         /// LDAP text syntax without C: URLs, RFC 4514/4515 escaping.
         .target(name: "LDAPSyntax", dependencies: ["Secrets"]),
+        /// A serial executor on a private queue, for actors whose work blocks (libldap, the audit file).
+        .target(name: "Executors"),
         /// The libldap client.
-        .target(name: "LDAP", dependencies: ["CLDAP", "CLDAPOpenGuard", "CKerberos", "LDAPSyntax", "Secrets"]),
+        .target(name: "LDAP", dependencies: ["CLDAP", "CLDAPOpenGuard", "CKerberos", "Executors", "LDAPSyntax", "Secrets"]),
         /// pwsync's own Kerberos identity from a keytab (MIT krb5), for the GSSAPI bind.
         .target(name: "Kerberos", dependencies: ["CKerberos"]),
         /// JSON text written in one pass (audit lines, SCIM bodies).
@@ -67,7 +69,7 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "Audit", dependencies: [
-            "Secrets", "JSONText", "PlainText", .product(name: "Crypto", package: "swift-crypto"),
+            "Executors", "Secrets", "JSONText", "PlainText", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "PasswordSync", dependencies: ["SCIM", "Directory", "Audit", "Secrets", .product(name: "Logging", package: "swift-log"),
@@ -134,7 +136,7 @@ let package = Package(
         .testTarget(name: "LDAPTests", dependencies: ["LDAP", "Secrets"]),
         .testTarget(name: "KerberosTests", dependencies: ["Kerberos"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Directory", "Audit", "PasswordSync", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "AuditTests", dependencies: ["Audit", "PasswordSync", "Fakes", "Directory", "SCIM", "Secrets"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "Executors", "PasswordSync", "Fakes", "Directory", "SCIM", "Secrets"]),
         .testTarget(name: "RedactionTests", dependencies: ["Redaction", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PasswordSyncTests", dependencies: ["PasswordSync", "SCIM", "Directory", "Audit", "Secrets", "Fakes"]),
         .testTarget(

@@ -1,3 +1,4 @@
+import Executors
 import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
@@ -10,6 +11,9 @@ import Glibc
 /// first record of the new file carries the hash of the last record of the previous one.
 /// Opened `O_APPEND`, mode 0640; `record` returns once the line is written and, under the default
 /// policy, `fsync`ed.
+///
+/// The actor runs on its own serial queue, as `LDAPConnection` does: `write` and `fsync` block,
+/// and on the cooperative pool (two threads on two cores) they would stall every other push.
 public actor AuditLog: AuditSink {
     public static let genesis = String(repeating: "0", count: 64)
 
@@ -77,6 +81,8 @@ public actor AuditLog: AuditSink {
     /// `fsync`, replaceable so tests can make it fail.
     private nonisolated let syncFile: @Sendable (Int32) -> Int32
     private var sealing: Sealing?
+    private nonisolated let executor = QueueExecutor(label: "pwsync.audit")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     /// How far the file is known to be on disk: everything up to `seq`, `size` bytes of file
     /// number `generation` (a rotation or reopen starts the next one).
@@ -91,16 +97,8 @@ public actor AuditLog: AuditSink {
     /// Who leads the next `fsync` and whom it covers (the decisions; this actor does the I/O).
     private var commits: GroupCommit
     /// Writers waiting for the `fsync` that covers their record, by the id `commits` knows them by.
-    private var waiters: [UInt64: CheckedContinuation<Turn, any Error>] = [:]
+    private var waiters: [UInt64: CheckedContinuation<GroupCommit.Turn, any Error>] = [:]
     private var nextWriter: UInt64 = 0
-
-    /// What a writer does once its line is written: return, or lead the next `fsync`.
-    enum Turn: Sendable {
-        case done
-        /// `fsync` this descriptor (its own: a rotation may close `fd` meanwhile), which covers
-        /// everything up to `Mark`, then report with `finishSync`.
-        case lead(Mark, Int32)
-    }
 
     public init(path: String, options: Options = .init(), clock: @escaping @Sendable () -> Date = { Date() },
                 summary: Summary? = nil, sealing: Sealing? = nil) throws {
@@ -151,22 +149,12 @@ public actor AuditLog: AuditSink {
     }
 
     /// Returns once the record is on disk (default policy) or written (batched policy). The line is
-    /// encoded before the record queues for the file; under the default policy, records that
-    /// arrive while an `fsync` runs share the next one.
+    /// encoded on the caller's thread, before the record queues for the file; under the default
+    /// policy, records that arrive while an `fsync` runs share the next one.
     public nonisolated func record(_ event: AuditEvent) async throws {
         let bounded = event.bounded()
         let body = AuditCoding.body(bounded)
-        let (seq, hash, time, first) = try await commit(body)
-        var turn = first
-        // Group commit with a leader: the writer that finds no fsync running does it here, off the
-        // actor, so records keep being written meanwhile; they wait, and the first of them leads
-        // the next one. At concurrency 1 this is one fsync per record with no thread hop.
-        while case .lead(let target, let fd) = turn {
-            let rc = fd >= 0 ? syncFile(fd) : -1
-            let err = rc == 0 ? 0 : errno
-            if fd >= 0 { close(fd) }
-            turn = try await finishSync(target, rc: rc, errno: err)
-        }
+        let (seq, hash, time) = try await commit(body)
         if let summary {
             var e = bounded
             e.time = time
@@ -175,24 +163,26 @@ public actor AuditLog: AuditSink {
         }
     }
 
-    private func commit(_ body: [UInt8]) async throws -> (UInt64, String, String, Turn) {
+    private func commit(_ body: [UInt8]) async throws -> (UInt64, String, String) {
         let now = clock()
         try closeEpochIfDue(at: now)
         let (seq, hash, time) = try append(body, at: now)
-        var turn = Turn.done
         switch options.sync {
         case .everyRecord:
             nextWriter += 1
             let writer = nextWriter
-            switch commits.written(seq, by: writer) {
-            case .done: break
-            case .lead: turn = lead()
-            case .wait: turn = try await withCheckedThrowingContinuation { waiters[writer] = $0 }
+            var turn = commits.written(seq, by: writer)
+            if turn == .wait { turn = try await withCheckedThrowingContinuation { waiters[writer] = $0 } }
+            // Group commit: the leader steps to the back of this actor's queue, so the records
+            // already queued behind it are written first, then one `fsync` covers them all.
+            while case .lead = turn {
+                await Task.yield()
+                turn = try leadSync()
             }
         case .batched(let records, let interval):
             if Int(self.seq - durable.seq) >= records || ContinuousClock.now - lastSync >= interval { try sync() }
         }
-        return (seq, hash, time, turn)
+        return (seq, hash, time)
     }
 
     /// True while records are sealed.
@@ -281,12 +271,12 @@ public actor AuditLog: AuditSink {
 
     private var current: Mark { Mark(size: size, seq: seq, prev: prev, generation: generation) }
 
-    private func lead() -> Turn { .lead(current, dup(fd)) }
-
-    /// The leader's `fsync` ended: writers it covered go on (or get the error), and the first
-    /// writer still waiting leads the next one.
-    private func finishSync(_ target: Mark, rc: Int32, errno err: Int32) throws -> Turn {
-        let failure = rc == 0 ? nil : Failure(description: "cannot fsync audit log \(path): \(String(cString: strerror(err)))")
+    /// The leader's `fsync`, covering everything written so far: writers it covered go on (or get
+    /// the error), and the first writer still waiting, if any, leads the next one.
+    private func leadSync() throws -> GroupCommit.Turn {
+        let target = current
+        let rc = durable.seq >= target.seq ? 0 : syncFile(fd)
+        let failure = rc == 0 ? nil : Failure(description: "cannot fsync audit log \(path): \(String(cString: strerror(errno)))")
         let outcome = commits.synced(upTo: target.seq, succeeded: rc == 0)
         if outcome.leaderFailed, let failure {
             cutBackFile()
@@ -295,7 +285,7 @@ public actor AuditLog: AuditSink {
             noteDurable(target)
         }
         for w in outcome.done { waiters.removeValue(forKey: w)?.resume(returning: .done) }
-        if let next = outcome.nextLeader { waiters.removeValue(forKey: next)?.resume(returning: lead()) }
+        if let next = outcome.nextLeader { waiters.removeValue(forKey: next)?.resume(returning: .lead) }
         if outcome.leaderFailed, let failure { throw failure }
         return .done
     }

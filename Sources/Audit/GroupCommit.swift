@@ -8,7 +8,7 @@ struct GroupCommit: Sendable {
     enum Turn: Equatable {
         /// Its record is already on disk.
         case done
-        /// Lead: `fsync` now, covering everything written so far, then report `synced`.
+        /// Lead the next `fsync`, which covers everything written when it runs, then report `synced`.
         case lead
         /// Wait: a running `fsync` does not cover it; it is told later (`Outcome`).
         case wait

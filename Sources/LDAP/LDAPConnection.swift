@@ -2,6 +2,7 @@ import CKerberos
 import CLDAP
 import CLDAPOpenGuard
 import Dispatch
+import Executors
 import LDAPSyntax
 import Secrets
 import Synchronization

@@ -4,6 +4,7 @@ import Glibc
 #endif
 import XCTest
 @testable import Audit
+import Executors
 
 final class AuditLogTests: XCTestCase {
     var path: String!
@@ -128,6 +129,23 @@ final class AuditLogTests: XCTestCase {
         XCTAssertNil(AuditVerifier.verify(files: [path]).problem)
     }
 
+    /// `fsync` blocks; on the cooperative pool (two threads here) it would stall every other task.
+    func testFileIORunsOnTheLogsOwnQueueNotTheCooperativePool() async throws {
+        let queues = QueueLedger()
+        let log = try AuditLog(path: path, options: .init(), clock: { Date() }, summary: nil, syncFile: { fd in
+            queues.add(QueueExecutor.current ?? "not a QueueExecutor")
+            return fsync(fd)
+        })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<20 { group.addTask { try await log.record(AuditEvent(.applied, requestID: "r\(i)")) } }
+            try await group.waitForAll()
+        }
+        try await log.sync()
+        XCTAssertFalse(queues.labels.isEmpty)
+        XCTAssertEqual(Set(queues.labels), ["pwsync.audit"], "every fsync on the audit log's own serial queue")
+        XCTAssertEqual(try lines().count, 20)
+    }
+
     func testHeadIsFoundFromTheEndOfALargeLog() async throws {
         let log = try AuditLog(path: path)
         for i in 0..<500 { try await log.record(AuditEvent(.applied, requestID: "r\(i)", userName: String(repeating: "u", count: 40))) }
@@ -145,6 +163,13 @@ final class SyncLedger: @unchecked Sendable {
     func add(_ size: Int) { lock.withLock { sizes.append(size) } }
     var max: Int { lock.withLock { sizes.max() ?? 0 } }
     var count: Int { lock.withLock { sizes.count } }
+}
+
+final class QueueLedger: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: [String] = []
+    func add(_ label: String) { lock.withLock { seen.append(label) } }
+    var labels: [String] { lock.withLock { seen } }
 }
 
 /// A one-shot switch shared with a `@Sendable` closure.
