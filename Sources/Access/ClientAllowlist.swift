@@ -4,14 +4,14 @@ import Glibc
 
 /// `[server] allow`: the client networks that may connect at all (e.g. Okta's published egress
 /// ranges). Parsed once; matching is a byte comparison per network.
-public struct ClientAllowlist: Sendable, Equatable {
-    public struct Network: Sendable, Equatable, CustomStringConvertible {
+package struct ClientAllowlist: Sendable, Equatable {
+    package struct Network: Sendable, Equatable, CustomStringConvertible {
         let address: [UInt8]
         let prefix: Int
-        public let description: String
+        package let description: String
 
         /// `192.0.2.0/24`, `2001:db8::/32`, or a single address.
-        public init?(_ text: String) {
+        package init?(_ text: String) {
             let parts = text.split(separator: "/", omittingEmptySubsequences: false)
             guard (1...2).contains(parts.count), let bytes = ClientAllowlist.bytes(String(parts[0])) else { return nil }
             let maxPrefix = bytes.count * 8
@@ -38,12 +38,12 @@ public struct ClientAllowlist: Sendable, Equatable {
         }
     }
 
-    public let networks: [Network]
+    package let networks: [Network]
 
-    public init(_ networks: [Network]) { self.networks = networks }
+    package init(_ networks: [Network]) { self.networks = networks }
 
     /// Everyone may connect when no network is listed.
-    public func allows(_ ip: String?) -> Bool {
+    package func allows(_ ip: String?) -> Bool {
         guard !networks.isEmpty else { return true }
         guard let ip, var bytes = Self.bytes(ip) else { return false }
         // An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d.

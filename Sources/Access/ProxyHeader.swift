@@ -1,8 +1,8 @@
 /// The PROXY protocol header (HAProxy's spec, versions 1 and 2) that a balancer sends before
 /// anything else on a connection, naming the client it accepted. Parsing only: whether the sender
 /// is trusted is the caller's business.
-public enum ProxyHeader {
-    public enum Parsed: Equatable, Sendable {
+package enum ProxyHeader {
+    package enum Parsed: Equatable, Sendable {
         /// Not enough bytes yet to tell.
         case needMore
         /// The connection does not start with a PROXY header.
@@ -18,7 +18,7 @@ public enum ProxyHeader {
     /// The longest version 1 header, CRLF included.
     static let v1MaxLength = 107
 
-    public static func parse<C: Collection<UInt8>>(_ input: C) -> Parsed {
+    package static func parse<C: Collection<UInt8>>(_ input: C) -> Parsed {
         let bytes = Array(input.prefix(16 + 216))
         if startsLike(bytes, v2Signature) {
             return bytes.count < 16 ? .needMore : parseV2(bytes, available: input.count)

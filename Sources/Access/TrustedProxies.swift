@@ -1,13 +1,13 @@
 /// `[server] trusted_proxies`: the balancers and reverse proxies whose word on the client's address
 /// (PROXY protocol, `X-Forwarded-For`) pwsync takes. No one else's: a header a client writes
 /// itself names whatever it likes.
-public struct TrustedProxies: Sendable, Equatable {
-    public let networks: [ClientAllowlist.Network]
+package struct TrustedProxies: Sendable, Equatable {
+    package let networks: [ClientAllowlist.Network]
 
-    public init(_ networks: [ClientAllowlist.Network]) { self.networks = networks }
+    package init(_ networks: [ClientAllowlist.Network]) { self.networks = networks }
 
     /// True when `ip` is a listed proxy; nobody is trusted when none is listed.
-    public func trusts(_ ip: String?) -> Bool {
+    package func trusts(_ ip: String?) -> Bool {
         guard !networks.isEmpty, let ip else { return false }
         return ClientAllowlist(networks).allows(ip)
     }
@@ -15,7 +15,7 @@ public struct TrustedProxies: Sendable, Equatable {
     /// The client an `X-Forwarded-For` chain names, read from the right: each proxy appends the
     /// address it received from, so the rightmost hop that is not a trusted proxy is the client.
     /// nil when the chain holds something that is not an address (it cannot be relied on).
-    public func client(forwardedFor values: [String]) -> String? {
+    package func client(forwardedFor values: [String]) -> String? {
         let hops = values.flatMap { $0.split(separator: ",") }.map(Self.trimmed)
         guard !hops.isEmpty else { return nil }
         var client: String?

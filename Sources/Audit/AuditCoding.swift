@@ -10,13 +10,13 @@ import Secrets
 /// `epoch`. A sealed line is the same JSON with `,"mac":"<64 hex>"` inserted before its closing
 /// brace; the MAC covers the line without it. Readers parse members in any order, so lines from
 /// earlier versions (sorted keys) verify and read the same.
-public enum AuditCoding {
+package enum AuditCoding {
     static let macPrefix = Array(#","mac":""#.utf8)
     /// `,"mac":"` + 64 hex digits + `"}`
     static let macSuffixLength = macPrefix.count + 64 + 2
 
     /// The decision's fields, from `{` up to (not including) the writer's fields and closing brace.
-    public static func body(_ e: AuditEvent) -> [UInt8] {
+    package static func body(_ e: AuditEvent) -> [UInt8] {
         var w = JSONWriter(capacity: 384)
         w.raw("{\"event\":")
         w.string(e.event.rawValue)
@@ -64,7 +64,7 @@ public enum AuditCoding {
     }
 
     /// `body` closed with the writer's fields: the whole line when unsealed, what is MACed when sealed.
-    public static func payload(body: [UInt8], time: String, seq: UInt64, prev: String, epoch: UInt64?) -> [UInt8] {
+    package static func payload(body: [UInt8], time: String, seq: UInt64, prev: String, epoch: UInt64?) -> [UInt8] {
         var w = JSONWriter(capacity: body.count + 160)
         w.bytes += body
         w.raw(",\"time\":"); w.string(time)
@@ -76,12 +76,12 @@ public enum AuditCoding {
     }
 
     /// The record without its MAC, from a record whose writer fields are set.
-    public static func payload(_ record: AuditEvent) -> [UInt8] {
+    package static func payload(_ record: AuditEvent) -> [UInt8] {
         payload(body: body(record), time: record.time ?? "", seq: record.seq ?? 0, prev: record.prev ?? AuditLog.genesis, epoch: record.epoch)
     }
 
     /// `payload` with its MAC added.
-    public static func sealed(_ payload: [UInt8], mac: [UInt8]) -> [UInt8] {
+    package static func sealed(_ payload: [UInt8], mac: [UInt8]) -> [UInt8] {
         var line = Array(payload.dropLast())
         line += macPrefix
         for b in mac { Hex.append(b, to: &line) }
@@ -90,7 +90,7 @@ public enum AuditCoding {
     }
 
     /// The payload and MAC of a sealed line; nil when the line carries no MAC in the sealed form.
-    public static func split<D: Collection>(_ line: D) -> (payload: [UInt8], mac: [UInt8])? where D.Element == UInt8 {
+    package static func split<D: Collection>(_ line: D) -> (payload: [UInt8], mac: [UInt8])? where D.Element == UInt8 {
         let bytes = Array(line)
         guard bytes.count > macSuffixLength else { return nil }
         let cut = bytes.count - macSuffixLength
@@ -101,13 +101,13 @@ public enum AuditCoding {
     }
 
     /// The record on one line, or nil when it is not a complete chained record.
-    public static func record<D: Collection>(_ line: D) -> AuditEvent? where D.Element == UInt8 {
+    package static func record<D: Collection>(_ line: D) -> AuditEvent? where D.Element == UInt8 {
         guard let r = try? JSONDecoder().decode(AuditEvent.self, from: Data(line)), r.seq != nil, r.prev != nil else { return nil }
         return r
     }
 
     /// SHA-256 of the line, in hex.
-    public static func hash<D: Collection>(_ line: D) -> String where D.Element == UInt8 {
+    package static func hash<D: Collection>(_ line: D) -> String where D.Element == UInt8 {
         Hex.encode(SHA256.hash(data: Array(line)))
     }
 }

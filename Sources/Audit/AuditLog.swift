@@ -14,21 +14,21 @@ import Glibc
 ///
 /// The actor runs on its own serial queue, as `LDAPConnection` does: `write` and `fsync` block,
 /// and on the cooperative pool (two threads on two cores) they would stall every other push.
-public actor AuditLog: AuditSink {
-    public static let genesis = String(repeating: "0", count: 64)
+package actor AuditLog: AuditSink {
+    package static let genesis = String(repeating: "0", count: 64)
 
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
     }
 
     /// Another process already writes this log (a second `pwsync serve` with the same config).
-    public struct Locked: Error, CustomStringConvertible {
-        public let path: String
-        public var description: String { "another pwsync process is writing the audit log \(path) (lock \(path).lock); not starting a second writer" }
+    package struct Locked: Error, CustomStringConvertible {
+        package let path: String
+        package var description: String { "another pwsync process is writing the audit log \(path) (lock \(path).lock); not starting a second writer" }
     }
 
     /// When records reach the disk.
-    public enum SyncPolicy: Sendable, Equatable {
+    package enum SyncPolicy: Sendable, Equatable {
         /// `fsync` before every `record` returns (default).
         case everyRecord
         /// `fsync` once `records` lines are unsynced or `interval` has passed since the last sync,
@@ -36,14 +36,14 @@ public actor AuditLog: AuditSink {
         case batched(records: Int, interval: Duration)
     }
 
-    public struct Options: Sendable {
-        public var sync: SyncPolicy
+    package struct Options: Sendable {
+        package var sync: SyncPolicy
         /// Rotate when the file would grow past this many bytes (nil = never; logrotate may do it).
-        public var maxBytes: Int?
+        package var maxBytes: Int?
         /// Rotated files kept: `audit.jsonl.1` (newest) … `audit.jsonl.<keep>`.
-        public var keep: Int
+        package var keep: Int
 
-        public init(sync: SyncPolicy = .everyRecord, maxBytes: Int? = nil, keep: Int = 10) {
+        package init(sync: SyncPolicy = .everyRecord, maxBytes: Int? = nil, keep: Int = 10) {
             self.sync = sync
             self.maxBytes = maxBytes
             self.keep = keep
@@ -51,25 +51,25 @@ public actor AuditLog: AuditSink {
     }
 
     /// A one-line view of each record, for the system journal.
-    public typealias Summary = @Sendable (_ event: AuditEvent, _ seq: UInt64, _ hash: String) -> Void
+    package typealias Summary = @Sendable (_ event: AuditEvent, _ seq: UInt64, _ hash: String) -> Void
 
     /// Forward-secure sealing: each record carries a MAC under the current epoch's key, which
     /// evolves (on disk and in memory) when the epoch ends. See docs/audit-sealing.md.
-    public struct Sealing: Sendable {
-        public var key: SealKey
-        public var keyFile: String
+    package struct Sealing: Sendable {
+        package var key: SealKey
+        package var keyFile: String
         /// Called with each closed epoch's seal (epoch, seq and hash of its `seal` record), to be
         /// shipped off the host (the journal).
-        public var anchor: (@Sendable (_ epoch: UInt64, _ seq: UInt64, _ hash: String) -> Void)?
+        package var anchor: (@Sendable (_ epoch: UInt64, _ seq: UInt64, _ hash: String) -> Void)?
 
-        public init(key: SealKey, keyFile: String, anchor: (@Sendable (UInt64, UInt64, String) -> Void)? = nil) {
+        package init(key: SealKey, keyFile: String, anchor: (@Sendable (UInt64, UInt64, String) -> Void)? = nil) {
             self.key = key
             self.keyFile = keyFile
             self.anchor = anchor
         }
     }
 
-    public nonisolated let path: String
+    package nonisolated let path: String
     let options: Options
     private var fd: Int32
     private var size: Int
@@ -82,7 +82,7 @@ public actor AuditLog: AuditSink {
     private nonisolated let syncFile: @Sendable (Int32) -> Int32
     private var sealing: Sealing?
     private nonisolated let executor = QueueExecutor(label: "pwsync.audit")
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    package nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     /// How far the file is known to be on disk: everything up to `seq`, `size` bytes of file
     /// number `generation` (a rotation or reopen starts the next one).
@@ -100,7 +100,7 @@ public actor AuditLog: AuditSink {
     private var waiters: [UInt64: CheckedContinuation<GroupCommit.Turn, any Error>] = [:]
     private var nextWriter: UInt64 = 0
 
-    public init(path: String, options: Options = .init(), clock: @escaping @Sendable () -> Date = { Date() },
+    package init(path: String, options: Options = .init(), clock: @escaping @Sendable () -> Date = { Date() },
                 summary: Summary? = nil, sealing: Sealing? = nil) throws {
         try self.init(path: path, options: options, clock: clock, summary: summary, sealing: sealing, syncFile: { fsync($0) })
     }
@@ -138,7 +138,7 @@ public actor AuditLog: AuditSink {
     }
 
     /// False after a write or sync failed, until one succeeds again (for /readyz).
-    public private(set) var isWritable = true
+    package private(set) var isWritable = true
 
     static func open(_ path: String) throws -> (Int32, Int) {
         let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
@@ -151,7 +151,7 @@ public actor AuditLog: AuditSink {
     /// Returns once the record is on disk (default policy) or written (batched policy). The line is
     /// encoded on the caller's thread, before the record queues for the file; under the default
     /// policy, records that arrive while an `fsync` runs share the next one.
-    public nonisolated func record(_ event: AuditEvent) async throws {
+    package nonisolated func record(_ event: AuditEvent) async throws {
         let bounded = event.bounded()
         let body = AuditCoding.body(bounded)
         let (seq, hash, time) = try await commit(body)
@@ -186,12 +186,12 @@ public actor AuditLog: AuditSink {
     }
 
     /// True while records are sealed.
-    public var isSealing: Bool { sealing != nil }
+    package var isSealing: Bool { sealing != nil }
 
     /// Closes the current epoch if the clock has left it: a `seal` record under the ending
     /// epoch's key, its anchor, then the key evolves and the old one is overwritten on disk.
     /// Run periodically too, so an idle log still gets one seal per epoch.
-    public func closeEpochIfDue() throws {
+    package func closeEpochIfDue() throws {
         try closeEpochIfDue(at: clock())
     }
 
@@ -212,7 +212,7 @@ public actor AuditLog: AuditSink {
     }
 
     /// Stops sealing and says so in a last sealed record; records go on, chained.
-    public func stopSealing() throws {
+    package func stopSealing() throws {
         guard sealing != nil else { return }
         defer { sealing = nil }
         try appendInternal(AuditEvent(.sealingStopped, outcome: .failure, reason: .sealKeyUnavailable), at: clock())
@@ -321,7 +321,7 @@ public actor AuditLog: AuditSink {
     }
 
     /// Flushes unsynced records now; also called periodically under the batched policy.
-    public func sync() throws {
+    package func sync() throws {
         guard durable.seq < seq else { return }
         guard syncFile(fd) == 0 else {
             let error = Failure(description: "cannot fsync audit log \(path): \(String(cString: strerror(errno)))")
@@ -332,7 +332,7 @@ public actor AuditLog: AuditSink {
     }
 
     /// Reopens `path` (after logrotate renamed it); the chain continues into the new file.
-    public func reopen() throws {
+    package func reopen() throws {
         try sync()
         let (newFD, newSize) = try Self.open(path)
         close(fd)

@@ -2,22 +2,22 @@ import FoundationEssentials
 import PlainText
 
 /// Reading the audit log back for people: filtering, a table, and counts. Pure functions over records.
-public enum AuditReview {
+package enum AuditReview {
     /// A record as read back, with its line exactly as written (for `--json`).
-    public struct Record: Sendable {
-        public let event: AuditEvent
-        public let line: String
-        public var time: Date? { event.time.flatMap(RFC3339.parse) }
+    package struct Record: Sendable {
+        package let event: AuditEvent
+        package let line: String
+        package var time: Date? { event.time.flatMap(RFC3339.parse) }
     }
 
-    public struct Filter: Sendable {
-        public var user: String?
-        public var since: Date?
-        public var until: Date?
+    package struct Filter: Sendable {
+        package var user: String?
+        package var since: Date?
+        package var until: Date?
         /// An outcome (`success`, `failure`, …) or an event name (`auth_failed`, …).
-        public var outcome: String?
-        public var principal: String?
-        public init(user: String? = nil, since: Date? = nil, until: Date? = nil, outcome: String? = nil, principal: String? = nil) {
+        package var outcome: String?
+        package var principal: String?
+        package init(user: String? = nil, since: Date? = nil, until: Date? = nil, outcome: String? = nil, principal: String? = nil) {
             self.user = user
             self.since = since
             self.until = until
@@ -25,7 +25,7 @@ public enum AuditReview {
             self.principal = principal
         }
 
-        public func matches(_ r: Record) -> Bool {
+        package func matches(_ r: Record) -> Bool {
             let e = r.event
             if let user, e.userName?.lowercased() != user.lowercased(), e.userID?.lowercased() != user.lowercased() { return false }
             if let outcome, e.outcome?.rawValue != outcome, e.event.rawValue != outcome { return false }
@@ -40,7 +40,7 @@ public enum AuditReview {
     }
 
     /// Records of `files` in order; lines that are not records are skipped (`verify` reports them).
-    public static func read(files: [String]) -> [Record] {
+    package static func read(files: [String]) -> [Record] {
         var out: [Record] = []
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else { continue }
@@ -61,7 +61,7 @@ public enum AuditReview {
     ]
 
     /// Aligned columns; on a terminal, failures red, deferrals yellow, successes green.
-    public static func table(_ records: [Record], color: Bool) -> String {
+    package static func table(_ records: [Record], color: Bool) -> String {
         let rows = records.map { r in columns.map { $0.value(r.event) ?? "-" } }
         var widths = columns.map { $0.title.count }
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
@@ -85,15 +85,15 @@ public enum AuditReview {
         return out.joined(separator: "\n") + "\n"
     }
 
-    public struct Stats: Sendable {
-        public var total = 0
-        public var byOutcome: [(String, Int)] = []
-        public var byReason: [(String, Int)] = []
-        public var topFailingUsers: [(String, Int)] = []
-        public var busiestHours: [(String, Int)] = []
+    package struct Stats: Sendable {
+        package var total = 0
+        package var byOutcome: [(String, Int)] = []
+        package var byReason: [(String, Int)] = []
+        package var topFailingUsers: [(String, Int)] = []
+        package var busiestHours: [(String, Int)] = []
     }
 
-    public static func stats(_ records: [Record], top: Int = 10) -> Stats {
+    package static func stats(_ records: [Record], top: Int = 10) -> Stats {
         func count(_ keys: [String]) -> [(String, Int)] {
             var counts: [String: Int] = [:]
             for k in keys { counts[k, default: 0] += 1 }
@@ -117,7 +117,7 @@ public enum AuditReview {
         return s
     }
 
-    public static func render(_ s: Stats) -> String {
+    package static func render(_ s: Stats) -> String {
         func section(_ title: String, _ rows: [(String, Int)]) -> String {
             let w = rows.map(\.0.count).max() ?? 0
             let body: String = rows.isEmpty ? "  (none)\n"

@@ -1,7 +1,7 @@
 /// Keeps a flood of the same decision from flooding the audit log (and the journal): the first
 /// record for a key in each interval is written at once; the rest are counted, and one summary
 /// record per key (the last one, with `count`) is written when the interval ends.
-public actor AuditSummarizer {
+package actor AuditSummarizer {
     struct Pending {
         var since: ContinuousClock.Instant
         var suppressed: Int
@@ -13,7 +13,7 @@ public actor AuditSummarizer {
     let maxKeys: Int
     private var pending: [String: Pending] = [:]
 
-    public init(sink: any AuditSink, interval: Duration = .seconds(60), maxKeys: Int = 10_000) {
+    package init(sink: any AuditSink, interval: Duration = .seconds(60), maxKeys: Int = 10_000) {
         self.sink = sink
         self.interval = interval
         self.maxKeys = maxKeys
@@ -21,7 +21,7 @@ public actor AuditSummarizer {
 
     /// Records `event` under `key`; returns true when it was written now (not just counted).
     @discardableResult
-    public func record(_ event: AuditEvent, key: String, now: ContinuousClock.Instant = .now) async -> Bool {
+    package func record(_ event: AuditEvent, key: String, now: ContinuousClock.Instant = .now) async -> Bool {
         if var p = pending[key], now - p.since < interval {
             p.suppressed += 1
             p.last = event
@@ -36,7 +36,7 @@ public actor AuditSummarizer {
     }
 
     /// Writes the summaries of intervals that have ended (all of them with `all`).
-    public func flush(all: Bool = false, now: ContinuousClock.Instant = .now) async {
+    package func flush(all: Bool = false, now: ContinuousClock.Instant = .now) async {
         let due = pending.filter { all || now - $0.value.since >= interval }
         for (key, p) in due {
             pending[key] = nil
@@ -51,5 +51,5 @@ public actor AuditSummarizer {
         try? await sink.record(summary)
     }
 
-    public var keys: Int { pending.count }
+    package var keys: Int { pending.count }
 }

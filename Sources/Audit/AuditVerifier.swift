@@ -4,9 +4,9 @@ import PlainText
 /// Checks a hash-chained audit log across its files (oldest first) and names the first break.
 /// With the verification key it also checks every record's seal; with anchors shipped off the
 /// host it proves the log still holds what it held when each anchor was sent.
-public enum AuditVerifier {
-    public struct Problem: Sendable, Equatable, CustomStringConvertible {
-        public enum Kind: String, Sendable {
+package enum AuditVerifier {
+    package struct Problem: Sendable, Equatable, CustomStringConvertible {
+        package enum Kind: String, Sendable {
             case unreadable, truncated, malformed, edited, missing, reordered, startsMidChain = "starts_mid_chain"
             /// A MAC that does not verify under its epoch's key.
             case badSeal = "bad_seal"
@@ -18,45 +18,45 @@ public enum AuditVerifier {
             /// The log does not hold the record an anchor names.
             case anchorMismatch = "anchor_mismatch"
         }
-        public var kind: Kind
-        public var file: String
-        public var line: Int
-        public var message: String
-        public var description: String { "\(file):\(line): \(kind.rawValue): \(message)" }
+        package var kind: Kind
+        package var file: String
+        package var line: Int
+        package var message: String
+        package var description: String { "\(file):\(line): \(kind.rawValue): \(message)" }
     }
 
-    public struct Report: Sendable {
-        public var records = 0
-        public var files: [String] = []
-        public var firstSeq: UInt64?
+    package struct Report: Sendable {
+        package var records = 0
+        package var files: [String] = []
+        package var firstSeq: UInt64?
         /// The last record's seq and hash: compare with an outside copy (the journal) to detect a cut tail.
-        public var head: (seq: UInt64, hash: String)?
-        public var problem: Problem?
+        package var head: (seq: UInt64, hash: String)?
+        package var problem: Problem?
         /// With a key: how many records carried a seal that verified, and the newest epoch seen.
-        public var sealedRecords = 0
-        public var lastSealedEpoch: UInt64?
-        public var lastSealedTime: String?
-        public var anchorsMatched = 0
+        package var sealedRecords = 0
+        package var lastSealedEpoch: UInt64?
+        package var lastSealedTime: String?
+        package var anchorsMatched = 0
         /// With `partial`: what is gone before the first record, and what the log says about it.
-        public var gone: Gone?
+        package var gone: Gone?
         /// Findings that are not a broken log but a reviewer should read (an old head, say).
-        public var notes: [String] = []
-        public var ok: Bool { problem == nil }
+        package var notes: [String] = []
+        package var ok: Bool { problem == nil }
     }
 
-    public struct Gone: Sendable {
-        public var count: UInt64
+    package struct Gone: Sendable {
+        package var count: UInt64
         /// `rotated_away` records found in the log, covering part or all of the gap.
-        public var accounted: [AuditEvent.DroppedRecords]
-        public var unaccounted: UInt64
+        package var accounted: [AuditEvent.DroppedRecords]
+        package var unaccounted: UInt64
     }
 
     /// An epoch's closing seal as shipped to the journal.
-    public struct Anchor: Sendable, Equatable {
-        public var epoch: UInt64?
-        public var seq: UInt64
-        public var hash: String
-        public init(epoch: UInt64?, seq: UInt64, hash: String) {
+    package struct Anchor: Sendable, Equatable {
+        package var epoch: UInt64?
+        package var seq: UInt64
+        package var hash: String
+        package init(epoch: UInt64?, seq: UInt64, hash: String) {
             self.epoch = epoch
             self.seq = seq
             self.hash = hash
@@ -64,7 +64,7 @@ public enum AuditVerifier {
     }
 
     /// `partial` accepts a log whose oldest file starts after seq 1 (older files deleted by retention).
-    public static func verify(files: [String], partial: Bool = false, key: VerificationKey? = nil,
+    package static func verify(files: [String], partial: Bool = false, key: VerificationKey? = nil,
                               anchors: [Anchor] = [], now: Date = Date()) -> Report {
         var walk = Walk(partial: partial, seals: key.map { SealCheck(key: $0.sealKey()) })
         walk.keepHashes = !anchors.isEmpty
@@ -251,7 +251,7 @@ public enum AuditVerifier {
 
     /// Anchors from a file: one per line, as `journalctl -o json` prints them (PWSYNC_SEQ,
     /// PWSYNC_HASH, PWSYNC_EPOCH fields) or as `epoch=E seq=S hash=H` text.
-    public static func anchors(from text: String) -> [Anchor] {
+    package static func anchors(from text: String) -> [Anchor] {
         var out: [Anchor] = []
         for line in text.split(separator: "\n") {
             var fields: [String: String] = [:]
@@ -275,7 +275,7 @@ public enum AuditVerifier {
     }
 
     /// The files of one log in chain order: `path.N` … `path.1`, then `path`.
-    public static func chainFiles(for path: String) -> [String] {
+    package static func chainFiles(for path: String) -> [String] {
         var rotated: [(Int, String)] = []
         let dir = path.parentFolder
         let base = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path

@@ -5,15 +5,15 @@ import Metrics
 ///
 /// Every decision passes through the audit log, so counting here counts each push exactly once,
 /// by the same outcome and reason a reviewer reads in the log.
-public struct MeteredAuditSink: AuditSink {
+package struct MeteredAuditSink: AuditSink {
     let inner: any AuditSink
     let writes = Timer(label: "pwsync_audit_write_seconds")
     let failures = Counter(label: "pwsync_audit_write_failures_total")
 
     /// Make it after `MetricsSystem.bootstrap`: its metrics are created here, once.
-    public init(_ inner: any AuditSink) { self.inner = inner }
+    package init(_ inner: any AuditSink) { self.inner = inner }
 
-    public func record(_ event: AuditEvent) async throws {
+    package func record(_ event: AuditEvent) async throws {
         let started = ContinuousClock.now
         do {
             try await inner.record(event)

@@ -4,8 +4,8 @@ import Glibc
 #endif
 
 /// UTC RFC 3339 with milliseconds: `2026-11-29T05:22:53.123Z`.
-public enum RFC3339 {
-    public static func string(_ date: Date) -> String {
+package enum RFC3339 {
+    package static func string(_ date: Date) -> String {
         let totalMs = Int64((date.timeIntervalSince1970 * 1000).rounded())
         var secs = time_t(totalMs / 1000)
         let ms = Int(totalMs % 1000)
@@ -32,7 +32,7 @@ public enum RFC3339 {
 
     /// Parses `2026-11-29T05:22:53.123Z`, `2026-11-29T05:22:53Z`, a numeric offset instead of `Z`
     /// (`+02:00`), or a bare date `2026-11-29` (UTC midnight).
-    public static func parse(_ s: String) -> Date? {
+    package static func parse(_ s: String) -> Date? {
         let b = Array(s.utf8)
         var i = 0
         func number(_ width: Int) -> Int? {

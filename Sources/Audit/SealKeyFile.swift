@@ -9,15 +9,15 @@ import Glibc
 /// the key evolves, so the previous epoch's key does not survive in the file.
 ///
 /// `pwsync-seal-v1 <epoch:20> <start:20> <interval:10> <key:64 hex>\n`
-public enum SealKeyFile {
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
+package enum SealKeyFile {
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
     }
 
     static let lineLength = SealKey.version.count + 1 + 20 + 1 + 20 + 1 + 10 + 1 + 64 + 1
 
     /// Creates `path` (mode 0600, never over an existing file) holding `key`.
-    public static func create(_ path: String, _ key: SealKey) throws {
+    package static func create(_ path: String, _ key: SealKey) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Failure(description: "cannot create \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -25,7 +25,7 @@ public enum SealKeyFile {
     }
 
     /// Reads the key, refusing a file that anyone but its owner (the user pwsync runs as) can read.
-    public static func load(_ path: String) throws -> SealKey {
+    package static func load(_ path: String) throws -> SealKey {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Failure(description: "cannot open the sealing key \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -52,7 +52,7 @@ public enum SealKeyFile {
     }
 
     /// Overwrites the key in place and waits for the disk.
-    public static func store(_ path: String, _ key: SealKey) throws {
+    package static func store(_ path: String, _ key: SealKey) throws {
         let fd = open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Failure(description: "cannot open the sealing key \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }

@@ -1,11 +1,11 @@
 /// A config problem, printed as `file:line: key: message` so an editor can jump to it.
-public struct ConfigError: Error, Sendable, CustomStringConvertible, Equatable {
-    public var file: String
-    public var line: Int
-    public var key: String
-    public var message: String
+package struct ConfigError: Error, Sendable, CustomStringConvertible, Equatable {
+    package var file: String
+    package var line: Int
+    package var key: String
+    package var message: String
 
-    public init(file: String, line: Int, key: String, message: String) {
+    package init(file: String, line: Int, key: String, message: String) {
         self.file = file
         self.line = line
         self.key = key
@@ -19,7 +19,7 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible, Equatable {
 
 /// Several problems at once: an admin fixes them all in one pass instead of one per run.
 public struct ConfigErrors: Error, Sendable, CustomStringConvertible {
-    public var errors: [ConfigError]
-    public init(errors: [ConfigError]) { self.errors = errors }
+    package var errors: [ConfigError]
+    package init(errors: [ConfigError]) { self.errors = errors }
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 }

@@ -12,51 +12,51 @@ import TOMLKit
 /// checked against the rules that keep passwords safe (TLS to the directory, hashed tokens) and
 /// against the file system, by reading only this file and the metadata of the files it names.
 public struct Configuration: Sendable {
-    public struct Credential: Sendable {
+    package struct Credential: Sendable {
         /// Recorded in the audit log as the principal.
-        public var name: String
+        package var name: String
         /// Set for HTTP Basic credentials ([[server.basic_auth]]); nil for bearer tokens.
-        public var username: String?
-        public var hash: TokenHash
+        package var username: String?
+        package var hash: TokenHash
     }
 
-    public struct Provisioning: Sendable {
+    package struct Provisioning: Sendable {
         /// Where new accounts are created; nil = never create.
-        public var createBase: String?
+        package var createBase: String?
         /// The placeholder and account-disabling choices.
-        public var policy: SyncPolicy
+        package var policy: SyncPolicy
         /// Profile attributes written to the directory: canonical SCIM path → directory attribute.
-        public var attributes: [String: String]
+        package var attributes: [String: String]
     }
 
-    public var server: Server
+    package var server: Server
     /// The control socket for `pwsync set-password` and `pwsync rotate`; nil = off.
-    public var controlSocket: String? = Configuration.defaultControlSocket
+    package var controlSocket: String? = Configuration.defaultControlSocket
     /// systemd's RuntimeDirectory= when set, else /run/pwsync.
-    public static var defaultControlSocket: String {
+    package static var defaultControlSocket: String {
         let dir = ProcessInfo.processInfo.environment["RUNTIME_DIRECTORY"]?.split(separator: ":").first.map(String.init) ?? "/run/pwsync"
         return dir + "/control.sock"
     }
     /// Scheduled rotations of `random` scopes.
-    public var rotations: [RotationSchedule] = []
-    public var directory: Directory
-    public var activeDirectory: ActiveDirectoryOptions
-    public var provisioning: Provisioning
-    public var audit: Audit
-    public var logLevel: Logger.Level
+    package var rotations: [RotationSchedule] = []
+    package var directory: Directory
+    package var activeDirectory: ActiveDirectoryOptions
+    package var provisioning: Provisioning
+    package var audit: Audit
+    package var logLevel: Logger.Level
     /// Where `GET /metrics` listens (plain HTTP); nil = off.
-    public var metrics: (host: String, port: Int)?
+    package var metrics: (host: String, port: Int)?
     /// Where each key was written, for `file:line` messages about values checked after loading.
-    public var file: String = ""
+    package var file: String = ""
     var lines: [String: Int] = [:]
-    public func line(of key: String) -> Int { lines[key] ?? lines[String(key.split(separator: ".").first ?? "")] ?? 1 }
+    package func line(of key: String) -> Int { lines[key] ?? lines[String(key.split(separator: ".").first ?? "")] ?? 1 }
 
     /// `[metrics] listen`: loopback, never the SCIM port.
-    public static let metricsListen = "127.0.0.1:9469"
+    package static let metricsListen = "127.0.0.1:9469"
     /// `[random] length`; the directory's minimum length is added on top when it is higher.
-    public static let randomLengthSetting = Setting("random.length", default: 24, 12...256)
+    package static let randomLengthSetting = Setting("random.length", default: 24, 12...256)
     /// `[[rotation]] rate_per_minute`.
-    public static let rotationRateSetting = Setting("rotation.rate_per_minute", default: 60, 1...6000)
+    package static let rotationRateSetting = Setting("rotation.rate_per_minute", default: 60, 1...6000)
 
     /// Directory attributes a profile mapping may never write: secrets, ids, account state, names.
     static let unmappable: Set<String> = [
@@ -65,7 +65,7 @@ public struct Configuration: Sendable {
     ]
 
     /// Reads and validates `path`. Throws `ConfigErrors` listing every problem with its line.
-    public static func load(path: String) throws(ConfigErrors) -> Configuration {
+    package static func load(path: String) throws(ConfigErrors) -> Configuration {
         // Whoever can write the config can add a token hash: like sshd's StrictModes, refuse it.
         do { try SecretFile.checkNotWritableByOthers(path) } catch {
             throw ConfigErrors(errors: [ConfigError(file: path, line: 1, key: "", message: "\(error)")])

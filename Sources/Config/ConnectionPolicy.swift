@@ -2,23 +2,23 @@ import Access
 
 /// `[server]`'s part that decides what one stranger may cost: who may connect, how many
 /// connections, and how long each phase of a request may take.
-public struct ConnectionPolicy: Sendable {
-    public var maxConnections: Int
-    public var maxConnectionsPerClient: Int
+package struct ConnectionPolicy: Sendable {
+    package var maxConnections: Int
+    package var maxConnectionsPerClient: Int
     /// From accept to a completed TLS handshake (a silent socket, half a ClientHello).
-    public var handshakeTimeout: Duration
+    package var handshakeTimeout: Duration
     /// From the handshake to a complete request head (a silent TLS connection, slowloris).
-    public var headTimeout: Duration
+    package var headTimeout: Duration
     /// From the head to the end of the body (a stalled body).
-    public var bodyTimeout: Duration
+    package var bodyTimeout: Duration
     /// From a response to the next request's complete head (an idle keep-alive).
-    public var idleTimeout: Duration
-    public var allow: ClientAllowlist
+    package var idleTimeout: Duration
+    package var allow: ClientAllowlist
     /// Balancers whose PROXY header or `X-Forwarded-For` names the client. Their own connections
     /// are held to `maxConnections` only: every client behind them shares their address.
-    public var trustedProxies: TrustedProxies
+    package var trustedProxies: TrustedProxies
 
-    public init(maxConnections: Int, maxConnectionsPerClient: Int, handshakeTimeout: Duration, headTimeout: Duration,
+    package init(maxConnections: Int, maxConnectionsPerClient: Int, handshakeTimeout: Duration, headTimeout: Duration,
                 bodyTimeout: Duration, idleTimeout: Duration, allow: ClientAllowlist, trustedProxies: TrustedProxies) {
         self.maxConnections = maxConnections
         self.maxConnectionsPerClient = maxConnectionsPerClient

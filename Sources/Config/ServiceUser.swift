@@ -5,16 +5,16 @@ import Glibc
 /// The account `serve` runs as, and whether it can reach the files the config names. Run as
 /// root, `check-config` would find every file readable; this asks the question for the user
 /// that matters, from owners and mode bits (POSIX ACLs are not read).
-public struct ServiceUser: Sendable {
-    public enum Need: Sendable { case read, write }
+package struct ServiceUser: Sendable {
+    package enum Need: Sendable { case read, write }
 
-    public let name: String
-    public let uid: uid_t
-    public let groups: Set<gid_t>
+    package let name: String
+    package let uid: uid_t
+    package let groups: Set<gid_t>
     /// Its primary group, the one the fixes hand files to (`pwsync` for the package's user).
-    public let groupName: String
+    package let groupName: String
 
-    public init(name: String, uid: uid_t, groups: Set<gid_t>, groupName: String) {
+    package init(name: String, uid: uid_t, groups: Set<gid_t>, groupName: String) {
         self.name = name
         self.uid = uid
         self.groups = groups
@@ -22,7 +22,7 @@ public struct ServiceUser: Sendable {
     }
 
     /// The user and all its groups; nil when there is no such user.
-    public static func lookup(_ name: String) -> ServiceUser? {
+    package static func lookup(_ name: String) -> ServiceUser? {
         guard let pw = getpwnam(name) else { return nil }
         let uid = pw.pointee.pw_uid, primary = pw.pointee.pw_gid
         var count: Int32 = 64
@@ -37,7 +37,7 @@ public struct ServiceUser: Sendable {
 
     /// Whether the permission bits that apply to this user (owner, else group, else other) grant
     /// `bit` (4 read, 2 write, 1 execute / search).
-    public func granted(_ bit: mode_t, mode: mode_t, owner: uid_t, group: gid_t) -> Bool {
+    package func granted(_ bit: mode_t, mode: mode_t, owner: uid_t, group: gid_t) -> Bool {
         if uid == 0 { return true }
         let shift: mode_t = owner == uid ? 6 : groups.contains(group) ? 3 : 0
         return (mode >> shift) & bit == bit
@@ -45,7 +45,7 @@ public struct ServiceUser: Sendable {
 
     /// Why this user cannot read `path` (or, for `.write`, create and replace files in the folder
     /// that holds it, and write it if it exists), with the command that fixes it; nil when it can.
-    public func problem(reaching path: String, _ need: Need) -> String? {
+    package func problem(reaching path: String, _ need: Need) -> String? {
         var parts = path.split(separator: "/").map(String.init)
         guard path.hasPrefix("/"), let name = parts.popLast() else { return nil }
         var folder = ""
@@ -92,7 +92,7 @@ public struct ServiceUser: Sendable {
 
 extension Configuration {
     /// The files `serve` reads (and the audit folder it writes), by config key, for `ServiceUser`.
-    public var filesTheServiceUses: [(key: String, path: String, need: ServiceUser.Need)] {
+    package var filesTheServiceUses: [(key: String, path: String, need: ServiceUser.Need)] {
         var files: [(String, String, ServiceUser.Need)] = [
             ("server.tls_certificate", server.certificatePath, .read),
             ("server.tls_private_key", server.privateKeyPath, .read),

@@ -1,12 +1,12 @@
 /// One numeric key of the config with its default and the values it may take, declared once by
 /// the section that owns it; the validator reads, checks and reports it from here.
-public struct Setting<Value: Comparable & Sendable>: Sendable {
+package struct Setting<Value: Comparable & Sendable>: Sendable {
     /// The key as written in the file, `section.key`.
-    public let key: String
-    public let defaultValue: Value
-    public let range: ClosedRange<Value>
+    package let key: String
+    package let defaultValue: Value
+    package let range: ClosedRange<Value>
 
-    public init(_ key: String, default defaultValue: Value, _ range: ClosedRange<Value>) {
+    package init(_ key: String, default defaultValue: Value, _ range: ClosedRange<Value>) {
         self.key = key
         self.defaultValue = defaultValue
         self.range = range

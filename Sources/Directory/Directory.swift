@@ -1,39 +1,39 @@
 import Secrets
 
 /// A directory account as pwsync reports it to SCIM clients. Holds no password, ever.
-public struct DirectoryUser: Sendable, Equatable {
+package struct DirectoryUser: Sendable, Equatable {
     /// Stable SCIM id: AD `objectGUID` or OpenLDAP `entryUUID`, as a lower-case UUID string.
-    public var id: String
-    public var dn: String
-    public var userName: String
-    public var givenName: String?
-    public var familyName: String?
-    public var displayName: String?
-    public var email: String?
-    public var active: Bool
+    package var id: String
+    package var dn: String
+    package var userName: String
+    package var givenName: String?
+    package var familyName: String?
+    package var displayName: String?
+    package var email: String?
+    package var active: Bool
     /// A marker the directory changes with every change to the password, fine enough to tell two
     /// changes in one second apart (AD `pwdLastSet`, 100 ns; OpenLDAP `entryCSN`, which any modify
     /// moves). Compared as an opaque value: equal means no one changed the password in between;
     /// nil when the directory keeps none.
-    public var changeMarker: String?
+    package var changeMarker: String?
     /// On the account a write of pwsync's returns: the change marker read just before that write,
     /// on the same connection; with `changeMarker` it tells pwsync's own change from anyone else's.
     /// nil elsewhere, and when the write did not move the marker.
-    public var markerBeforeOwnWrite: String?
+    package var markerBeforeOwnWrite: String?
     /// The same record as seconds since 1970 (UTC), for rotation schedules; nil when unknown.
-    public var passwordChangedAt: Int64?
+    package var passwordChangedAt: Int64?
     /// RFC 3339 times of creation and last change, from the directory.
-    public var created: String?
-    public var lastModified: String?
+    package var created: String?
+    package var lastModified: String?
     /// AD's `sAMAccountName` (the pre-Windows 2000 logon name); nil elsewhere.
-    public var accountName: String?
+    package var accountName: String?
     /// The entry holding the password rules for this account when they are not the directory's
     /// default (AD `msDS-ResultantPSO`, OpenLDAP `pwdPolicySubentry`).
-    public var passwordPolicyEntry: String?
+    package var passwordPolicyEntry: String?
     /// Values of the mapped profile attributes, by canonical SCIM path.
-    public var profile: [String: String]
+    package var profile: [String: String]
 
-    public init(id: String, dn: String, userName: String, givenName: String? = nil, familyName: String? = nil,
+    package init(id: String, dn: String, userName: String, givenName: String? = nil, familyName: String? = nil,
                 displayName: String? = nil, email: String? = nil, active: Bool = true, changeMarker: String? = nil,
                 created: String? = nil, lastModified: String? = nil, accountName: String? = nil, profile: [String: String] = [:],
                 passwordPolicyEntry: String? = nil) {
@@ -55,20 +55,20 @@ public struct DirectoryUser: Sendable, Equatable {
 }
 
 /// The user attributes a SCIM filter may name; each directory maps them to its own LDAP attributes.
-public enum UserAttribute: String, Sendable, CaseIterable {
+package enum UserAttribute: String, Sendable, CaseIterable {
     case id, userName, email, givenName, familyName, displayName
 }
 
 /// What pwsync may put in a new account when creation is enabled: the SCIM core profile, no more.
-public struct NewUser: Sendable, Equatable {
-    public var userName: String
-    public var givenName: String?
-    public var familyName: String?
-    public var displayName: String?
-    public var email: String?
-    public var active: Bool
+package struct NewUser: Sendable, Equatable {
+    package var userName: String
+    package var givenName: String?
+    package var familyName: String?
+    package var displayName: String?
+    package var email: String?
+    package var active: Bool
 
-    public init(userName: String, givenName: String? = nil, familyName: String? = nil, displayName: String? = nil,
+    package init(userName: String, givenName: String? = nil, familyName: String? = nil, displayName: String? = nil,
                 email: String? = nil, active: Bool = true) {
         self.userName = userName
         self.givenName = givenName
@@ -80,25 +80,25 @@ public struct NewUser: Sendable, Equatable {
 }
 
 /// A directory-neutral query: what a SCIM filter turns into once validated.
-public indirect enum UserFilter: Sendable, Equatable {
+package indirect enum UserFilter: Sendable, Equatable {
     case equals(UserAttribute, String)
     case and([UserFilter])
     case or([UserFilter])
 }
 
 /// What happened besides "the password is set": things the audit log must record.
-public struct PasswordWriteReport: Sendable, Equatable {
+package struct PasswordWriteReport: Sendable, Equatable {
     /// True when the directory was asked to enforce password history on this reset.
-    public var historyEnforced: Bool
+    package var historyEnforced: Bool
     /// The account was disabled and the directory's own reaction to a password change (ppolicy
     /// clears the lock) was undone in the same logical change: it is still disabled.
-    public var keptDisabled: Bool
+    package var keptDisabled: Bool
 
     /// The account as the directory holds it right after the write, when it was read back in the
     /// same operation (nil: the caller reads it itself).
-    public var after: DirectoryUser?
+    package var after: DirectoryUser?
 
-    public init(historyEnforced: Bool, keptDisabled: Bool = false, after: DirectoryUser? = nil) {
+    package init(historyEnforced: Bool, keptDisabled: Bool = false, after: DirectoryUser? = nil) {
         self.historyEnforced = historyEnforced
         self.keptDisabled = keptDisabled
         self.after = after
@@ -106,14 +106,14 @@ public struct PasswordWriteReport: Sendable, Equatable {
 }
 
 /// Which directory pwsync talks to; the LDAP-backed directory picks its dialect from it.
-public enum DirectoryKind: String, Sendable, Codable, CaseIterable {
+package enum DirectoryKind: String, Sendable, Codable, CaseIterable {
     case activeDirectory = "active_directory"
     case openLDAP = "openldap"
 }
 
 /// Everything PasswordSync needs from a directory. Implemented over LDAP for AD and OpenLDAP,
 /// and by in-memory fakes in unit tests.
-public protocol Directory: Sendable {
+package protocol Directory: Sendable {
     /// How this directory names the attribute behind SCIM ids, for messages (`objectGUID`, `entryUUID`).
     var idAttribute: String { get }
     /// Users under the base that also match an LDAP filter an operator typed (`pwsync rotate

@@ -1,8 +1,8 @@
 /// A directory failure reduced to a stable reason, a human message safe to show Okta's admin and to
 /// write in the audit log, and whether retrying later can help. The server's raw diagnostic text never
 /// never gets in here: only the LDAP result code, and the stable reason its dialect derived from it.
-public struct DirectoryFailure: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Reason: String, Sendable, Codable {
+package struct DirectoryFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Reason: String, Sendable, Codable {
         case unavailable = "directory_unavailable"
         case insecureConnection = "insecure_connection_refused"
         case serviceBindFailed = "service_bind_failed"
@@ -21,19 +21,19 @@ public struct DirectoryFailure: Error, Sendable, Equatable, CustomStringConverti
         case deadline = "request_deadline"
     }
 
-    public var reason: Reason
-    public var detail: String
-    public var resultCode: Int32?
-    public var isTransient: Bool
+    package var reason: Reason
+    package var detail: String
+    package var resultCode: Int32?
+    package var isTransient: Bool
     /// The write was sent and no answer came: whether it landed is still to be found out.
-    public var outcomeUnknown: Bool
+    package var outcomeUnknown: Bool
     /// The unanswered write, still awaited: its late outcome, when it comes.
-    public var pending: PendingWrite?
+    package var pending: PendingWrite?
     /// The directory refused the password as one it already had (in the history, or equal to the
     /// current one): the one case where asking whether it is the current password is worth a bind.
-    public var refusedAsReused: Bool
+    package var refusedAsReused: Bool
 
-    public init(_ reason: Reason, _ detail: String, resultCode: Int32? = nil, isTransient: Bool = false, outcomeUnknown: Bool = false,
+    package init(_ reason: Reason, _ detail: String, resultCode: Int32? = nil, isTransient: Bool = false, outcomeUnknown: Bool = false,
                 refusedAsReused: Bool = false) {
         self.reason = reason
         self.detail = detail
@@ -43,7 +43,7 @@ public struct DirectoryFailure: Error, Sendable, Equatable, CustomStringConverti
         self.refusedAsReused = refusedAsReused
     }
 
-    public var description: String {
+    package var description: String {
         "\(reason.rawValue): \(detail)" + (resultCode.map { " (LDAP rc \($0))" } ?? "")
     }
 }

@@ -3,20 +3,20 @@ import Secrets
 /// The rules a directory applies to a new password, as read from the directory itself (AD's
 /// domain object or a fine-grained PSO, an OpenLDAP ppolicy entry). Used to refuse a pushed value
 /// that cannot pass before the directory is asked, and to generate random passwords that will.
-public struct PasswordPolicy: Sendable, Equatable, CustomStringConvertible {
+package struct PasswordPolicy: Sendable, Equatable, CustomStringConvertible {
     /// Minimum length in characters (Unicode scalars); 0 = none.
-    public var minLength: Int
+    package var minLength: Int
     /// AD complexity: three of the four character classes (lower, upper, digit, other), and
     /// neither the account name nor a display-name token inside.
-    public var complexity: Bool
+    package var complexity: Bool
     /// How many earlier passwords the directory refuses to see again; 0 = none.
-    public var historyLength: Int
+    package var historyLength: Int
     /// Seconds before a password may be changed again; 0 = none.
-    public var minAgeSeconds: Int
+    package var minAgeSeconds: Int
     /// Where the rules came from, for messages: "domain DC=samdom,DC=test", "PSO CN=…", "ppolicy cn=…".
-    public var source: String
+    package var source: String
 
-    public init(minLength: Int = 0, complexity: Bool = false, historyLength: Int = 0, minAgeSeconds: Int = 0, source: String = "none") {
+    package init(minLength: Int = 0, complexity: Bool = false, historyLength: Int = 0, minAgeSeconds: Int = 0, source: String = "none") {
         self.minLength = minLength
         self.complexity = complexity
         self.historyLength = historyLength
@@ -25,21 +25,21 @@ public struct PasswordPolicy: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// No rules known: nothing is refused in advance.
-    public static let none = PasswordPolicy()
+    package static let none = PasswordPolicy()
 
-    public var description: String {
+    package var description: String {
         "\(source): minimum length \(minLength), complexity \(complexity ? "on" : "off"), history \(historyLength), minimum age \(minAgeSeconds) s"
     }
 
     /// A rule a password breaks, in words that name the rule and never the password's content.
-    public enum Violation: Sendable, Equatable, CustomStringConvertible {
+    package enum Violation: Sendable, Equatable, CustomStringConvertible {
         case tooShort(length: Int, minimum: Int)
         /// Complexity wants three of the four classes; `found` is how many the password has.
         case needsThreeClasses(found: Int)
         case containsAccountName
         case containsDisplayName
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .tooShort(let n, let m): return "too short: \(n) < \(m) characters"
             case .needsThreeClasses(let found): return "needs characters from three of four classes (lower case, upper case, digits, symbols); it has \(found)"
@@ -55,7 +55,7 @@ public struct PasswordPolicy: Sendable, Equatable, CustomStringConvertible {
     /// The first rule `password` breaks, checked the way the directory checks it: AD looks for
     /// the whole account name (3 characters or more) and each display-name token of 3 or more,
     /// case-insensitively.
-    public func violation(of password: Secret, accountName: String?, displayName: String?) -> Violation? {
+    package func violation(of password: Secret, accountName: String?, displayName: String?) -> Violation? {
         // No rules (the usual OpenLDAP case without ppolicy_default): nothing to decode per push.
         guard minLength > 0 || complexity else { return nil }
         return PasswordScalars.with(password) { scalars in
@@ -76,7 +76,7 @@ public struct PasswordPolicy: Sendable, Equatable, CustomStringConvertible {
     /// Whether `password` holds any three consecutive characters of the account name or of a
     /// display-name token (case-insensitively): stricter than AD's own rule, so a generated
     /// password keeps clear of every name the account goes by.
-    public static func sharesNameFragment(_ password: Secret, accountName: String?, displayName: String?) -> Bool {
+    package static func sharesNameFragment(_ password: Secret, accountName: String?, displayName: String?) -> Bool {
         var names = tokens(of: displayName)
         if let accountName { names.append(folded(accountName)) }
         return PasswordScalars.with(password) { scalars in
@@ -97,7 +97,7 @@ public struct PasswordPolicy: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The four classes AD's complexity rule counts (a letter that is neither case counts as "other").
-public enum CharacterClass: CaseIterable, Sendable {
+package enum CharacterClass: CaseIterable, Sendable {
     case lower, upper, digit, other
 
     init(_ s: Unicode.Scalar) {

@@ -2,20 +2,20 @@
 /// sent it. A directory may apply such a write long after pwsync had to answer Okta (slapd applies
 /// what sat in its socket buffer when it wakes), so its account stays *in doubt* until `outcome()`
 /// returns. Identity is the handle: two failures are equal only when they wait for the same write.
-public final class PendingWrite: Sendable, Equatable {
+package final class PendingWrite: Sendable, Equatable {
     private let wait: @Sendable () async -> LateOutcome
 
     /// `wait` returns once the write's fate is known: the directory's late answer, or a fresh read
     /// of the account's change marker once that answer can no longer come.
-    public init(_ wait: @escaping @Sendable () async -> LateOutcome) { self.wait = wait }
+    package init(_ wait: @escaping @Sendable () async -> LateOutcome) { self.wait = wait }
 
-    public func outcome() async -> LateOutcome { await wait() }
+    package func outcome() async -> LateOutcome { await wait() }
 
-    public static func == (a: PendingWrite, b: PendingWrite) -> Bool { a === b }
+    package static func == (a: PendingWrite, b: PendingWrite) -> Bool { a === b }
 }
 
 /// How a write left in doubt ended.
-public enum LateOutcome: Sendable, Equatable {
+package enum LateOutcome: Sendable, Equatable {
     /// The directory answered success late; `after` is the account read after that answer (nil
     /// when it could not be read).
     case applied(after: DirectoryUser?)

@@ -2,17 +2,17 @@
 /// Okta's 60 s: a step started before it ends within its own bounds (connect, operation, settling
 /// re-read), which the configuration keeps below the rest of the minute. Set per request by the
 /// server; nil (the CLI, the scheduler) means no deadline.
-public enum RequestDeadline {
-    @TaskLocal public static var startBy: ContinuousClock.Instant?
+package enum RequestDeadline {
+    @TaskLocal package static var startBy: ContinuousClock.Instant?
 
     /// Time left to start a step; nil without a deadline.
-    public static var remaining: Duration? { startBy.map { $0 - ContinuousClock.now } }
+    package static var remaining: Duration? { startBy.map { $0 - ContinuousClock.now } }
 
-    public static var passed: Bool { remaining.map { $0 <= .zero } ?? false }
+    package static var passed: Bool { remaining.map { $0 <= .zero } ?? false }
 
     /// The failure a request gets when its time to start another step has run out: nothing more
     /// was sent, so Okta may safely retry.
-    public static var failure: DirectoryFailure {
+    package static var failure: DirectoryFailure {
         DirectoryFailure(.deadline, "The directory did not answer in time for pwsync to reply within Okta's 60 seconds (it is slow, or every connection is busy). Nothing more was sent; the push will be retried.",
                          isTransient: true)
     }

@@ -3,16 +3,16 @@
 /// Audit lines and SCIM response bodies are written on every push; this keeps their encoding a
 /// single pass over the values. Strings are escaped as RFC 8259 requires (quote, backslash,
 /// control characters); `/` is left alone.
-public struct JSONWriter: Sendable {
-    public var bytes: [UInt8]
+package struct JSONWriter: Sendable {
+    package var bytes: [UInt8]
 
-    public init(capacity: Int = 256) {
+    package init(capacity: Int = 256) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
     /// `s` as a quoted JSON string.
-    public mutating func string(_ s: String) {
+    package mutating func string(_ s: String) {
         bytes.append(0x22)
         var s = s
         s.withUTF8 { utf8 in
@@ -48,12 +48,12 @@ public struct JSONWriter: Sendable {
     static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// `"name":` — names are the program's own, so they are written as given (after escaping).
-    public mutating func key(_ name: String) {
+    package mutating func key(_ name: String) {
         string(name)
         bytes.append(UInt8(ascii: ":"))
     }
 
-    public mutating func int<T: BinaryInteger>(_ v: T) {
+    package mutating func int<T: BinaryInteger>(_ v: T) {
         if v == 0 { bytes.append(0x30); return }
         var digits = [UInt8]()
         var x = v.magnitude
@@ -62,18 +62,18 @@ public struct JSONWriter: Sendable {
         bytes.append(contentsOf: digits.reversed())
     }
 
-    public mutating func bool(_ v: Bool) {
+    package mutating func bool(_ v: Bool) {
         bytes.append(contentsOf: v ? Self.trueText : Self.falseText)
     }
 
-    public mutating func null() { bytes.append(contentsOf: Self.nullText) }
+    package mutating func null() { bytes.append(contentsOf: Self.nullText) }
 
     /// Punctuation and other text the caller knows is valid JSON.
-    public mutating func raw(_ text: StaticString) {
+    package mutating func raw(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
-    public mutating func raw(_ byte: UInt8) { bytes.append(byte) }
+    package mutating func raw(_ byte: UInt8) { bytes.append(byte) }
 
     static let trueText = Array("true".utf8), falseText = Array("false".utf8), nullText = Array("null".utf8)
 }
@@ -82,7 +82,7 @@ extension JSONWriter {
     /// A tree of `[String: Any]`, `[Any]`, `String`, `Bool`, integers and `nil`/`Optional.none`
     /// (rendered `null`), with object members in sorted order so equal trees give equal bytes.
     /// Unsupported values are written as `null`.
-    public mutating func value(_ v: Any) {
+    package mutating func value(_ v: Any) {
         switch v {
         case let s as String: string(s)
         case let b as Bool: bool(b)
@@ -115,7 +115,7 @@ extension JSONWriter {
     }
 
     /// `value(v)` as a fresh byte array.
-    public static func encode(_ v: Any) -> [UInt8] {
+    package static func encode(_ v: Any) -> [UInt8] {
         var w = JSONWriter()
         w.value(v)
         return w.bytes

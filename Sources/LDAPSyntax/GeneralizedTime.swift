@@ -1,8 +1,8 @@
 /// RFC 4517 GeneralizedTime as directories write it (`20261130144500Z`, AD's `20261130144500.0Z`),
 /// turned into RFC 3339 UTC for SCIM's `meta.created` / `meta.lastModified`.
-public enum GeneralizedTime {
+package enum GeneralizedTime {
     /// nil for anything but a UTC time with at least seconds.
-    public static func rfc3339(_ text: String) -> String? {
+    package static func rfc3339(_ text: String) -> String? {
         let u = Array(text.utf8)
         guard u.count >= 15, u.last == UInt8(ascii: "Z"), u[0..<14].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
         let tail = u[14..<(u.count - 1)]
@@ -14,7 +14,7 @@ public enum GeneralizedTime {
     }
 
     /// Seconds since 1970 (UTC) of a GeneralizedTime, fractions dropped; nil as for `rfc3339`.
-    public static func epochSeconds(_ text: String) -> Int64? {
+    package static func epochSeconds(_ text: String) -> Int64? {
         guard rfc3339(text) != nil else { return nil }
         let u = Array(text.utf8)
         func n(_ r: Range<Int>) -> Int64 { u[r].reduce(0) { $0 * 10 + Int64($1 - 0x30) } }

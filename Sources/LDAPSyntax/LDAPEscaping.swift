@@ -3,13 +3,13 @@ import Secrets
 /// RFC 4515 §3 filter value escaping. Besides the required `*` `(` `)` `\` NUL it escapes every
 /// control byte and every byte >= 0x80, as libldap's `ldap_bv2escaped_filter_value` does, so a
 /// filter is plain ASCII whatever a SCIM client sends.
-public enum LDAPFilter {
-    public static func escape(_ value: String) -> String {
+package enum LDAPFilter {
+    package static func escape(_ value: String) -> String {
         escape(bytes: Array(value.utf8), all: false)
     }
 
     /// Escapes raw bytes (e.g. a binary `objectGUID`): with `all`, every byte becomes `\xx`.
-    public static func escape(bytes: [UInt8], all: Bool = true) -> String {
+    package static func escape(bytes: [UInt8], all: Bool = true) -> String {
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 3)
         for b in bytes {
@@ -26,8 +26,8 @@ public enum LDAPFilter {
 }
 
 /// RFC 4514 §2.4 escaping of one attribute value inside a DN (for the RDN of a new entry).
-public enum LDAPDN {
-    public static func escapeValue(_ value: String) -> String {
+package enum LDAPDN {
+    package static func escapeValue(_ value: String) -> String {
         var out = ""
         let chars = Array(value)
         for (i, ch) in chars.enumerated() {

@@ -1,14 +1,14 @@
 /// An `ldap://` or `ldaps://` server address. Parsed strictly so a typo fails at config load.
-public struct LDAPURL: Sendable, Hashable, CustomStringConvertible {
-    public enum Scheme: String, Sendable { case ldap, ldaps }
+package struct LDAPURL: Sendable, Hashable, CustomStringConvertible {
+    package enum Scheme: String, Sendable { case ldap, ldaps }
 
-    public let scheme: Scheme
-    public let host: String
-    public let port: Int
+    package let scheme: Scheme
+    package let host: String
+    package let port: Int
 
-    public enum ParseError: Error, CustomStringConvertible, Equatable {
+    package enum ParseError: Error, CustomStringConvertible, Equatable {
         case scheme, host, port, trailing
-        public var description: String {
+        package var description: String {
             switch self {
             case .scheme: return "must start with ldaps:// or ldap://"
             case .host: return "has no host name"
@@ -18,13 +18,13 @@ public struct LDAPURL: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public init(scheme: Scheme, host: String, port: Int? = nil) {
+    package init(scheme: Scheme, host: String, port: Int? = nil) {
         self.scheme = scheme
         self.host = host
         self.port = port ?? (scheme == .ldaps ? 636 : 389)
     }
 
-    public init(parsing text: String) throws(ParseError) {
+    package init(parsing text: String) throws(ParseError) {
         let lower = text.lowercased()
         let scheme: Scheme
         let rest: Substring
@@ -59,7 +59,7 @@ public struct LDAPURL: Sendable, Hashable, CustomStringConvertible {
         self.init(scheme: scheme, host: String(host), port: port)
     }
 
-    public var description: String {
+    package var description: String {
         let h = host.contains(":") ? "[\(host)]" : host
         return "\(scheme.rawValue)://\(h):\(port)"
     }

@@ -1,7 +1,7 @@
 import Directory
 
 /// Whose directory password is Okta's and whose is pwsync's own random one.
-public enum PasswordMode: String, Sendable, CaseIterable {
+package enum PasswordMode: String, Sendable, CaseIterable {
     /// Write the password Okta pushes.
     case sync
     /// Write a fresh random password instead; Okta's value is discarded unread.
@@ -9,8 +9,8 @@ public enum PasswordMode: String, Sendable, CaseIterable {
 }
 
 /// A named set of accounts with a password mode: a subtree, a group's members, or a list of users.
-public struct PasswordScope: Sendable, Equatable {
-    public enum Members: Sendable, Equatable {
+package struct PasswordScope: Sendable, Equatable {
+    package enum Members: Sendable, Equatable {
         /// Entries at or under this DN.
         case subtree(String)
         /// Members of the group at this DN (nested membership where the directory resolves it).
@@ -19,11 +19,11 @@ public struct PasswordScope: Sendable, Equatable {
         case users(Set<String>)
     }
 
-    public var name: String
-    public var mode: PasswordMode
-    public var members: Members
+    package var name: String
+    package var mode: PasswordMode
+    package var members: Members
 
-    public init(name: String, mode: PasswordMode, members: Members) {
+    package init(name: String, mode: PasswordMode, members: Members) {
         self.name = name
         self.mode = mode
         self.members = members
@@ -31,7 +31,7 @@ public struct PasswordScope: Sendable, Equatable {
     }
 
     /// Whether the entry at `dn` is at or under this scope's subtree (false for other kinds).
-    public func contains(dn: String) -> Bool {
+    package func contains(dn: String) -> Bool {
         if case .subtree(let base) = members { return DNPath.isWithin(dn, base) }
         return false
     }
@@ -47,15 +47,15 @@ public struct PasswordScope: Sendable, Equatable {
 }
 
 /// The scopes of a configuration, and the rule that picks one for an account.
-public struct PasswordModes: Sendable, Equatable {
-    public var scopes: [PasswordScope]
+package struct PasswordModes: Sendable, Equatable {
+    package var scopes: [PasswordScope]
 
-    public init(_ scopes: [PasswordScope] = []) { self.scopes = scopes }
+    package init(_ scopes: [PasswordScope] = []) { self.scopes = scopes }
 
     /// The most specific scope `user` belongs to (nil: none, so the default `sync`). Between two
     /// equally specific scopes with different modes, `random` wins: the safer way to be wrong.
     /// Group scopes are asked of the directory only when no more specific scope already matched.
-    public func scope(for user: DirectoryUser,
+    package func scope(for user: DirectoryUser,
                       isMember: (String) async throws(DirectoryFailure) -> Bool) async throws(DirectoryFailure) -> PasswordScope? {
         // Most specific first and, among equals, `random` first: the first match is the answer.
         let ordered = scopes.sorted { ($0.specificity, $0.mode == .random ? 1 : 0) > ($1.specificity, $1.mode == .random ? 1 : 0) }
@@ -73,7 +73,7 @@ public struct PasswordModes: Sendable, Equatable {
     }
 
     /// The names of scopes in `mode`, for start-up messages.
-    public func names(in mode: PasswordMode) -> [String] { scopes.filter { $0.mode == mode }.map(\.name) }
+    package func names(in mode: PasswordMode) -> [String] { scopes.filter { $0.mode == mode }.map(\.name) }
 }
 
 /// DN comparison good enough for configured subtrees: RDNs compared case-insensitively, with the

@@ -7,19 +7,19 @@ import Secrets
 /// The use-cases behind the SCIM endpoints. Depends only on the `Directory` and `AuditSink`
 /// protocols, so it is tested with in-memory fakes; its errors are `SyncError`s, which the Server
 /// turns into protocol answers.
-public final class PasswordSyncService: Sendable {
+package final class PasswordSyncService: Sendable {
     let directory: any Directory
     let audit: any AuditSink
     let logger: Logger
     let locks = UserLocks()
-    public let policy: SyncPolicy
+    package let policy: SyncPolicy
     let written = WriteMemory()
     let doubts = UserDoubts()
     /// Failures before the user is found (directory down): audited, one record per reason and
     /// interval plus a count, so an outage does not flood the log.
     let lookupFailures: AuditSummarizer
 
-    public init(directory: any Directory, audit: any AuditSink, policy: SyncPolicy = .init(),
+    package init(directory: any Directory, audit: any AuditSink, policy: SyncPolicy = .init(),
                 logger: Logger = Logger(label: "pwsync.sync")) {
         self.directory = directory
         self.audit = audit
@@ -29,29 +29,29 @@ public final class PasswordSyncService: Sendable {
     }
 
     /// Writes the counts of summarized decisions whose interval ended (run periodically).
-    public func flushSummaries(all: Bool = false) async { await lookupFailures.flush(all: all) }
+    package func flushSummaries(all: Bool = false) async { await lookupFailures.flush(all: all) }
 
     /// What this configuration lets pwsync do, for the discovery endpoints.
-    public var capabilities: Discovery.Capabilities {
+    package var capabilities: Discovery.Capabilities {
         Discovery.Capabilities(createUsers: directory.creationBase != nil, disableAccounts: policy.disableAccounts,
                                profileAttributes: directory.profileAttributes)
     }
 
     /// True when the directory answers on a bound connection right now.
-    public func directoryReady() async -> Bool {
+    package func directoryReady() async -> Bool {
         do { try await directory.probe(); return true } catch { return false }
     }
 
     // MARK: Reads
 
-    public func listUsers(filter: SCIMFilter?, page: Pagination) async throws(SyncError) -> ListResponse {
+    package func listUsers(filter: SCIMFilter?, page: Pagination) async throws(SyncError) -> ListResponse {
         let query = try filter.map { f throws(SyncError) in try FilterMapping.userFilter(f) }
         let users = try await directoryCall { () async throws(DirectoryFailure) in try await directory.findUsers(query) }
         return ListResponse(totalResults: users.count, startIndex: page.startIndex,
                             resources: page.page(users).map(Self.resource))
     }
 
-    public func getUser(id: String) async throws(SyncError) -> UserResource {
+    package func getUser(id: String) async throws(SyncError) -> UserResource {
         Self.resource(try await requireUser(id))
     }
 
@@ -158,7 +158,7 @@ public final class PasswordSyncService: Sendable {
     }
 
     /// Users with a write in doubt right now (for tests and status).
-    public var usersInDoubt: Int { doubts.count }
+    package var usersInDoubt: Int { doubts.count }
 
     /// The outcome record. The directory write has already happened, so a failure here cannot undo
     /// it; it is logged loudly, and the `push_received` record already in the log shows the attempt.

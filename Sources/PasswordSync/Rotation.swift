@@ -3,13 +3,13 @@ import Directory
 import Secrets
 
 /// The password an operator sets from the host's shell: a random one, or one they typed.
-public enum OperatorPassword: Sendable {
+package enum OperatorPassword: Sendable {
     case random
     case given(Secret)
 }
 
 /// What one account's rotation came to.
-public enum RotationOutcome: Sendable, Equatable {
+package enum RotationOutcome: Sendable, Equatable {
     case rotated
     /// Dry run: it would have been rotated.
     case due
@@ -20,7 +20,7 @@ public enum RotationOutcome: Sendable, Equatable {
 }
 
 /// How the accounts of an operator's `rotate` are chosen.
-public enum AccountSelection: Sendable, Equatable {
+package enum AccountSelection: Sendable, Equatable {
     case userNames([String])
     case scope(String)
     case ldapFilter(String)
@@ -30,7 +30,7 @@ extension PasswordSyncService {
     /// Break-glass: one account's password set from the host's shell, whatever its mode, audited
     /// with the operator. A typed password is checked against the policy first. Returns the
     /// password written (the caller shows it once).
-    public func setPassword(userName: String, to value: OperatorPassword, request: RequestInfo) async throws(SyncError) -> (user: DirectoryUser, password: Secret) {
+    package func setPassword(userName: String, to value: OperatorPassword, request: RequestInfo) async throws(SyncError) -> (user: DirectoryUser, password: Secret) {
         let user = try await oneUser(named: userName)
         let started = ContinuousClock.now
         return try await locks.withLock(user.id.lowercased()) { () async throws(SyncError) -> (user: DirectoryUser, password: Secret) in
@@ -61,7 +61,7 @@ extension PasswordSyncService {
 
     /// The accounts a rotation names, in a stable order, and the names that match no account (a
     /// stale line in a list stops nothing: it is reported, and the others go on).
-    public func accounts(_ selection: AccountSelection) async throws(SyncError) -> (found: [DirectoryUser], missing: [String]) {
+    package func accounts(_ selection: AccountSelection) async throws(SyncError) -> (found: [DirectoryUser], missing: [String]) {
         switch selection {
         case .userNames(let names):
             var users: [DirectoryUser] = [], missing: [String] = []
@@ -97,7 +97,7 @@ extension PasswordSyncService {
     /// Rotates `user` to a fresh random password, only if the account is in a `random` scope
     /// (an account in `sync` mode holds Okta's password, which a rotation would destroy) and,
     /// when `olderThan` is given, only if its password is at least that many seconds old.
-    public func rotate(_ user: DirectoryUser, request: RequestInfo, dryRun: Bool = false, olderThan: Int64? = nil,
+    package func rotate(_ user: DirectoryUser, request: RequestInfo, dryRun: Bool = false, olderThan: Int64? = nil,
                        now: Int64) async -> RotationOutcome {
         let started = ContinuousClock.now
         return await locks.withLock(user.id.lowercased()) { () async -> RotationOutcome in

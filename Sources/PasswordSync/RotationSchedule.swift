@@ -4,12 +4,12 @@ import Logging
 
 /// A `[[rotation]]` entry: the accounts of a `random` scope get a fresh password once theirs is
 /// `intervalSeconds` old, at most `perMinute` accounts a minute.
-public struct RotationSchedule: Sendable, Equatable {
-    public var scope: String
-    public var intervalSeconds: Int64
-    public var perMinute: Int
+package struct RotationSchedule: Sendable, Equatable {
+    package var scope: String
+    package var intervalSeconds: Int64
+    package var perMinute: Int
 
-    public init(scope: String, intervalSeconds: Int64, perMinute: Int) {
+    package init(scope: String, intervalSeconds: Int64, perMinute: Int) {
         self.scope = scope
         self.intervalSeconds = intervalSeconds
         self.perMinute = perMinute
@@ -20,7 +20,7 @@ public struct RotationSchedule: Sendable, Equatable {
 /// record of its last password change (`pwdLastSet`, `pwdChangedTime`), so a restart neither
 /// repeats nor forgets a rotation. A failed account is tried again with backoff (1 min doubling
 /// to 1 h); each attempt is audited by the write itself.
-public actor RotationRunner {
+package actor RotationRunner {
     let service: PasswordSyncService
     let schedules: [RotationSchedule]
     let logger: Logger
@@ -28,7 +28,7 @@ public actor RotationRunner {
     /// Account id → failures so far and when it may be tried again.
     private var backoff: [String: (failures: Int, at: Int64)] = [:]
 
-    public init(service: PasswordSyncService, schedules: [RotationSchedule], logger: Logger = Logger(label: "pwsync.rotation"),
+    package init(service: PasswordSyncService, schedules: [RotationSchedule], logger: Logger = Logger(label: "pwsync.rotation"),
                 clock: @escaping @Sendable () -> Int64) {
         self.service = service
         self.schedules = schedules
@@ -38,7 +38,7 @@ public actor RotationRunner {
 
     /// Until cancelled: a pass, then a sleep until the next account falls due (at most 5 minutes,
     /// so new scope members and policy changes are seen).
-    public func run() async {
+    package func run() async {
         while !Task.isCancelled {
             let wait = await pass()
             try? await Task.sleep(for: .seconds(wait))
@@ -46,7 +46,7 @@ public actor RotationRunner {
     }
 
     /// One pass over every schedule. Returns the seconds until the next account is due.
-    public func pass() async -> Int64 {
+    package func pass() async -> Int64 {
         var next: Int64 = 300
         for schedule in schedules {
             let request = RequestInfo(requestID: "rotation-\(schedule.scope)-\(clock())", client: "scheduler", principal: "rotation:\(schedule.scope)")

@@ -3,8 +3,8 @@ import Directory
 /// Why a use-case did not do what was asked, in the use-cases' own words: a stable reason,
 /// whether trying again later can help, and a detail a person can act on. The Server turns it
 /// into a protocol answer; nothing here knows about HTTP.
-public struct SyncError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Reason: Sendable, Equatable {
+package struct SyncError: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Reason: Sendable, Equatable {
         /// The audit log cannot be written, so nothing is changed.
         case auditUnavailable
         /// The directory refused or failed, for this reason.
@@ -17,11 +17,11 @@ public struct SyncError: Error, Sendable, Equatable, CustomStringConvertible {
         case writeInDoubt
     }
 
-    public var reason: Reason
-    public var isTransient: Bool
-    public var detail: String
+    package var reason: Reason
+    package var isTransient: Bool
+    package var detail: String
 
-    public init(_ reason: Reason, _ detail: String, isTransient: Bool = false) {
+    package init(_ reason: Reason, _ detail: String, isTransient: Bool = false) {
         self.reason = reason
         self.detail = detail
         self.isTransient = isTransient
@@ -31,10 +31,10 @@ public struct SyncError: Error, Sendable, Equatable, CustomStringConvertible {
         self.init(.directory(failure.reason), failure.detail, isTransient: failure.isTransient)
     }
 
-    public var description: String { detail }
+    package var description: String { detail }
 
     /// The directory refused the value itself (policy, encoding, attribute rules).
-    public var isRefusedValue: Bool {
+    package var isRefusedValue: Bool {
         switch reason {
         case .directory(.policyViolation), .directory(.invalidPassword), .directory(.invalidAttribute): return true
         default: return false
@@ -43,7 +43,7 @@ public struct SyncError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// What a request asked of the use-cases, as recorded in the audit log.
-public enum Operation: String, Sendable, CaseIterable {
+package enum Operation: String, Sendable, CaseIterable {
     /// A partial update (SCIM PATCH).
     case patchUser = "patch_user"
     /// A full replacement (SCIM PUT).

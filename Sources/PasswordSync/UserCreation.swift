@@ -8,7 +8,7 @@ extension PasswordSyncService {
     /// A missing one is created only when a creation OU is configured, with Okta's placeholder
     /// password when the policy says `apply`, otherwise (or when the directory refuses it) with a
     /// strong random password, so no enabled account is ever left without one.
-    public func createUser(_ doc: UserDocument, request: RequestInfo) async throws(SyncError) -> UserResource {
+    package func createUser(_ doc: UserDocument, request: RequestInfo) async throws(SyncError) -> UserResource {
         let started = ContinuousClock.now
         var template = AuditEvent(.rejected, request, .createUser)
         template.action = .create

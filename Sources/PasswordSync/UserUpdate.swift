@@ -8,7 +8,7 @@ extension PasswordSyncService {
     /// Applies a PATCH or PUT: the password (if the request carries one), then `active` (if it
     /// differs from the directory's), then mapped profile values. The user is read inside the
     /// per-user lock, so a queued push decides on the account as it is when its turn comes.
-    public func updateUser(id: String, change: UserChange, request: RequestInfo, operation: Operation) async throws(SyncError) -> UserResource {
+    package func updateUser(id: String, change: UserChange, request: RequestInfo, operation: Operation) async throws(SyncError) -> UserResource {
         let started = ContinuousClock.now
         return try await locks.withLock(id.lowercased()) { () async throws(SyncError) -> UserResource in
             if RequestDeadline.passed {

@@ -7,7 +7,7 @@ public struct AttributeSelection: Sendable, Equatable {
     enum Mode: Sendable, Equatable { case all, only(Set<String>), except(Set<String>) }
     let mode: Mode
 
-    public static let all = AttributeSelection(mode: .all)
+    package static let all = AttributeSelection(mode: .all)
     static let always: Set<String> = ["id", "schemas"]
 
     init(mode: Mode) { self.mode = mode }
@@ -26,7 +26,7 @@ public struct AttributeSelection: Sendable, Equatable {
         else { mode = .all }
     }
 
-    public func apply(_ resource: [String: Any]) -> [String: Any] {
+    package func apply(_ resource: [String: Any]) -> [String: Any] {
         switch mode {
         case .all:
             return resource

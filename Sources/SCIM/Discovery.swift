@@ -2,21 +2,21 @@ import FoundationEssentials
 
 /// The discovery endpoints (RFC 7644 §4): what pwsync supports, in each dialect. Okta's cloud never
 /// reads them, but its provisioning agent reads `/ServiceProviderConfigs` (1.1) and SCIM testers read all three.
-public enum Discovery {
-    public static let serviceProviderConfigSchema = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
-    public static let resourceTypeSchema = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
-    public static let schemaSchema = "urn:ietf:params:scim:schemas:core:2.0:Schema"
-    public static let oktaProviderConfig = "urn:okta:schemas:scim:providerconfig:1.0"
+package enum Discovery {
+    package static let serviceProviderConfigSchema = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
+    package static let resourceTypeSchema = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
+    package static let schemaSchema = "urn:ietf:params:scim:schemas:core:2.0:Schema"
+    package static let oktaProviderConfig = "urn:okta:schemas:scim:providerconfig:1.0"
 
     /// What this configuration lets pwsync do, so discovery never claims more.
-    public struct Capabilities: Sendable, Equatable {
-        public var createUsers: Bool
-        public var disableAccounts: Bool
+    package struct Capabilities: Sendable, Equatable {
+        package var createUsers: Bool
+        package var disableAccounts: Bool
         /// Profile attributes written to the directory (canonical paths); empty = profile push off.
-        public var profileAttributes: Set<String>
-        public var basicAuth: Bool
+        package var profileAttributes: Set<String>
+        package var basicAuth: Bool
 
-        public init(createUsers: Bool = false, disableAccounts: Bool = true, profileAttributes: Set<String> = [], basicAuth: Bool = false) {
+        package init(createUsers: Bool = false, disableAccounts: Bool = true, profileAttributes: Set<String> = [], basicAuth: Bool = false) {
             self.createUsers = createUsers
             self.disableAccounts = disableAccounts
             self.profileAttributes = profileAttributes
@@ -34,7 +34,7 @@ public enum Discovery {
         }
     }
 
-    public static func serviceProviderConfig(_ version: SCIMVersion, basePath: String, capabilities: Capabilities) -> Data {
+    package static func serviceProviderConfig(_ version: SCIMVersion, basePath: String, capabilities: Capabilities) -> Data {
         let basicAuth = capabilities.basicAuth
         var schemes: [[String: Any]] = [[
             "type": "oauthbearertoken", "name": "OAuth Bearer Token",
@@ -84,7 +84,7 @@ public enum Discovery {
     }
 
     /// One resource type by id ("User" or "Group"), or nil.
-    public static func resourceType(_ id: String, _ version: SCIMVersion, basePath: String) -> Data? {
+    package static func resourceType(_ id: String, _ version: SCIMVersion, basePath: String) -> Data? {
         switch id.lowercased() {
         case "user": return JSON.encode(userResourceType(version, basePath: basePath))
         case "group": return JSON.encode(groupResourceType(version, basePath: basePath))
@@ -92,7 +92,7 @@ public enum Discovery {
         }
     }
 
-    public static func resourceTypes(_ version: SCIMVersion, basePath: String) -> Data {
+    package static func resourceTypes(_ version: SCIMVersion, basePath: String) -> Data {
         list([userResourceType(version, basePath: basePath), groupResourceType(version, basePath: basePath)], version)
     }
 
@@ -150,7 +150,7 @@ public enum Discovery {
     }
 
     /// 2.0 lists the User and Group schemas; 1.1 has no Group schema of its own, so only User.
-    public static func schemas(_ version: SCIMVersion, basePath: String, capabilities: Capabilities) -> Data {
+    package static func schemas(_ version: SCIMVersion, basePath: String, capabilities: Capabilities) -> Data {
         let user = userSchema(version, basePath: basePath, capabilities: capabilities)
         switch version {
         case .v2: return list([user, groupSchema(version, basePath: basePath)], version)
@@ -158,7 +158,7 @@ public enum Discovery {
         }
     }
 
-    public static func schema(_ id: String, _ version: SCIMVersion, basePath: String, capabilities: Capabilities) -> Data? {
+    package static func schema(_ id: String, _ version: SCIMVersion, basePath: String, capabilities: Capabilities) -> Data? {
         let user = userSchema(version, basePath: basePath, capabilities: capabilities)
         if id.lowercased() == (user["id"] as? String)?.lowercased() { return JSON.encode(user) }
         if version == .v2, id.lowercased() == SCIMSchema.group.lowercased() { return JSON.encode(groupSchema(version, basePath: basePath)) }
@@ -166,7 +166,7 @@ public enum Discovery {
     }
 
     /// An empty ListResponse (e.g. `/Groups`: pwsync has no groups to offer).
-    public static func emptyList(_ version: SCIMVersion, startIndex: Int = 1) -> Data {
+    package static func emptyList(_ version: SCIMVersion, startIndex: Int = 1) -> Data {
         JSON.encode(["schemas": [version == .v2 ? SCIMSchema.listResponse : SCIMSchema.userV1],
                      "totalResults": 0, "startIndex": startIndex, "itemsPerPage": 0, "Resources": [Any]()])
     }

@@ -2,7 +2,7 @@ import FoundationEssentials
 
 /// A parsed JSON document (`JSONParser`). `true` and `1` stay apart (Foundation's
 /// `JSONSerialization` does not on Linux), so `"active": 1` is an error rather than a deactivation.
-public enum JSONValue: Sendable, Equatable, Decodable {
+package enum JSONValue: Sendable, Equatable, Decodable {
     case null
     case bool(Bool)
     case number(Double)
@@ -10,7 +10,7 @@ public enum JSONValue: Sendable, Equatable, Decodable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
         else if let b = try? c.decode(Bool.self) { self = .bool(b) }
@@ -20,7 +20,7 @@ public enum JSONValue: Sendable, Equatable, Decodable {
         else { self = .object(try c.decode([String: JSONValue].self)) }
     }
 
-    public static func parse(_ data: Data) throws(SCIMError) -> JSONValue {
+    package static func parse(_ data: Data) throws(SCIMError) -> JSONValue {
         do {
             return try JSONParser.parse(Array(data))
         } catch .duplicate(let name) {
@@ -30,8 +30,8 @@ public enum JSONValue: Sendable, Equatable, Decodable {
         }
     }
 
-    public var string: String? { if case .string(let s) = self { return s } else { return nil } }
-    public var object: [String: JSONValue]? { if case .object(let o) = self { return o } else { return nil } }
-    public var array: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
-    public subscript(key: String) -> JSONValue? { object?[key] }
+    package var string: String? { if case .string(let s) = self { return s } else { return nil } }
+    package var object: [String: JSONValue]? { if case .object(let o) = self { return o } else { return nil } }
+    package var array: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+    package subscript(key: String) -> JSONValue? { object?[key] }
 }

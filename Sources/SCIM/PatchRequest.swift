@@ -124,5 +124,5 @@ public enum PatchRequest {
 }
 
 extension SCIMError {
-    public static func invalidPath(_ detail: String) -> SCIMError { .init(status: 400, scimType: "invalidPath", detail: detail) }
+    package static func invalidPath(_ detail: String) -> SCIMError { .init(status: 400, scimType: "invalidPath", detail: detail) }
 }

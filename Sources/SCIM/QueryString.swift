@@ -13,7 +13,7 @@ public enum QueryString {
         return out
     }
 
-    public static func decode(_ s: Substring) throws(SCIMError) -> String {
+    package static func decode(_ s: Substring) throws(SCIMError) -> String {
         var bytes: [UInt8] = []
         var it = Array(s.utf8)[...]
         while let c = it.popFirst() {

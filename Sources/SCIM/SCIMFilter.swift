@@ -12,7 +12,7 @@ public indirect enum SCIMFilter: Sendable, Equatable {
         case null
     }
 
-    public static let maxLength = 4096
+    package static let maxLength = 4096
 
     public static func parse(_ text: String) throws(SCIMError) -> SCIMFilter {
         guard text.utf8.count <= maxLength else { throw .invalidFilter("The filter is longer than \(maxLength) bytes.") }

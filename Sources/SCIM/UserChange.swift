@@ -3,13 +3,13 @@ import Secrets
 /// What a SCIM write asks of pwsync: the password, the account state, and profile values (written
 /// only where the admin mapped them to directory attributes).
 public struct UserChange: Sendable {
-    public var password: Secret?
-    public var active: Bool?
-    public var form: PushForm
+    package var password: Secret?
+    package var active: Bool?
+    package var form: PushForm
     /// Profile values by canonical path (`ProfilePath`); nil = cleared.
     public var profile: [String: String?]
 
-    public init(password: Secret? = nil, active: Bool? = nil, form: PushForm, profile: [String: String?] = [:]) {
+    package init(password: Secret? = nil, active: Bool? = nil, form: PushForm, profile: [String: String?] = [:]) {
         self.password = password
         self.active = active
         self.form = form
@@ -18,7 +18,7 @@ public struct UserChange: Sendable {
 }
 
 /// How the password arrived: recorded in the audit log so a reviewer can tell the request forms apart.
-public enum PushForm: String, Sendable, Codable {
+package enum PushForm: String, Sendable, Codable {
     case patchValue = "patch_value"
     case patchPath = "patch_path"
     case put

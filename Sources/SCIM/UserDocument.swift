@@ -5,18 +5,18 @@ import PlainText
 /// A full User resource as Okta sends it in `POST /Users` and `PUT /Users/{id}` (SCIM 2.0 or 1.1).
 /// Reduced to what pwsync uses; the password goes straight into a `Secret`.
 public struct UserDocument: Sendable {
-    public var id: String?
-    public var userName: String
-    public var givenName: String?
-    public var familyName: String?
-    public var displayName: String?
-    public var email: String?
+    package var id: String?
+    package var userName: String
+    package var givenName: String?
+    package var familyName: String?
+    package var displayName: String?
+    package var email: String?
     /// Absent means "leave as is" (a PUT without `active` does not deactivate anyone).
-    public var active: Bool?
+    package var active: Bool?
     /// Absent means "leave the password alone"; a PUT never clears a password.
-    public var password: Secret?
+    package var password: Secret?
     /// Every profile value in the document, by canonical path.
-    public var profile: [String: String?] = [:]
+    package var profile: [String: String?] = [:]
 
     /// Parses and checks the body. An empty `password` is an error except on POST, where Okta's
     /// meaningless placeholder may be anything and is treated as absent.
@@ -65,7 +65,7 @@ public struct UserDocument: Sendable {
     }
 
     /// What a PUT asks pwsync to change.
-    public var change: UserChange { UserChange(password: password, active: active, form: .put, profile: profile) }
+    package var change: UserChange { UserChange(password: password, active: active, form: .put, profile: profile) }
 }
 
 extension Dictionary where Key == String, Value == JSONValue {

@@ -2,41 +2,41 @@ import FoundationEssentials
 
 /// Where and how a response is rendered: the dialect, the absolute base URL for `meta.location`,
 /// and the attributes the client asked for.
-public struct ResponseContext: Sendable {
-    public var version: SCIMVersion
+package struct ResponseContext: Sendable {
+    package var version: SCIMVersion
     /// `https://host[:port]`, from `[server] public_url` or the request's Host; nil = relative.
-    public var origin: String?
+    package var origin: String?
     /// `/scim/v2` or `/scim/v1`.
-    public var basePath: String
-    public var selection: AttributeSelection
+    package var basePath: String
+    package var selection: AttributeSelection
 
-    public init(version: SCIMVersion, origin: String? = nil, basePath: String, selection: AttributeSelection = .all) {
+    package init(version: SCIMVersion, origin: String? = nil, basePath: String, selection: AttributeSelection = .all) {
         self.version = version
         self.origin = origin
         self.basePath = basePath
         self.selection = selection
     }
 
-    public var baseURL: String { (origin ?? "") + basePath }
+    package var baseURL: String { (origin ?? "") + basePath }
 }
 
 /// A User as returned to SCIM clients. There is deliberately no password field: RFC 7643 makes it
 /// `returned: never`, and whatever a GET returns comes back in Okta's next PUT.
-public struct UserResource: Sendable, Equatable {
-    public var id: String
-    public var userName: String
-    public var active: Bool
-    public var givenName: String?
-    public var familyName: String?
-    public var displayName: String?
-    public var email: String?
+package struct UserResource: Sendable, Equatable {
+    package var id: String
+    package var userName: String
+    package var active: Bool
+    package var givenName: String?
+    package var familyName: String?
+    package var displayName: String?
+    package var email: String?
     /// Mapped profile values by canonical path (`ProfilePath`).
-    public var profile: [String: String]
+    package var profile: [String: String]
     /// RFC 3339 times from the directory.
-    public var created: String?
-    public var lastModified: String?
+    package var created: String?
+    package var lastModified: String?
 
-    public init(id: String, userName: String, active: Bool, givenName: String? = nil, familyName: String? = nil,
+    package init(id: String, userName: String, active: Bool, givenName: String? = nil, familyName: String? = nil,
                 displayName: String? = nil, email: String? = nil, profile: [String: String] = [:],
                 created: String? = nil, lastModified: String? = nil) {
         self.id = id
@@ -54,7 +54,7 @@ public struct UserResource: Sendable, Equatable {
     /// Paths the fixed fields already render.
     static let fixedPaths: Set<String> = ["name.givenname", "name.familyname", "displayname", "emails[type eq \"work\"].value", "emails[primary].value"]
 
-    public func jsonObject(_ ctx: ResponseContext) -> [String: Any] {
+    package func jsonObject(_ ctx: ResponseContext) -> [String: Any] {
         var o: [String: Any] = [
             "schemas": [ctx.version == .v2 ? SCIMSchema.user : SCIMSchema.userV1],
             "id": id,
@@ -77,24 +77,24 @@ public struct UserResource: Sendable, Equatable {
         return ctx.selection.apply(o)
     }
 
-    public func body(_ ctx: ResponseContext) -> Data {
+    package func body(_ ctx: ResponseContext) -> Data {
         JSON.encode(jsonObject(ctx))
     }
 }
 
 /// RFC 7644 §3.4.2 ListResponse: 1-based `startIndex`, integer totals, results in `Resources`.
-public struct ListResponse: Sendable {
-    public var totalResults: Int
-    public var startIndex: Int
-    public var resources: [UserResource]
+package struct ListResponse: Sendable {
+    package var totalResults: Int
+    package var startIndex: Int
+    package var resources: [UserResource]
 
-    public init(totalResults: Int, startIndex: Int, resources: [UserResource]) {
+    package init(totalResults: Int, startIndex: Int, resources: [UserResource]) {
         self.totalResults = totalResults
         self.startIndex = startIndex
         self.resources = resources
     }
 
-    public func body(_ ctx: ResponseContext) -> Data {
+    package func body(_ ctx: ResponseContext) -> Data {
         JSON.encode([
             "schemas": [ctx.version == .v2 ? SCIMSchema.listResponse : SCIMSchema.userV1],
             "totalResults": totalResults,
@@ -107,10 +107,10 @@ public struct ListResponse: Sendable {
 
 /// `startIndex` and `count` as RFC 7644 §3.4.2.4 reads them: startIndex < 1 means 1, count < 0 means 0.
 public struct Pagination: Sendable, Equatable {
-    public var startIndex: Int
-    public var count: Int
+    package var startIndex: Int
+    package var count: Int
 
-    public static let maxCount = 1000
+    package static let maxCount = 1000
 
     public init(startIndex: String?, count: String?) throws(SCIMError) {
         func int(_ s: String?, _ name: String) throws(SCIMError) -> Int? {
@@ -122,7 +122,7 @@ public struct Pagination: Sendable, Equatable {
         self.count = min(Self.maxCount, max(0, try int(count, "count") ?? 100))
     }
 
-    public func page<T>(_ all: [T]) -> ArraySlice<T> {
+    package func page<T>(_ all: [T]) -> ArraySlice<T> {
         let from = min(all.count, startIndex - 1)
         let to = min(all.count, from + count)
         return all[from..<to]

@@ -4,7 +4,7 @@ extension Secret {
     /// Transcodes straight from our UTF-8 bytes into new wiped storage, without passing through a
     /// `String`. Returns nil when the password is not valid UTF-8 (we would otherwise set a password
     /// nobody can type, and AD would not tell us).
-    public func activeDirectoryUnicodePwd() -> Secret? {
+    package func activeDirectoryUnicodePwd() -> Secret? {
         // Each UTF-8 byte yields at most one UTF-16 unit (4 bytes -> 2 units), so 2 bytes per input byte.
         let capacity = (count + 2) * 2
         var ok = true

@@ -1,9 +1,9 @@
 /// Lower-case hexadecimal, the one encoder every module uses (hashes, ids, escapes, tokens).
-public enum Hex {
+package enum Hex {
     /// `0`…`9a`…`f` as ASCII bytes.
-    public static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    package static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    public static func encode<C: Sequence>(_ bytes: C) -> String where C.Element == UInt8 {
+    package static func encode<C: Sequence>(_ bytes: C) -> String where C.Element == UInt8 {
         var out = [UInt8]()
         out.reserveCapacity(bytes.underestimatedCount * 2)
         for b in bytes { append(b, to: &out) }
@@ -12,12 +12,12 @@ public enum Hex {
 
     /// Appends the two digits of `byte` to `out`.
     @inlinable
-    public static func append(_ byte: UInt8, to out: inout [UInt8]) {
+    package static func append(_ byte: UInt8, to out: inout [UInt8]) {
         out.append(digits[Int(byte >> 4)])
         out.append(digits[Int(byte & 0x0f)])
     }
 
-    public static func decode<S: StringProtocol>(_ text: S) -> [UInt8]? {
+    package static func decode<S: StringProtocol>(_ text: S) -> [UInt8]? {
         let chars = Array(text.utf8)
         guard chars.count % 2 == 0 else { return nil }
         func nibble(_ c: UInt8) -> UInt8? {

@@ -4,17 +4,17 @@
 /// candidate missing a class, or refused by the caller's check (a directory's policy), is thrown
 /// away whole and drawn again. So every acceptable password of the length is equally likely, and
 /// no position or class is favoured.
-public struct PasswordGenerator: Sendable, Equatable {
-    public static let lower = Array("abcdefghijkmnopqrstuvwxyz".utf8)
-    public static let upper = Array("ABCDEFGHJKLMNPQRSTUVWXYZ".utf8)
-    public static let digits = Array("23456789".utf8)
-    public static let symbols = Array("!#%+-.:=?@_~".utf8)
+package struct PasswordGenerator: Sendable, Equatable {
+    package static let lower = Array("abcdefghijkmnopqrstuvwxyz".utf8)
+    package static let upper = Array("ABCDEFGHJKLMNPQRSTUVWXYZ".utf8)
+    package static let digits = Array("23456789".utf8)
+    package static let symbols = Array("!#%+-.:=?@_~".utf8)
     /// Candidates tried before giving up on a check that (almost) nothing passes.
-    public static let maxAttempts = 10_000
+    package static let maxAttempts = 10_000
 
-    public let length: Int
+    package let length: Int
     /// Every class appears at least once in each password.
-    public let classes: [[UInt8]]
+    package let classes: [[UInt8]]
     let alphabet: [UInt8]
     /// For each byte value, the bit of each class it belongs to.
     let classBits: [UInt8]
@@ -22,7 +22,7 @@ public struct PasswordGenerator: Sendable, Equatable {
     let byteLimit: Int
 
     /// `exclude` removes characters from every class (a class left empty is dropped).
-    public init(length: Int = 24, classes: [[UInt8]] = [lower, upper, digits, symbols], exclude: Set<UInt8> = []) {
+    package init(length: Int = 24, classes: [[UInt8]] = [lower, upper, digits, symbols], exclude: Set<UInt8> = []) {
         let kept = classes.map { $0.filter { !exclude.contains($0) } }.filter { !$0.isEmpty }
         precondition(!kept.isEmpty && kept.count <= 8 && length >= kept.count, "1 to 8 classes, and a length that covers them")
         self.length = length
@@ -36,7 +36,7 @@ public struct PasswordGenerator: Sendable, Equatable {
 
     /// A password of `length` characters (at least `self.length`) that contains every class and
     /// passes `accept`; nil when `maxAttempts` candidates all failed it.
-    public func generate(length wanted: Int? = nil, accept: (Secret) -> Bool = { _ in true }) -> Secret? {
+    package func generate(length wanted: Int? = nil, accept: (Secret) -> Bool = { _ in true }) -> Secret? {
         var rng = SystemRandomNumberGenerator()
         let n = max(wanted ?? length, length)
         let everyClass = UInt8(truncatingIfNeeded: (1 << min(classes.count, 8)) - 1)
@@ -65,5 +65,5 @@ public struct PasswordGenerator: Sendable, Equatable {
     }
 
     /// The alphabet every character is drawn from, for tests of the distribution.
-    public var characters: [UInt8] { alphabet }
+    package var characters: [UInt8] { alphabet }
 }

@@ -8,22 +8,22 @@ import Darwin
 ///
 /// It cannot be printed, logged, interpolated, dumped or encoded: every such path yields
 /// `<redacted>`. The only way to the bytes is `withUnsafeBytes`, at the edge that sends them.
-public final class Secret: @unchecked Sendable {
+package final class Secret: @unchecked Sendable {
     /// Immutable after init, so sharing across tasks is safe.
     private let storage: UnsafeMutableRawBufferPointer
 
     /// Number of bytes (UTF-8 for passwords decoded from requests).
-    public var count: Int { storage.count }
-    public var isEmpty: Bool { storage.isEmpty }
+    package var count: Int { storage.count }
+    package var isEmpty: Bool { storage.isEmpty }
 
     /// Copies `bytes` into wiped storage. The caller should wipe its own copy if it can.
-    public init<C: Collection>(bytes: C) where C.Element == UInt8 {
+    package init<C: Collection>(bytes: C) where C.Element == UInt8 {
         storage = .allocate(byteCount: bytes.count, alignment: 1)
         _ = storage.initializeMemory(as: UInt8.self, from: bytes)
     }
 
     /// Copies the UTF-8 of `string`. Swift strings cannot be wiped, so prefer `init(bytes:)`.
-    public convenience init(_ string: String) {
+    package convenience init(_ string: String) {
         let utf8 = string.utf8
         self.init(capacity: utf8.count) { out in
             var n = 0
@@ -33,7 +33,7 @@ public final class Secret: @unchecked Sendable {
     }
 
     /// Builds a secret by writing at most `capacity` bytes into fresh storage; `body` returns how many it wrote.
-    public init(capacity: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> Int) rethrows {
+    package init(capacity: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> Int) rethrows {
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 1)
         defer { Secret.wipe(scratch); scratch.deallocate() }
         scratch.initializeMemory(as: UInt8.self, repeating: 0)
@@ -49,16 +49,16 @@ public final class Secret: @unchecked Sendable {
     }
 
     /// Access the bytes for the shortest possible time; never copy them into a `String` or `Array`.
-    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    package func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(UnsafeRawBufferPointer(storage))
     }
 
     /// Constant-time in the length of the longer input: the time taken says nothing about where they differ.
-    public func constantTimeEquals(_ other: Secret) -> Bool {
+    package func constantTimeEquals(_ other: Secret) -> Bool {
         other.withUnsafeBytes { constantTimeEquals($0) }
     }
 
-    public func constantTimeEquals(_ other: UnsafeRawBufferPointer) -> Bool {
+    package func constantTimeEquals(_ other: UnsafeRawBufferPointer) -> Bool {
         let n = max(count, other.count)
         var diff: UInt8 = count == other.count ? 0 : 1
         for i in 0..<n {
@@ -72,7 +72,7 @@ public final class Secret: @unchecked Sendable {
     /// True when the bytes are well-formed UTF-8 (what a directory can store as a password).
     /// True when the value holds a control character (C0, DEL or C1 in UTF-8): nothing anyone
     /// can type at a login prompt, so never a password worth writing.
-    public var containsControlCharacter: Bool {
+    package var containsControlCharacter: Bool {
         withUnsafeBytes { raw in
             for (i, b) in raw.enumerated() {
                 if b < 0x20 || b == 0x7f { return true }
@@ -82,7 +82,7 @@ public final class Secret: @unchecked Sendable {
         }
     }
 
-    public var isValidUTF8: Bool {
+    package var isValidUTF8: Bool {
         withUnsafeBytes { raw in
             var it = raw.bindMemory(to: UInt8.self).makeIterator()
             var decoder = UTF8()
@@ -108,10 +108,10 @@ public final class Secret: @unchecked Sendable {
 }
 
 extension Secret: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable, Encodable {
-    public var description: String { "<redacted>" }
-    public var debugDescription: String { "<redacted>" }
-    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
-    public func encode(to encoder: any Encoder) throws {
+    package var description: String { "<redacted>" }
+    package var debugDescription: String { "<redacted>" }
+    package var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode("<redacted>")
     }

@@ -4,15 +4,15 @@ import Glibc
 
 /// Reads a secret (the directory service account's password) from a file straight into a `Secret`,
 /// dropping one trailing newline. Refuses files anyone on the machine can read.
-public enum SecretFile {
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
+package enum SecretFile {
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
     }
 
-    public static let maxSize = 4096
+    package static let maxSize = 4096
 
     /// A file whose content others could change (config, certificate): group- or world-writable is refused.
-    public static func checkNotWritableByOthers(_ path: String) throws {
+    package static func checkNotWritableByOthers(_ path: String) throws {
         var st = stat()
         guard stat(path, &st) == 0 else { throw Failure(description: "file \(path) does not exist or is not readable") }
         guard st.st_mode & 0o022 == 0 else {
@@ -21,7 +21,7 @@ public enum SecretFile {
     }
 
     /// The checks `read` makes before reading, from the file's metadata alone (for config validation).
-    public static func checkPermissions(_ path: String) throws {
+    package static func checkPermissions(_ path: String) throws {
         guard access(path, R_OK) == 0 else { throw Failure(description: "file \(path) does not exist or is not readable") }
         var st = stat()
         guard stat(path, &st) == 0 else { throw Failure(description: "cannot stat \(path)") }
@@ -39,7 +39,7 @@ public enum SecretFile {
         guard st.st_size <= maxSize else { throw Failure(description: "\(path) is larger than \(maxSize) bytes; it should hold just the password") }
     }
 
-    public static func read(_ path: String) throws -> Secret {
+    package static func read(_ path: String) throws -> Secret {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Failure(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }

@@ -9,19 +9,19 @@ import Glibc
 /// Tokens are 256-bit random values, so a salted SHA-256 is enough to make a leaked config useless
 /// for authenticating (there is nothing to brute-force). HTTP Basic uses the same hashes, so its
 /// password must be such a generated secret too: `hash-token` refuses anything weaker than 128 bits. Verification compares digests in constant time.
-public struct TokenHash: Sendable, Equatable {
-    public static let prefix = "pwsync-sha256"
-    public let salt: [UInt8]
-    public let digest: [UInt8]
+package struct TokenHash: Sendable, Equatable {
+    package static let prefix = "pwsync-sha256"
+    package let salt: [UInt8]
+    package let digest: [UInt8]
 
-    public enum ParseError: Error, CustomStringConvertible {
+    package enum ParseError: Error, CustomStringConvertible {
         case malformed
-        public var description: String {
+        package var description: String {
             "expected \(TokenHash.prefix)$<32 hex salt>$<64 hex digest>, as printed by `pwsync hash-token`"
         }
     }
 
-    public init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         let parts = text.split(separator: "$", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == Self.prefix,
               let salt = Hex.decode(parts[1]), salt.count == 16,
@@ -32,7 +32,7 @@ public struct TokenHash: Sendable, Equatable {
     }
 
     /// Hashes `token` with a fresh random salt.
-    public init(hashing token: Secret) {
+    package init(hashing token: Secret) {
         var rng = SystemRandomNumberGenerator()
         let salt = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
         self.init(salt: salt, token: token)
@@ -43,10 +43,10 @@ public struct TokenHash: Sendable, Equatable {
         self.digest = Self.compute(salt: salt, token: token)
     }
 
-    public var encoded: String { "\(Self.prefix)$\(Hex.encode(salt))$\(Hex.encode(digest))" }
+    package var encoded: String { "\(Self.prefix)$\(Hex.encode(salt))$\(Hex.encode(digest))" }
 
     /// Constant time in the token: the digest comparison does not stop at the first difference.
-    public func matches(_ candidate: Secret) -> Bool {
+    package func matches(_ candidate: Secret) -> Bool {
         let other = Self.compute(salt: salt, token: candidate)
         var diff: UInt8 = 0
         for (a, b) in zip(digest, other) { diff |= a ^ b }
@@ -61,7 +61,7 @@ public struct TokenHash: Sendable, Equatable {
     }
 
     /// 32 random bytes as 64 hex characters: what `pwsync hash-token --generate` hands out.
-    public static func generateToken() -> Secret {
+    package static func generateToken() -> Secret {
         var rng = SystemRandomNumberGenerator()
         return Secret(capacity: 64) { out in
             for i in stride(from: 0, to: 64, by: 2) {
@@ -74,12 +74,12 @@ public struct TokenHash: Sendable, Equatable {
     }
 
     /// The least a credential must be worth: what `--generate` makes (256 bits) is far above it.
-    public static let minimumStrengthBits = 128
+    package static let minimumStrengthBits = 128
 
     /// A rough upper bound of the guessing work, in bits: length × log2(the alphabet its character
     /// classes span). A person's password (`abc`, `Summer2026!`) is far below 128; a generated
     /// 64-hex-digit token is 256.
-    public static func estimatedStrengthBits(_ secret: Secret) -> Int {
+    package static func estimatedStrengthBits(_ secret: Secret) -> Int {
         secret.withUnsafeBytes { raw in
             var lower = false, upper = false, digit = false, other = false
             var distinct = Set<UInt8>()

@@ -9,9 +9,9 @@ import Synchronization
 /// Never persisted: the key dies with the process, and without it a fingerprint cannot be tested
 /// against guesses. A lock, not an actor: it is on every push's path, and a hop per call costs more
 /// than the dictionary work it guards.
-public final class WriteMemory: Sendable {
+package final class WriteMemory: Sendable {
     /// A password's fingerprint for one user under this process's key.
-    public struct Fingerprint: Sendable, Equatable {
+    package struct Fingerprint: Sendable, Equatable {
         fileprivate let bytes: [UInt8]
     }
 
@@ -20,9 +20,9 @@ public final class WriteMemory: Sendable {
     private let last = Mutex<[String: (fingerprint: Fingerprint, stamp: String?)]>([:])
     private let capacity: Int
 
-    public init(capacity: Int = 100_000) { self.capacity = capacity }
+    package init(capacity: Int = 100_000) { self.capacity = capacity }
 
-    public func fingerprint(_ password: Secret, for user: String) -> Fingerprint {
+    package func fingerprint(_ password: Secret, for user: String) -> Fingerprint {
         var mac = HMAC<SHA256>(key: SymmetricKey(data: key))
         mac.update(data: Array(user.utf8) + [0])
         password.withUnsafeBytes { mac.update(data: $0) }
@@ -30,22 +30,22 @@ public final class WriteMemory: Sendable {
     }
 
     /// `stamp` is the directory's change marker read right after the write.
-    public func remember(_ password: Secret, for user: String, stamp: String?) {
+    package func remember(_ password: Secret, for user: String, stamp: String?) {
         remember(fingerprint(password, for: user), for: user, stamp: stamp)
     }
 
-    public func remember(_ fingerprint: Fingerprint, for user: String, stamp: String?) {
+    package func remember(_ fingerprint: Fingerprint, for user: String, stamp: String?) {
         last.withLock { last in
             if last.count >= capacity { last.removeAll() }
             last[user] = (fingerprint, stamp)
         }
     }
 
-    public func forget(_ user: String) { _ = last.withLock { $0.removeValue(forKey: user) } }
+    package func forget(_ user: String) { _ = last.withLock { $0.removeValue(forKey: user) } }
 
     /// pwsync itself changed the account, not its password (a lock, say), moving the change marker
     /// from `from` to `to`: what it last wrote stays known, if the marker was still its own.
-    public func carryForward(_ user: String, from: String?, to: String?) {
+    package func carryForward(_ user: String, from: String?, to: String?) {
         guard let from else { return }
         last.withLock { last in
             guard let known = last[user], known.stamp == from else { return }
@@ -56,14 +56,14 @@ public final class WriteMemory: Sendable {
     /// True when `fingerprint` is what pwsync itself last wrote for `user` in this process, and the
     /// directory's change marker is still the one seen right after that write (so no one changed
     /// the password since). Without a marker, nothing can be known: false.
-    public func isLastWritten(_ fingerprint: Fingerprint, for user: String, stamp: String?) -> Bool {
+    package func isLastWritten(_ fingerprint: Fingerprint, for user: String, stamp: String?) -> Bool {
         guard let stamp, let known = last.withLock({ $0[user] }), known.stamp == stamp else { return false }
         var diff: UInt8 = 0
         for (a, b) in zip(known.fingerprint.bytes, fingerprint.bytes) { diff |= a ^ b }
         return diff == 0
     }
 
-    public func isLastWritten(_ password: Secret, for user: String, stamp: String?) -> Bool {
+    package func isLastWritten(_ password: Secret, for user: String, stamp: String?) -> Bool {
         isLastWritten(fingerprint(password, for: user), for: user, stamp: stamp)
     }
 }
