@@ -36,9 +36,23 @@ extension AuditEvent.Form {
 }
 
 extension AuditEvent {
-    /// A record about `request`, before anything is known of the outcome.
-    init(_ event: Kind, _ request: RequestInfo, _ operation: Operation) {
-        self.init(event, requestID: request.requestID, client: request.client, principal: request.principal,
+    /// A record about `request`, ended by `decision` (`received` while its outcome is not known).
+    init(_ decision: Decision, _ request: RequestInfo, _ operation: Operation) {
+        self.init(.pushReceived, requestID: request.requestID, client: request.client, principal: request.principal,
                   operation: operation.rawValue)
+        decide(decision)
+    }
+}
+
+extension AuditEvent.Decision {
+    /// A directory failure: left in doubt, deferred when Okta's retry may succeed, else rejected.
+    init(_ failure: DirectoryFailure) {
+        if failure.reason == .outcomeUnknown {
+            self = .inDoubt
+        } else if failure.isTransient {
+            self = .deferred(AuditEvent.Reason(failure.reason))
+        } else {
+            self = .rejected(AuditEvent.Reason(failure.reason))
+        }
     }
 }

@@ -67,8 +67,7 @@ package final class PasswordSyncService: Sendable {
                               _ write: () async throws(DirectoryFailure) -> (T, PasswordWriteReport?),
                               report annotate: (inout AuditEvent, T, PasswordWriteReport?) -> Void = { _, _, _ in }) async throws(SyncError) -> T {
         try await refuseWhileInDoubt(template)
-        var event = template
-        event.event = .pushReceived
+        var event = template.decided(.received)
         do {
             try await audit.record(event)
         } catch {
@@ -78,8 +77,7 @@ package final class PasswordSyncService: Sendable {
         }
         do {
             let (value, report) = try await write()
-            event.event = .applied
-            event.outcome = .success
+            event.decide(.applied)
             event.resultCode = 0
             event.historyEnforced = report?.historyEnforced
             annotate(&event, value, report)
@@ -89,9 +87,7 @@ package final class PasswordSyncService: Sendable {
                                                         "action": "\(event.action?.rawValue ?? "")"])
             return value
         } catch {
-            event.event = error.isTransient ? .deferred : .rejected
-            event.outcome = error.reason == .outcomeUnknown ? .unknown : error.isTransient ? .deferred : .failure
-            event.reason = AuditEvent.Reason(error.reason)
+            event.decide(AuditEvent.Decision(error))
             event.resultCode = error.resultCode
             event.latencyMs = Self.ms(since: started)
             await recordAfterWrite(event)
@@ -108,11 +104,7 @@ package final class PasswordSyncService: Sendable {
     /// While a write for this user is in doubt, no other is sent: it could land after this one.
     func refuseWhileInDoubt(_ template: AuditEvent) async throws(SyncError) {
         guard let user = template.userID, doubts.contains(user.lowercased()) else { return }
-        var event = template
-        event.event = .deferred
-        event.outcome = .deferred
-        event.reason = .writeInDoubt
-        await recordDecision(event)
+        await recordDecision(template.decided(.deferred(.writeInDoubt)))
         throw SyncError(.writeInDoubt,
                         "An earlier password write for this user got no answer from the directory and may still be applied; pwsync sends nothing more for this user until it knows. The push will be retried.",
                         isTransient: true)
@@ -129,24 +121,16 @@ package final class PasswordSyncService: Sendable {
             late.resultCode = nil
             switch outcome {
             case .applied(let after):
-                late.event = .appliedLate
-                late.outcome = .success
-                late.reason = nil
+                late.decide(.appliedLate(nil))
                 late.resultCode = 0
                 if let fingerprint, let user = late.userID, let after { written.remember(fingerprint, for: user, stamp: after.changeMarker) }
             case .refused(let failure):
-                late.event = .rejectedLate
-                late.outcome = .failure
-                late.reason = AuditEvent.Reason(failure.reason)
+                late.decide(.rejectedLate(AuditEvent.Reason(failure.reason)))
                 late.resultCode = failure.resultCode
             case .markerMoved:
-                late.event = .appliedLate
-                late.outcome = .success
-                late.reason = .changeMarkerMoved
+                late.decide(.appliedLate(.changeMarkerMoved))
             case .notApplied:
-                late.event = .doubtLifted
-                late.outcome = .failure
-                late.reason = .noLateAnswer
+                late.decide(.doubtLifted)
             }
             await recordAfterWrite(late)
             logger.notice("write in doubt settled", metadata: ["request_id": "\(late.requestID ?? "")", "user": "\(late.userName ?? "")",
@@ -183,10 +167,8 @@ package final class PasswordSyncService: Sendable {
             found = try await directory.user(id: id)
         } catch {
             if let request, let operation {
-                var event = AuditEvent(error.isTransient ? .deferred : .rejected, request, operation)
+                var event = AuditEvent(.received, request, operation).decided(AuditEvent.Decision(error))
                 event.userID = id
-                event.outcome = error.isTransient ? .deferred : .failure
-                event.reason = AuditEvent.Reason(error.reason)
                 event.resultCode = error.resultCode
                 await lookupFailures.record(event, key: "lookup:\(error.reason.rawValue)")
             }
@@ -194,10 +176,8 @@ package final class PasswordSyncService: Sendable {
         }
         guard let found else {
             if let request, let operation {
-                var event = AuditEvent(.rejected, request, operation)
+                var event = AuditEvent(.rejected(.userNotFound), request, operation)
                 event.userID = id
-                event.outcome = .failure
-                event.reason = .userNotFound
                 await recordDecision(event)
             }
             throw SyncError(.directory(.userNotFound),

@@ -34,7 +34,7 @@ extension PasswordSyncService {
         let user = try await oneUser(named: userName)
         let started = ContinuousClock.now
         return try await locks.withLock(user.id.lowercased()) { () async throws(SyncError) -> (user: DirectoryUser, password: Secret) in
-            var event = AuditEvent(.pushReceived, request, .setPassword)
+            var event = AuditEvent(.received, request, .setPassword)
             event.userName = user.userName
             event.userID = user.id
             event.dn = user.dn
@@ -118,7 +118,7 @@ extension PasswordSyncService {
             guard scope?.mode == .random else { return .skipped("sync_mode") }
             if let olderThan, let changed = current.passwordChangedAt, now - changed < olderThan { return .skipped("not_due") }
             if dryRun { return .due }
-            var event = AuditEvent(.pushReceived, request, .rotate)
+            var event = AuditEvent(.received, request, .rotate)
             event.userName = current.userName
             event.userID = current.id
             event.dn = current.dn

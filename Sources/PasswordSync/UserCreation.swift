@@ -10,7 +10,7 @@ extension PasswordSyncService {
     /// strong random password, so no enabled account is ever left without one.
     package func createUser(_ doc: UserDocument, request: RequestInfo) async throws(SyncError) -> UserResource {
         let started = ContinuousClock.now
-        var template = AuditEvent(.rejected, request, .createUser)
+        var template = AuditEvent(.received, request, .createUser)
         template.action = .create
         template.userName = doc.userName
         let existing = try await directoryCall { () async throws(DirectoryFailure) in
@@ -19,16 +19,12 @@ extension PasswordSyncService {
         if let user = existing.first {
             template.userID = user.id
             template.dn = user.dn
-            template.outcome = .failure
-            template.reason = .alreadyExists
-            await recordDecision(template)
+            await recordDecision(template.decided(.rejected(.alreadyExists)))
             throw SyncError(.directory(.alreadyExists),
                             "A user with userName '\(doc.userName)' already exists in the directory (id \(user.id)). Okta links existing accounts through its existence check (GET /Users?filter=userName eq ...).")
         }
         guard let base = directory.creationBase else {
-            template.outcome = .failure
-            template.reason = .creationDisabled
-            await recordDecision(template)
+            await recordDecision(template.decided(.rejected(.creationDisabled)))
             throw SyncError(.creationDisabled,
                             "No account with userName '\(doc.userName)' exists under \(directory.searchBase), and pwsync does not create accounts (provisioning.create_users is off). Create the account in the directory, or turn creation on in pwsync.toml.")
         }

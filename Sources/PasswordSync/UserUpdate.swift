@@ -13,24 +13,19 @@ extension PasswordSyncService {
         return try await locks.withLock(id.lowercased()) { () async throws(SyncError) -> UserResource in
             if RequestDeadline.passed {
                 // Queued behind earlier pushes for this user until too late to start: said, and audited.
-                var event = AuditEvent(.deferred, request, operation)
+                var event = AuditEvent(.deferred(.requestDeadline), request, operation)
                 event.userID = id
-                event.outcome = .deferred
-                event.reason = .requestDeadline
                 await lookupFailures.record(event, key: "lookup:request_deadline")
                 throw SyncError(RequestDeadline.failure)
             }
             var current = try await requireUser(id, request: request, operation: operation)
-            var template = AuditEvent(.pushReceived, request, operation)
+            var template = AuditEvent(.received, request, operation)
             template.userName = current.userName
             template.userID = current.id
             template.dn = current.dn
             if change.password == nil, change.active == nil, change.profile.isEmpty {
                 // Nothing pwsync manages was named: answered, and on record, never a silent 200.
-                var event = template
-                event.event = .applied
-                event.outcome = .skipped
-                event.reason = .nothingToChange
+                var event = template.decided(.skipped(.nothingToChange))
                 event.form = AuditEvent.Form(change.form)
                 await recordDecision(event)
                 return Self.resource(current)
@@ -61,10 +56,7 @@ extension PasswordSyncService {
         var event = template
         event.action = active ? .reactivate : .deactivate
         guard policy.disableAccounts else {
-            event.event = .applied
-            event.outcome = .skipped
-            event.reason = .accountDisablingOff
-            await recordDecision(event)
+            await recordDecision(event.decided(.skipped(.accountDisablingOff)))
             var reported = user
             reported.active = active  // reported as asked; the directory keeps its state
             return reported
@@ -95,10 +87,7 @@ extension PasswordSyncService {
         let random = scope?.mode == .random
         event.mode = random ? .random : .sync
         if !random, pushed.containsControlCharacter {
-            event.event = .rejected
-            event.outcome = .failure
-            event.reason = .invalidPassword
-            await recordDecision(event)
+            await recordDecision(event.decided(.rejected(.invalidPassword)))
             throw SyncError(.directory(.invalidPassword),
                             "The password contains a control character (such as U+0000 or a line break). No one can type it at a login prompt, so pwsync does not write it; set a password without one.")
         }
@@ -106,20 +95,14 @@ extension PasswordSyncService {
         try await refuseWhileInDoubt(event)
         let fingerprint = written.fingerprint(pushed, for: user.id)
         if written.isLastWritten(fingerprint, for: user.id, stamp: user.changeMarker) {
-            event.event = .applied
-            event.outcome = .unchanged
-            event.reason = .sameAsLastWrite
-            await recordDecision(event)
+            await recordDecision(event.decided(.unchanged(.sameAsLastWrite)))
             return user
         }
         let rules = await passwordRules(for: user)
         let password: Secret
         if random {
             do { password = try randomPassword(for: user, rules: rules) } catch {
-                event.event = .rejected
-                event.outcome = .failure
-                event.reason = .policyUnsatisfiable
-                await recordDecision(event)
+                await recordDecision(event.decided(.rejected(.policyUnsatisfiable)))
                 throw error
             }
         } else {
@@ -141,8 +124,7 @@ extension PasswordSyncService {
             }
         } report: { event, outcome, report in
             if case .alreadyCurrent = outcome {
-                event.outcome = .unchanged
-                event.reason = .alreadyCurrent
+                event.decide(.unchanged(.alreadyCurrent))
                 event.resultCode = nil
             }
             event.keptDisabled = report?.keptDisabled == true ? true : nil
@@ -189,15 +171,12 @@ extension PasswordSyncService {
     func precheck(_ password: Secret, of user: DirectoryUser, rules: PasswordPolicy, event: AuditEvent) async throws(SyncError) {
         guard let violation = rules.violation(of: password, accountName: user.accountName ?? user.userName,
                                               displayName: user.displayName) else { return }
-        var event = event
-        event.event = .rejected
-        event.outcome = .failure
-        switch violation {
-        case .tooShort: event.reason = .passwordTooShort
-        case .needsThreeClasses: event.reason = .passwordNotComplex
-        case .containsAccountName, .containsDisplayName: event.reason = .passwordContainsName
+        let reason: AuditEvent.Reason = switch violation {
+        case .tooShort: .passwordTooShort
+        case .needsThreeClasses: .passwordNotComplex
+        case .containsAccountName, .containsDisplayName: .passwordContainsName
         }
-        await recordDecision(event)
+        await recordDecision(event.decided(.rejected(reason)))
         throw SyncError(.directory(.policyViolation),
                         "The password does not meet the directory's password policy: \(violation) (\(rules.source)). pwsync did not send it to the directory; set a password that meets the policy.")
     }
@@ -210,10 +189,7 @@ extension PasswordSyncService {
         event.mode = .random
         let password: Secret
         do { password = try randomPassword(for: user, rules: await passwordRules(for: user)) } catch {
-            event.event = .rejected
-            event.outcome = .failure
-            event.reason = .policyUnsatisfiable
-            await recordDecision(event)
+            await recordDecision(event.decided(.rejected(.policyUnsatisfiable)))
             throw error
         }
         written.forget(user.id)
@@ -245,11 +221,8 @@ extension PasswordSyncService {
             }
         }
         if !ignored.isEmpty {
-            var event = template
-            event.event = .applied
+            var event = template.decided(.skipped(.profileIgnored))
             event.action = .updateProfile
-            event.outcome = .skipped
-            event.reason = .profileIgnored
             event.attributes = ignored
             await recordDecision(event)
         }

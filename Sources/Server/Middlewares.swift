@@ -58,19 +58,18 @@ struct AuthMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         let client = context.client ?? "?"
-        var event = AuditEvent(.authFailed, requestID: context.requestID, client: client,
-                               operation: "\(request.method) \(request.uri.path)", outcome: .failure)
+        let event = AuditEvent(.authFailed, requestID: context.requestID, client: client,
+                               operation: "\(request.method) \(request.uri.path)")
         if throttle.isThrottled(client) {
             throttle.fail(client)
-            event.reason = .authThrottled
-            await failures.record(event, key: "auth:\(client)")
+            await failures.record(event.decided(.authFailed(.authThrottled)), key: "auth:\(client)")
             var e = SCIMError(status: 429, detail: "Too many failed authentications from this address; try again later.", retryAfter: retryAfter)
             e.closeConnection = true
             throw e
         }
         throttle.fail(client)
-        event.reason = request.headers[.authorization] == nil ? .missingCredentials : .invalidCredentials
-        if await failures.record(event, key: "auth:\(client)") {
+        let reason: AuditEvent.Reason = request.headers[.authorization] == nil ? .missingCredentials : .invalidCredentials
+        if await failures.record(event.decided(.authFailed(reason)), key: "auth:\(client)") {
             context.logger.notice("authentication failed", metadata: ["request_id": "\(context.requestID)", "client": "\(client)"])
         }
         var e = SCIMError.unauthorized
