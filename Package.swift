@@ -133,7 +133,7 @@ let package = Package(
         .testTarget(name: "LDAPSyntaxTests", dependencies: ["LDAPSyntax"]),
         .testTarget(name: "AccessTests", dependencies: ["Access"]),
         .testTarget(name: "SetupTests", dependencies: ["Setup", "Config", "Directory", "Secrets", .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1")]),
-        .testTarget(name: "LDAPTests", dependencies: ["LDAP", "Secrets"]),
+        .testTarget(name: "LDAPTests", dependencies: ["LDAP", "CLDAP", "LDAPSyntax", "Secrets"]),
         .testTarget(name: "KerberosTests", dependencies: ["Kerberos"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Directory", "Audit", "PasswordSync", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Executors", "PasswordSync", "Fakes", "Directory", "SCIM", "Secrets"]),

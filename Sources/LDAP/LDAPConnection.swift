@@ -82,7 +82,7 @@ package actor LDAPConnection {
     /// selected for this thread only). Over TLS, GSSAPI only authenticates: AD refuses a second
     /// protection layer inside TLS. Over plain `ldap://` it must seal, or the connection is refused.
     package func gssapiBind(cacheName: String) throws {
-        guard let ld, !broken else { throw LDAPError(kind: .result(-1), operation: "GSSAPI bind", safeToRetry: true) }
+        guard let ld, !broken else { throw LDAPError(kind: .result(.serverDown), operation: "GSSAPI bind", safeToRetry: true) }
         guard tlsInPlace || options.saslSealing else { throw LDAPError(kind: .insecureConnection, operation: "GSSAPI bind") }
         // The service principal is ldap/<host as written in the URL>: no reverse lookup of the peer.
         try setOption(LDAP_OPT_X_SASL_NOCANON, pwsync_ldap_opt_on())
@@ -120,9 +120,10 @@ package actor LDAPConnection {
 
     /// A search. A subtree search without a size limit goes page by page (RFC 2696), so a large
     /// directory is read whole instead of being cut at the server's size limit.
-    package func search(base: String, scope: LDAPScope, filter: String, attributes: [String],
+    package func search(base: String, scope: LDAPScope, filter: LDAPFilter, attributes: [String],
                        sizeLimit: Int32 = 0) throws -> [LDAPEntry] {
         let ld = try handle("search")
+        let filter = filter.text
         let paged = scope == .subtree && sizeLimit == 0
         return try withCStringArray(attributes) { attrs in
             var entries: [LDAPEntry] = []
@@ -239,7 +240,7 @@ package actor LDAPConnection {
     // MARK: - Helpers (on the connection's queue)
 
     private func handle(_ op: String) throws -> OpaquePointer {
-        guard let ld, !broken else { throw LDAPError(kind: .result(-1), operation: op, safeToRetry: true) }
+        guard let ld, !broken else { throw LDAPError(kind: .result(.serverDown), operation: op, safeToRetry: true) }
         // pwsync only ever talks to a directory as its service account, which needs a password.
         try requireTLS(op)
         return ld
@@ -294,7 +295,7 @@ package actor LDAPConnection {
         }
         // The deadline's cut shows as a transport error: say what it was.
         func failed(_ rc: Int32, _ op: String) -> LDAPError {
-            openGuard.disarm() ? LDAPError(kind: .result(LDAP_TIMEOUT), operation: op) : failure(rc, op)
+            openGuard.disarm() ? LDAPError(kind: .result(.timeout), operation: op) : failure(rc, op)
         }
         rc = ldap_connect(handle)
         if rc != LDAP_SUCCESS { throw failed(rc, options.url.scheme == .ldaps ? "connect (TLS)" : "connect") }
@@ -325,7 +326,7 @@ package actor LDAPConnection {
             // the request and answer it (see `lateResult`).
             broken = true
             unanswered.store(true, ordering: .relaxed)
-            throw LDAPError(kind: .result(LDAP_TIMEOUT), operation: op, outcomeUnknown: true,
+            throw LDAPError(kind: .result(.timeout), operation: op, outcomeUnknown: true,
                             unanswered: UnansweredRequest(connection: self, messageID: msgid, operation: op))
         }
         if got < 0 {
@@ -373,7 +374,7 @@ package actor LDAPConnection {
         }
         if prc != LDAP_SUCCESS { throw failure(prc, op) }
 
-        var ppErr: Int32?
+        var ppErr: PasswordPolicyError?
         if let rctrls {
             var i = 0
             while let c = rctrls[i] {
@@ -382,14 +383,14 @@ package actor LDAPConnection {
                     var pperr = PP_noError
                     if ldap_parse_passwordpolicy_control(ld, c, &expire, &grace, &pperr) == LDAP_SUCCESS,
                        pperr != PP_noError {
-                        ppErr = Int32(pperr.rawValue)
+                        ppErr = PasswordPolicyError(rawValue: Int32(pperr.rawValue))
                     }
                 }
                 i += 1
             }
         }
         guard err == LDAP_SUCCESS else {
-            throw LDAPError(kind: .result(err), operation: op, diagnostic: diag.map { String(cString: $0) }, passwordPolicyError: ppErr)
+            throw LDAPError(kind: .result(LDAPResultCode(err)), operation: op, diagnostic: diag.map { String(cString: $0) }, passwordPolicyError: ppErr)
         }
     }
 
@@ -411,7 +412,7 @@ package actor LDAPConnection {
         }
         if rc < 0 { broken = true }
         if rc == LDAP_TIMEOUT || rc == LDAP_SERVER_DOWN { unanswered.store(true, ordering: .relaxed) }
-        return LDAPError(kind: .result(rc), operation: op, diagnostic: diagText, safeToRetry: safeToRetry)
+        return LDAPError(kind: .result(LDAPResultCode(rc)), operation: op, diagnostic: diagText, safeToRetry: safeToRetry)
     }
 
     private func readEntries(_ ld: OpaquePointer, _ res: OpaquePointer?) -> [LDAPEntry] {

@@ -1,4 +1,5 @@
 import CLDAP
+import LDAPSyntax
 
 /// A failed LDAP operation: result code plus what is safe to say about it.
 ///
@@ -7,7 +8,7 @@ import CLDAP
 package struct LDAPError: Error, Sendable, CustomStringConvertible {
     package enum Kind: Sendable, Equatable {
         /// The server or libldap returned this result code (negative = client side).
-        case result(Int32)
+        case result(LDAPResultCode)
         /// pwsync refused to send because neither TLS nor GSSAPI sealing is in place on this connection.
         case insecureConnection
         /// A caller error we caught before calling libldap.
@@ -18,7 +19,7 @@ package struct LDAPError: Error, Sendable, CustomStringConvertible {
     package let operation: String
     package let diagnostic: String?
     /// ppolicy response control error (OpenLDAP draft-behera), when the server sent one.
-    package let passwordPolicyError: Int32?
+    package let passwordPolicyError: PasswordPolicyError?
     /// True when repeating the operation on a new connection cannot apply it twice: it is a read, or
     /// it failed before the request left this process. A write that failed while awaiting its result
     /// may have been applied, and re-sending a password would then hit the directory's history.
@@ -31,7 +32,7 @@ package struct LDAPError: Error, Sendable, CustomStringConvertible {
     /// The write that timed out, kept on its connection so its late answer can still be read.
     package var unanswered: UnansweredRequest?
 
-    package init(kind: Kind, operation: String, diagnostic: String? = nil, passwordPolicyError: Int32? = nil,
+    package init(kind: Kind, operation: String, diagnostic: String? = nil, passwordPolicyError: PasswordPolicyError? = nil,
                 safeToRetry: Bool = false, outcomeUnknown: Bool = false, unanswered: UnansweredRequest? = nil) {
         self.kind = kind
         self.operation = operation
@@ -42,7 +43,7 @@ package struct LDAPError: Error, Sendable, CustomStringConvertible {
         self.unanswered = unanswered
     }
 
-    package var resultCode: Int32? {
+    package var resultCode: LDAPResultCode? {
         if case .result(let c) = kind { return c }
         return nil
     }
@@ -57,15 +58,12 @@ package struct LDAPError: Error, Sendable, CustomStringConvertible {
         return UInt32(String(decoding: bytes[0..<8], as: UTF8.self), radix: 16)
     }
 
-    /// Server down (-1), timeout (-5), connect error (-11), busy (51), unavailable (52): worth a retry later.
-    package var isTransient: Bool {
-        guard let c = resultCode else { return false }
-        return [-1, -5, -11, 51, 52].contains(c)
-    }
+    /// Worth a retry later (`LDAPResultCode.isTransient`).
+    package var isTransient: Bool { resultCode?.isTransient ?? false }
 
     package var resultName: String {
         guard let c = resultCode else { return "" }
-        return String(cString: ldap_err2string(c))
+        return String(cString: ldap_err2string(c.rawValue))
     }
 
     package var description: String {
@@ -77,7 +75,7 @@ package struct LDAPError: Error, Sendable, CustomStringConvertible {
         case .result(let c):
             var s = "LDAP \(operation) failed: \(resultName) (rc \(c))"
             if let w = win32Code { s += ", directory code \(String(w, radix: 16, uppercase: true))" }
-            if let p = passwordPolicyError { s += ", ppolicy error \(p)" }
+            if let p = passwordPolicyError { s += ", ppolicy error \(p.rawValue)" }
             return s
         }
     }

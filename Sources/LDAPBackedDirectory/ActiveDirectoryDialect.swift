@@ -21,15 +21,15 @@ struct ActiveDirectoryDialect: DirectoryDialect {
     var idAttribute: String { "objectGUID" }
     /// 100 ns resolution, and only a password change moves it.
     var changeMarkerAttribute: String { "pwdLastSet" }
-    var userObjectFilter: String { "(objectClass=user)(objectCategory=person)" }
+    var userObjectFilter: LDAPFilter { .and([.equals("objectClass", "user"), .equals("objectCategory", "person")]) }
     var userAttributes: [String] {
         Self.unique(userNameAttributes + ["givenName", "sn", "displayName", "mail", "objectGUID", "userAccountControl",
                                           "sAMAccountName", "pwdLastSet", "whenCreated", "whenChanged", "msDS-ResultantPSO"])
     }
 
-    func idFilter(_ id: String) -> String? {
+    func idFilter(_ id: String) -> LDAPFilter? {
         guard let bytes = ObjectGUID.bytes(fromString: id) else { return nil }
-        return "(objectGUID=\(LDAPFilter.escape(bytes: bytes)))"
+        return .equalsBytes("objectGUID", bytes)
     }
 
     func user(from e: LDAPEntry) -> DirectoryUser? {
@@ -169,7 +169,7 @@ struct ActiveDirectoryDialect: DirectoryDialect {
     func setActive(_ active: Bool, dn: String, in session: some LDAPSession) async throws(DirectoryFailure) -> MarkerMove? {
         for _ in 0..<3 {
             let entries = try await session.run(.setActive) { c in
-                try await c.search(base: dn, scope: .base, filter: "(objectClass=user)", attributes: ["userAccountControl"])
+                try await c.search(base: dn, scope: .base, filter: .equals("objectClass", "user"), attributes: ["userAccountControl"])
             }
             guard let raw = entries.first?.string("userAccountControl"), let old = Int(raw) else {
                 throw DirectoryFailure(.directoryError, "The account's userAccountControl could not be read, so pwsync did not change it.")
@@ -182,7 +182,7 @@ struct ActiveDirectoryDialect: DirectoryDialect {
                                                 LDAPModification(.add, "userAccountControl", [.string(String(new))])])
                 }
                 return nil
-            } catch let f where f.resultCode == 16 {
+            } catch let f where f.ldapResult == .noSuchAttribute {
                 continue  // changed between read and write: read again
             }
         }
@@ -190,22 +190,22 @@ struct ActiveDirectoryDialect: DirectoryDialect {
                                isTransient: true)
     }
 
-    func failure(for error: LDAPError, code: Int32) -> DirectoryFailure? {
-        let rc = error.resultCode
+    func failure(for error: LDAPError, code: LDAPResultCode) -> DirectoryFailure? {
+        let rc = code.rawValue
         switch (code, error.win32Code) {
-        case (19, 0x524):
+        case (.constraintViolation, 0x524):
             return .init(.alreadyExists, "An entry with this name already exists in the directory.", resultCode: rc)
-        case (19, 0x52D), (53, 0x52D):
+        case (.constraintViolation, 0x52D), (.unwillingToPerform, 0x52D):
             return .init(.policyViolation,
                          "Directory refused the new password: it does not meet the domain password policy (length, complexity, history or minimum age).",
                          resultCode: rc)
-        case (53, 0x1F):
+        case (.unwillingToPerform, 0x1F):
             return .init(.insecureConnection, "Directory requires an encrypted connection for this operation (LDAPS or StartTLS).", resultCode: rc)
-        case (12, _):
+        case (.unavailableCriticalExtension, _):
             return .init(.historyNotEnforceable,
                          "Directory cannot enforce password history on an administrative reset (policy hints control unsupported).",
                          resultCode: rc)
-        case (53, 0x2035):
+        case (.unwillingToPerform, 0x2035):
             return .init(.directoryError, "Internal error: the directory took the password value as malformed.", resultCode: rc)
         default:
             return nil

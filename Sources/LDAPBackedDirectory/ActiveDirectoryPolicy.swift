@@ -17,7 +17,7 @@ extension ActiveDirectoryDialect {
     /// service account was given Read on it; otherwise the domain's rules stand in.)
     func defaultPolicyDN(in session: some LDAPSession) async throws(DirectoryFailure) -> String? {
         let entries = try await session.run(.read) { c in
-            try await c.search(base: "", scope: .base, filter: "(objectClass=*)", attributes: ["defaultNamingContext"])
+            try await c.search(base: "", scope: .base, filter: .any, attributes: ["defaultNamingContext"])
         }
         return entries.first?.string("defaultNamingContext")
     }
@@ -55,7 +55,7 @@ extension ActiveDirectoryDialect {
     }
 
     /// Members, nested groups included (LDAP_MATCHING_RULE_IN_CHAIN).
-    func membershipFilter(for user: DirectoryUser) -> String {
-        "(member:1.2.840.113556.1.4.1941:=\(LDAPFilter.escape(user.dn)))"
+    func membershipFilter(for user: DirectoryUser) -> LDAPFilter {
+        .extensible("member", rule: "1.2.840.113556.1.4.1941", user.dn)
     }
 }

@@ -45,10 +45,10 @@ actor ConnectionPool {
                 // whether this server stopped answering.
                 if conn.serverStoppedAnswering { stoppedAnswering(lease) } else { release(lease) }
                 return result
-            } catch let e as LDAPError where reused && e.resultCode == -1 && e.safeToRetry {
+            } catch let e as LDAPError where reused && e.resultCode == .serverDown && e.safeToRetry {
                 discard(lease)
                 (lease, reused) = try await acquire(fresh: true)
-            } catch let e as LDAPError where idempotent && !movedOn && servers.count > 1 && (e.resultCode == -5 || e.resultCode == -1) {
+            } catch let e as LDAPError where idempotent && !movedOn && servers.count > 1 && (e.resultCode == .timeout || e.resultCode == .serverDown) {
                 movedOn = true
                 stoppedAnswering(lease)
                 // Only when the second try, at its worst, still ends before the request's deadline.
@@ -101,7 +101,7 @@ actor ConnectionPool {
                 close(stale)
                 guard await waitForAConnection() else {
                     // Busy: every connection is in use and stayed so. Nothing was sent: safe to retry.
-                    throw LDAPError(kind: .result(51), operation: "waiting for a pooled connection", safeToRetry: true)
+                    throw LDAPError(kind: .result(.busy), operation: "waiting for a pooled connection", safeToRetry: true)
                 }
             }
         }
@@ -199,7 +199,7 @@ actor ConnectionPool {
                 throw e
             }
         }
-        throw last ?? LDAPError(kind: .result(-1), operation: "connect")
+        throw last ?? LDAPError(kind: .result(.serverDown), operation: "connect")
     }
 
     private func connectAndBind(_ options: LDAPConnectionOptions) async throws -> (LDAPConnection, ContinuousClock.Instant?) {

@@ -1,6 +1,7 @@
 import Directory
 import LDAP
 import Secrets
+import LDAPSyntax
 
 /// What pwsync was doing when the directory refused, so a refusal names the right permission.
 package enum DirectoryAction: String, Sendable, CaseIterable {
@@ -34,14 +35,14 @@ protocol DirectoryDialect: Sendable {
     /// The attribute behind SCIM ids.
     var idAttribute: String { get }
     /// Filter terms (to be joined with `&`) that select user entries.
-    var userObjectFilter: String { get }
+    var userObjectFilter: LDAPFilter { get }
     /// The attributes `user(from:)` reads.
     var userAttributes: [String] { get }
     /// The attribute behind `DirectoryUser.changeMarker`.
     var changeMarkerAttribute: String { get }
 
     /// The filter that matches the entry with this SCIM id; nil when `id` is malformed.
-    func idFilter(_ id: String) -> String?
+    func idFilter(_ id: String) -> LDAPFilter?
     /// Reads a user, including whether the account may log in; nil when the entry is not one.
     func user(from entry: LDAPEntry) -> DirectoryUser?
     /// The attributes SCIM `userName` is matched against, in order.
@@ -50,7 +51,7 @@ protocol DirectoryDialect: Sendable {
     /// already taken (0 first); nil when the dialect has no further name to try.
     func addRequest(_ new: NewUser, password: Secret, base: String, attempt: Int) throws(DirectoryFailure) -> (dn: String, attributes: [LDAPModification])?
     /// A refusal this dialect explains better than the generic mapping; nil = not one of its own.
-    func failure(for error: LDAPError, code: Int32) -> DirectoryFailure?
+    func failure(for error: LDAPError, code: LDAPResultCode) -> DirectoryFailure?
     /// The right the service account lacks when the directory answers insufficientAccessRights.
     func missingRight(for action: DirectoryAction) -> String
 
@@ -64,7 +65,7 @@ protocol DirectoryDialect: Sendable {
     /// Whether this directory applies password history to an administrative reset, and why, in words.
     func historyOnReset(in session: some LDAPSession) async throws(DirectoryFailure) -> (enforced: Bool, why: String)
     /// A filter that matches the group entry when `user` is one of its members.
-    func membershipFilter(for user: DirectoryUser) -> String
+    func membershipFilter(for user: DirectoryUser) -> LDAPFilter
 
     func setPassword(of user: DirectoryUser, to password: Secret, in session: some LDAPSession) async throws(DirectoryFailure) -> PasswordWriteReport
     /// Returns how the write moved the change marker, when it did.

@@ -65,7 +65,7 @@ package final class LDAPDirectory: Directory, LDAPSession {
     /// A directory server is reachable and the service account bound (a root DSE read on a
     /// pooled connection).
     package func probe() async throws(DirectoryFailure) {
-        _ = try await run { c in try await c.search(base: "", scope: .base, filter: "(objectClass=*)", attributes: ["1.1"]) }
+        _ = try await run { c in try await c.search(base: "", scope: .base, filter: .any, attributes: ["1.1"]) }
     }
 
     /// The server an error names: the one it came from; with several configured and none
@@ -123,7 +123,7 @@ package final class LDAPDirectory: Directory, LDAPSession {
     func writeAndReadBack(_ action: DirectoryAction, dn: String, stampBefore: String?,
                           _ write: @Sendable (isolated LDAPConnection) throws -> Void) async throws(DirectoryFailure) -> DirectoryUser? {
         let attrs = userAttributes
-        let filter = "(&\(dialect.userObjectFilter))"
+        let filter = dialect.userObjectFilter
         do {
             let entries = try await runUnmapped(action) { c in
                 try await c.perform { c in
@@ -247,7 +247,7 @@ package final class LDAPDirectory: Directory, LDAPSession {
     func supportedControls() async throws(DirectoryFailure) -> Set<String> {
         if let cached = await rootDSE.controls { return cached }
         let entries = try await run { c in
-            try await c.search(base: "", scope: .base, filter: "(objectClass=*)", attributes: ["supportedControl"])
+            try await c.search(base: "", scope: .base, filter: .any, attributes: ["supportedControl"])
         }
         let controls = Set(entries.first?.values("supportedControl").map { String(decoding: $0, as: UTF8.self) } ?? [])
         await rootDSE.store(controls)
@@ -260,7 +260,7 @@ package final class LDAPDirectory: Directory, LDAPSession {
         // No account name contains a control character, and Samba cuts an assertion value at an
         // escaped NUL (`carol\00` matches carol): answer "no such user" without asking.
         if let filter, Self.hasControlCharacters(filter) { return [] }
-        let ldapFilter = "(&\(dialect.userObjectFilter)\(filter.map(render) ?? ""))"
+        let ldapFilter = LDAPFilter.and([dialect.userObjectFilter] + (filter.map { [render($0)] } ?? []))
         let base = configuration.userBase
         let attrs = userAttributes
         let entries = try await run { c in
@@ -271,15 +271,14 @@ package final class LDAPDirectory: Directory, LDAPSession {
     }
 
     package func findUsers(ldapFilter: String) async throws(DirectoryFailure) -> [DirectoryUser] {
-        let trimmed = ldapFilter.trimmingBlanksAndParentheses()
-        guard !trimmed.isEmpty else { throw DirectoryFailure(.invalidAttribute, "The LDAP filter is empty.") }
-        let filter = "(&\(dialect.userObjectFilter)(\(trimmed)))"
+        guard !ldapFilter.trimmingBlanksAndParentheses().isEmpty else { throw DirectoryFailure(.invalidAttribute, "The LDAP filter is empty.") }
+        let filter = LDAPFilter.and([dialect.userObjectFilter, .administrator(ldapFilter)])
         let base = configuration.userBase
         let attrs = userAttributes
         do {
             let entries = try await run { c in try await c.search(base: base, scope: .subtree, filter: filter, attributes: attrs) }
             return entries.compactMap(user(from:)).sorted { $0.dn.lowercased() < $1.dn.lowercased() }
-        } catch where error.resultCode == -7 || error.resultCode == 87 {
+        } catch where error.ldapResult == .filterError || error.ldapResult == .filterErrorLegacy {
             throw DirectoryFailure(.invalidAttribute, "The LDAP filter \(ldapFilter) is malformed (RFC 4515), e.g. \"(department=Kiosks)\".")
         }
     }
@@ -325,7 +324,7 @@ package final class LDAPDirectory: Directory, LDAPSession {
         guard let idFilter = dialect.idFilter(id) else { return nil }
         let base = configuration.userBase
         let attrs = userAttributes
-        let filter = "(&\(dialect.userObjectFilter)\(idFilter))"
+        let filter = LDAPFilter.and([dialect.userObjectFilter, idFilter])
         let entries = try await run { c in
             try await c.search(base: base, scope: .subtree, filter: filter, attributes: attrs, sizeLimit: 2)
         }
@@ -350,7 +349,7 @@ package final class LDAPDirectory: Directory, LDAPSession {
                     try await c.simpleBind(dn: user.dn, password: password)
                     await c.close()
                     return true
-                } catch let e as LDAPError where e.resultCode == 49 {
+                } catch let e as LDAPError where e.resultCode == .invalidCredentials {
                     await c.close()
                     return false
                 } catch {
@@ -363,7 +362,7 @@ package final class LDAPDirectory: Directory, LDAPSession {
                 throw failure(error, .read)
             }
         }
-        throw failure(last ?? LDAPError(kind: .result(-1), operation: "bind"), .read)
+        throw failure(last ?? LDAPError(kind: .result(.serverDown), operation: "bind"), .read)
     }
 
     package func setActive(_ active: Bool, of user: DirectoryUser) async throws(DirectoryFailure) -> DirectoryUser {
@@ -380,9 +379,9 @@ package final class LDAPDirectory: Directory, LDAPSession {
         let attribute = dialect.changeMarkerAttribute
         return try await run(action) { c in
             try await c.perform { c in
-                let before = (try? c.search(base: dn, scope: .base, filter: "(objectClass=*)", attributes: [attribute]))?.first?.string(attribute)
+                let before = (try? c.search(base: dn, scope: .base, filter: .any, attributes: [attribute]))?.first?.string(attribute)
                 try c.modify(dn: dn, modifications)
-                let after = (try? c.search(base: dn, scope: .base, filter: "(objectClass=*)", attributes: [attribute]))?.first?.string(attribute)
+                let after = (try? c.search(base: dn, scope: .base, filter: .any, attributes: [attribute]))?.first?.string(attribute)
                 return MarkerMove(before, after)
             }
         }
@@ -426,13 +425,13 @@ package final class LDAPDirectory: Directory, LDAPSession {
     /// One entry by DN, as a user (nil when it is gone or not a user).
     func entry(dn: String) async throws(DirectoryFailure) -> DirectoryUser? {
         let attrs = userAttributes
-        let filter = "(&\(dialect.userObjectFilter))"
+        let filter = dialect.userObjectFilter
         do {
             let entries = try await run { c in
                 try await c.search(base: dn, scope: .base, filter: filter, attributes: attrs)
             }
             return entries.compactMap(user(from:)).first
-        } catch let f where f.resultCode == 32 {
+        } catch let f where f.ldapResult == .noSuchObject {
             return nil
         }
     }
@@ -458,15 +457,14 @@ package final class LDAPDirectory: Directory, LDAPSession {
     }
 
     /// Renders a validated filter with every value RFC 4515-escaped.
-    func render(_ f: UserFilter) -> String {
+    func render(_ f: UserFilter) -> LDAPFilter {
         switch f {
         // An id that is not a UUID matches nothing, without being sent as a raw value.
-        case .equals(.id, let v): return dialect.idFilter(v) ?? "(!(objectClass=*))"
-        case .equals(.userName, let v) where configuration.userNameAttributes.count > 1:
-            return "(|" + configuration.userNameAttributes.map { "(\($0)=\(LDAPFilter.escape(v)))" }.joined() + ")"
-        case .equals(let a, let v): return "(\(ldapAttribute(a))=\(LDAPFilter.escape(v)))"
-        case .and(let fs): return "(&" + fs.map(render).joined() + ")"
-        case .or(let fs): return "(|" + fs.map(render).joined() + ")"
+        case .equals(.id, let v): return dialect.idFilter(v) ?? .none
+        case .equals(.userName, let v): return .or(configuration.userNameAttributes.map { .equals($0, v) })
+        case .equals(let a, let v): return .equals(ldapAttribute(a), v)
+        case .and(let fs): return .and(fs.map(render))
+        case .or(let fs): return .or(fs.map(render))
         }
     }
 }

@@ -1,6 +1,7 @@
 import Directory
 import Kerberos
 import LDAP
+import LDAPSyntax
 
 /// Reduces an LDAP error to a `DirectoryFailure`: transport problems and the result codes every
 /// directory shares here, the rest by the dialect. The server's diagnostic text never passes.
@@ -14,7 +15,7 @@ enum LDAPResultMapping {
 
     private static func mapped(_ error: LDAPError, dialect: any DirectoryDialect, server: String,
                                action: DirectoryAction) -> DirectoryFailure {
-        let rc = error.resultCode
+        let rc = error.resultCode?.rawValue
         switch error.kind {
         case .insecureConnection:
             return .init(.insecureConnection,
@@ -25,37 +26,39 @@ enum LDAPResultMapping {
             if error.isTransient {
                 let what: String
                 switch code {
-                case -5: what = "did not answer in time"
-                case 51, 52: what = "is busy or unavailable"
+                case .timeout: what = "did not answer in time"
+                case .busy, .unavailable: what = "is busy or unavailable"
                 default: what = "could not be reached, or the TLS handshake failed (check the CA file and that the certificate names the host as written in the URL)"
                 }
-                return .init(.unavailable, "Directory server \(server) \(what). The push will be retried.", resultCode: code, isTransient: true)
+                return .init(.unavailable, "Directory server \(server) \(what). The push will be retried.", resultCode: rc, isTransient: true)
             }
             switch code {
-            case 32:
+            case .noSuchObject:
                 return .init(.userNotFound, "The user no longer exists in the directory.", resultCode: rc)
-            case 50:
+            case .insufficientAccessRights:
                 return .init(.insufficientRights,
                              "pwsync's service account lacks the right to \(dialect.missingRight(for: action)). Protected accounts (AdminSDHolder) cannot be changed by a delegated account.",
                              resultCode: rc)
-            case 68:
+            case .entryAlreadyExists:
                 return .init(.alreadyExists, "An entry with this name already exists in the directory.", resultCode: rc)
             default:
                 break
             }
             // Attribute values the directory will not take: a profile problem, not a password one.
-            if action == .setProfile, [16, 17, 19, 21, 65, 69].contains(code) {
+            let refusedValues: Set<LDAPResultCode> = [.noSuchAttribute, .undefinedAttributeType, .constraintViolation,
+                                                      .invalidAttributeSyntax, .objectClassViolation, .objectClassModsProhibited]
+            if action == .setProfile, refusedValues.contains(code) {
                 return .init(.invalidAttribute,
                              "Directory refused the profile change: \(error.resultName) (LDAP rc \(code)). Check the attribute mapping in [provisioning.attributes] and the value sent.",
                              resultCode: rc)
             }
             if let own = dialect.failure(for: error, code: code) { return own }
             switch code {
-            case 13, 8:
+            case .confidentialityRequired, .strongerAuthRequired:
                 return .init(.insecureConnection, "Directory requires an encrypted connection for this operation (LDAPS or StartTLS).", resultCode: rc)
-            case 19:
+            case .constraintViolation:
                 return .init(.policyViolation, "Directory refused the new password: it violates a constraint or the password policy.", resultCode: rc)
-            case 49:
+            case .invalidCredentials:
                 return .init(.serviceBindFailed,
                              "pwsync could not bind to \(server) with its service account: check bind_dn and the bind password file.",
                              resultCode: rc, isTransient: true)
@@ -74,4 +77,9 @@ enum LDAPResultMapping {
         }
         return .init(.serviceBindFailed, "pwsync could not bind with Kerberos: \(error)", isTransient: true)
     }
+}
+
+extension DirectoryFailure {
+    /// The LDAP result code the failure came from, typed.
+    var ldapResult: LDAPResultCode? { resultCode.map { LDAPResultCode($0) } }
 }

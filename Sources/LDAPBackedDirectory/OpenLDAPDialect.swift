@@ -16,15 +16,15 @@ struct OpenLDAPDialect: DirectoryDialect {
 
     var idAttribute: String { "entryUUID" }
     var changeMarkerAttribute: String { "entryCSN" }
-    var userObjectFilter: String { "(objectClass=inetOrgPerson)" }
+    var userObjectFilter: LDAPFilter { .equals("objectClass", "inetOrgPerson") }
     var userAttributes: [String] {
         Self.unique(userNameAttributes + ["givenName", "sn", "displayName", "mail", "entryUUID", "cn", "pwdAccountLockedTime",
                                           "pwdChangedTime", "entryCSN", "createTimestamp", "modifyTimestamp", "pwdPolicySubentry"])
     }
 
-    func idFilter(_ id: String) -> String? {
+    func idFilter(_ id: String) -> LDAPFilter? {
         guard let bytes = ObjectGUID.parseUUID(id) else { return nil }
-        return "(entryUUID=\(ObjectGUID.uuidString(bytes)))"
+        return .equals("entryUUID", ObjectGUID.uuidString(bytes))
     }
 
     func user(from e: LDAPEntry) -> DirectoryUser? {
@@ -95,7 +95,7 @@ struct OpenLDAPDialect: DirectoryDialect {
         let mod = Self.lockModification(locked: !active)
         do {
             return try await session.modifyBetweenMarkers(.setActive, dn: dn, [mod])
-        } catch let f where active && f.resultCode == 16 {
+        } catch let f where active && f.ldapResult == .noSuchAttribute {
             return nil  // not locked: already active
         }
     }
@@ -105,18 +105,18 @@ struct OpenLDAPDialect: DirectoryDialect {
         if !new.active { try await setActive(false, dn: dn, in: session) }
     }
 
-    func failure(for error: LDAPError, code: Int32) -> DirectoryFailure? {
-        guard let pp = error.passwordPolicyError, (5...9).contains(pp) else { return nil }
+    func failure(for error: LDAPError, code: LDAPResultCode) -> DirectoryFailure? {
         let why: String
-        switch pp {
-        case 6: why = "it is too short"
-        case 7: why = "the current password is too young to change"
-        case 8: why = "it is in the password history (or equals the current password)"
-        case 9: why = "it is too long"
-        default: why = "it fails the quality check"
+        switch error.passwordPolicyError {
+        case .insufficientPasswordQuality: why = "it fails the quality check"
+        case .passwordTooShort: why = "it is too short"
+        case .passwordTooYoung: why = "the current password is too young to change"
+        case .passwordInHistory: why = "it is in the password history (or equals the current password)"
+        case .passwordTooLong: why = "it is too long"
+        case nil, .passwordExpired, .accountLocked, .changeAfterReset, .passwordModNotAllowed, .mustSupplyOldPassword: return nil
         }
-        return .init(.policyViolation, "Directory refused the new password: \(why) (OpenLDAP password policy).", resultCode: error.resultCode,
-                     refusedAsReused: pp == 8)
+        return .init(.policyViolation, "Directory refused the new password: \(why) (OpenLDAP password policy).", resultCode: code.rawValue,
+                     refusedAsReused: error.passwordPolicyError == .passwordInHistory)
     }
 
     func missingRight(for action: DirectoryAction) -> String {

@@ -24,8 +24,7 @@ extension OpenLDAPDialect {
     }
 
     /// `groupOfNames`, `groupOfUniqueNames` and `posixGroup` members.
-    func membershipFilter(for user: DirectoryUser) -> String {
-        let dn = LDAPFilter.escape(user.dn)
-        return "(|(member=\(dn))(uniqueMember=\(dn))(memberUid=\(LDAPFilter.escape(user.userName))))"
+    func membershipFilter(for user: DirectoryUser) -> LDAPFilter {
+        .or([.equals("member", user.dn), .equals("uniqueMember", user.dn), .equals("memberUid", user.userName)])
     }
 }

@@ -2,6 +2,7 @@ import Directory
 import LDAP
 import Logging
 import Synchronization
+import LDAPSyntax
 
 /// Password rules read from the directory, kept for `PolicyCache.maxAge` so a push costs no extra
 /// read; the default entry's DN is found once.
@@ -42,7 +43,7 @@ extension LDAPDirectory {
     func policy(at dn: String) async throws(DirectoryFailure) -> PasswordPolicy {
         if let cached = policies.policy(dn) { return cached }
         let attrs = dialect.policyAttributes
-        let entries = try await run { c in try await c.search(base: dn, scope: .base, filter: "(objectClass=*)", attributes: attrs) }
+        let entries = try await run { c in try await c.search(base: dn, scope: .base, filter: .any, attributes: attrs) }
         guard let entry = entries.first else { return .none }
         let policy = dialect.policy(from: entry)
         policies.store(policy, dn: dn)
@@ -57,8 +58,8 @@ extension LDAPDirectory {
     /// Whether an entry exists at `dn` (for checking the DNs a configuration names).
     package func entryExists(_ dn: String) async throws(DirectoryFailure) -> Bool {
         do {
-            return try await !run { c in try await c.search(base: dn, scope: .base, filter: "(objectClass=*)", attributes: ["1.1"]) }.isEmpty
-        } catch where error.resultCode == 32 {
+            return try await !run { c in try await c.search(base: dn, scope: .base, filter: .any, attributes: ["1.1"]) }.isEmpty
+        } catch where error.ldapResult == .noSuchObject {
             return false
         }
     }
@@ -68,7 +69,7 @@ extension LDAPDirectory {
         do {
             let entries = try await run { c in try await c.search(base: groupDN, scope: .base, filter: filter, attributes: ["1.1"]) }
             return !entries.isEmpty
-        } catch where error.resultCode == 32 {
+        } catch where error.ldapResult == .noSuchObject {
             logger.error("a scope's group does not exist; its members get the default mode", metadata: ["group": "\(groupDN)"])
             return false
         }

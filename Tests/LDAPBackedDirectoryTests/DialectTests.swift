@@ -33,7 +33,7 @@ final class ActiveDirectoryDialectTests: XCTestCase {
     }
 
     func testIdFilterIsTheEscapedBinaryGUID() {
-        XCTAssertEqual(ad.idFilter(guid), #"(objectGUID=\1c\9a\4e\0f\34\12\78\56\9a\bc\de\f0\11\22\33\44)"#)
+        XCTAssertEqual(ad.idFilter(guid)?.text, #"(objectGUID=\1c\9a\4e\0f\34\12\78\56\9a\bc\de\f0\11\22\33\44)"#)
         XCTAssertNil(ad.idFilter("*)(objectClass=*"))
     }
 
@@ -89,7 +89,7 @@ final class ActiveDirectoryDialectTests: XCTestCase {
     /// With policy hints, AD's 0000052D may be the history (the current password included), so
     /// it is marked for the one bind that tells; without them the DC checked no history.
     func testARefusalUnderPolicyHintsMayBeTheCurrentPassword() async throws {
-        let refusal = LDAPResultMapping.failure(LDAPError(kind: .result(53), operation: "modify", diagnostic: "0000052D: x"), dialect: ad,
+        let refusal = LDAPResultMapping.failure(LDAPError(kind: .result(.unwillingToPerform), operation: "modify", diagnostic: "0000052D: x"), dialect: ad,
                                                 server: "ldaps://dc1:636")
         XCTAssertFalse(refusal.refusedAsReused, "the mapping alone cannot say")
         let user = DirectoryUser(id: guid, dn: "CN=Jane,OU=Synced,DC=x", userName: "jane@x.test")
@@ -106,7 +106,7 @@ final class ActiveDirectoryDialectTests: XCTestCase {
 
     func testResultMapping() {
         func map(_ code: Int32, _ diag: String? = nil, _ action: DirectoryAction = .setPassword) -> DirectoryFailure {
-            LDAPResultMapping.failure(LDAPError(kind: .result(code), operation: "modify", diagnostic: diag), dialect: ad,
+            LDAPResultMapping.failure(LDAPError(kind: .result(LDAPResultCode(code)), operation: "modify", diagnostic: diag), dialect: ad,
                                       server: "ldaps://dc1:636", action: action)
         }
         XCTAssertEqual(map(19, "0000052D: Constraint violation - check_password_restrictions").reason, .policyViolation)
@@ -154,7 +154,7 @@ final class OpenLDAPDialectTests: XCTestCase {
     }
 
     func testIdFilterIsCanonicalAndRefusesNonUUIDs() {
-        XCTAssertEqual(ol.idFilter("AB0C1D2E-0000-4000-8000-000000000001"), "(entryUUID=ab0c1d2e-0000-4000-8000-000000000001)")
+        XCTAssertEqual(ol.idFilter("AB0C1D2E-0000-4000-8000-000000000001")?.text, "(entryUUID=ab0c1d2e-0000-4000-8000-000000000001)")
         XCTAssertNil(ol.idFilter("*"))
     }
 
@@ -173,7 +173,7 @@ final class OpenLDAPDialectTests: XCTestCase {
 
     func testResultMappingReadsPPolicyCodes() {
         func map(_ code: Int32, pp: Int32?) -> DirectoryFailure {
-            LDAPResultMapping.failure(LDAPError(kind: .result(code), operation: "password modify", passwordPolicyError: pp),
+            LDAPResultMapping.failure(LDAPError(kind: .result(LDAPResultCode(code)), operation: "password modify", passwordPolicyError: pp.flatMap(PasswordPolicyError.init(rawValue:))),
                                       dialect: ol, server: "ldaps://ldap:636")
         }
         XCTAssertTrue(map(19, pp: 8).detail.contains("history"))
@@ -183,7 +183,7 @@ final class OpenLDAPDialectTests: XCTestCase {
         XCTAssertEqual(map(19, pp: nil).reason, .policyViolation)
         XCTAssertEqual(map(49, pp: nil).reason, .serviceBindFailed)
         XCTAssertTrue(map(49, pp: nil).isTransient)
-        let rights = LDAPResultMapping.failure(LDAPError(kind: .result(50), operation: "x"), dialect: ol, server: "s", action: .setPassword)
+        let rights = LDAPResultMapping.failure(LDAPError(kind: .result(.insufficientAccessRights), operation: "x"), dialect: ol, server: "s", action: .setPassword)
         XCTAssertTrue(rights.detail.contains("userPassword"), rights.detail)
         XCTAssertEqual(LDAPResultMapping.failure(LDAPError(kind: .insecureConnection, operation: "x"), dialect: ol, server: "s").reason,
                        .insecureConnection)

@@ -109,7 +109,7 @@ final class LiveDirectoryTests: XCTestCase, @unchecked Sendable {
         let f = try Fixture.load(.openldap)
         let c = try await LDAPConnection.connect(f.options())
         try await c.simpleBind(dn: f.bindDN, password: try f.bindPassword())
-        let plain = try await c.search(base: f.userBase, scope: .oneLevel, filter: "(objectClass=inetOrgPerson)", attributes: ["uid"])
+        let plain = try await c.search(base: f.userBase, scope: .oneLevel, filter: .equals("objectClass", "inetOrgPerson"), attributes: ["uid"])
         await c.close()
         XCTAssertLessThanOrEqual(plain.count, 3, "the fixture's size limit applies to a plain search")
         let d = try directory(f)

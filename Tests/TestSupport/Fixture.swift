@@ -76,7 +76,7 @@ package struct Fixture: Sendable {
             return 0
         } catch let e as LDAPError {
             guard let rc = e.resultCode else { throw e }
-            return rc
+            return rc.rawValue
         }
     }
 }
