@@ -96,9 +96,16 @@ package actor AuditLog: AuditSink {
     private var generation = 0
     /// Who leads the next `fsync` and whom it covers (the decisions; this actor does the I/O).
     private var commits: GroupCommit
-    /// Writers waiting for the `fsync` that covers their record, by the id `commits` knows them by.
-    private var waiters: [UInt64: CheckedContinuation<GroupCommit.Turn, any Error>] = [:]
+    /// Writers waiting for the `fsync` that covers their record, by the id `commits` knows them by,
+    /// with what their `record` returns.
+    private var waiters: [UInt64: (Written, CheckedContinuation<Written, any Error>)] = [:]
     private var nextWriter: UInt64 = 0
+
+    /// A record's place in the chain: seq, hash, time.
+    typealias Written = (seq: UInt64, hash: String, time: String)
+    /// A writer to resume, and with what. Resumed by the queued job after it has let go of the log,
+    /// so a writer that drops the last reference closes the file before its `record` returns.
+    typealias Resumption = (waiter: CheckedContinuation<Written, any Error>, result: Result<Written, any Error>)
 
     package init(path: String, options: Options = .init(), clock: @escaping @Sendable () -> Date = { Date() },
                 summary: Summary? = nil, sealing: Sealing? = nil) throws {
@@ -149,40 +156,63 @@ package actor AuditLog: AuditSink {
     }
 
     /// Returns once the record is on disk (default policy) or written (batched policy). The line is
-    /// encoded on the caller's thread, before the record queues for the file; under the default
-    /// policy, records that arrive while an `fsync` runs share the next one.
-    package nonisolated func record(_ event: AuditEvent) async throws {
+    /// encoded on the caller's thread; the record then takes one hop onto the log's queue, and the
+    /// writer is resumed from there once its `fsync` is done. Under the default policy, records
+    /// that arrive while an `fsync` runs share the next one.
+    public nonisolated func record(_ event: AuditEvent) async throws {
         let bounded = event.bounded()
         let body = AuditCoding.body(bounded)
-        let (seq, hash, time) = try await commit(body)
+        let written = try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Written, any Error>) in
+            executor.run { [weak self] in
+                let resumptions = self?.assumeIsolated { $0.commit(body, waiter) } ?? []
+                for r in resumptions { r.waiter.resume(with: r.result) }
+            }
+        }
         if let summary {
             var e = bounded
-            e.time = time
-            e.seq = seq
-            summary(e, seq, hash)
+            e.time = written.time
+            e.seq = written.seq
+            summary(e, written.seq, written.hash)
         }
     }
 
-    private func commit(_ body: [UInt8]) async throws -> (UInt64, String, String) {
-        let now = clock()
-        try closeEpochIfDue(at: now)
-        let (seq, hash, time) = try append(body, at: now)
+    private func commit(_ body: [UInt8], _ waiter: CheckedContinuation<Written, any Error>) -> [Resumption] {
+        let written: Written
+        do {
+            let now = clock()
+            try closeEpochIfDue(at: now)
+            written = try append(body, at: now)
+        } catch {
+            return [(waiter, .failure(error))]
+        }
         switch options.sync {
         case .everyRecord:
             nextWriter += 1
-            let writer = nextWriter
-            var turn = commits.written(seq, by: writer)
-            if turn == .wait { turn = try await withCheckedThrowingContinuation { waiters[writer] = $0 } }
-            // Group commit: the leader steps to the back of this actor's queue, so the records
-            // already queued behind it are written first, then one `fsync` covers them all.
-            while case .lead = turn {
-                await Task.yield()
-                turn = try leadSync()
+            switch commits.written(written.seq, by: nextWriter) {
+            case .done: return [(waiter, .success(written))]
+            case .wait: waiters[nextWriter] = (written, waiter)
+            case .scheduleSync:
+                waiters[nextWriter] = (written, waiter)
+                scheduleSync()
             }
+            return []
         case .batched(let records, let interval):
-            if Int(self.seq - durable.seq) >= records || ContinuousClock.now - lastSync >= interval { try sync() }
+            do {
+                if Int(self.seq - durable.seq) >= records || ContinuousClock.now - lastSync >= interval { try sync() }
+                return [(waiter, .success(written))]
+            } catch {
+                return [(waiter, .failure(error))]
+            }
         }
-        return (seq, hash, time)
+    }
+
+    /// The group commit's `fsync`, queued behind the records already waiting for this actor, so
+    /// one `fsync` covers them all.
+    private func scheduleSync() {
+        executor.run { [weak self] in
+            let resumptions = self?.assumeIsolated { $0.runSync() } ?? []
+            for r in resumptions { r.waiter.resume(with: r.result) }
+        }
     }
 
     /// True while records are sealed.
@@ -271,29 +301,29 @@ package actor AuditLog: AuditSink {
 
     private var current: Mark { Mark(size: size, seq: seq, prev: prev, generation: generation) }
 
-    /// The leader's `fsync`, covering everything written so far: writers it covered go on (or get
-    /// the error), and the first writer still waiting, if any, leads the next one.
-    private func leadSync() throws -> GroupCommit.Turn {
+    /// The `fsync` covering everything written so far: the writers it covered return (or get the
+    /// error, the file cut back to its last durable record), and writers still waiting get the next.
+    private func runSync() -> [Resumption] {
         let target = current
         let rc = durable.seq >= target.seq ? 0 : syncFile(fd)
         let failure = rc == 0 ? nil : Failure(description: "cannot fsync audit log \(path): \(String(cString: strerror(errno)))")
         let outcome = commits.synced(upTo: target.seq, succeeded: rc == 0)
-        if outcome.leaderFailed, let failure {
+        var resumptions: [Resumption] = []
+        if let failure, !outcome.failed.isEmpty {
             cutBackFile()
-            for w in outcome.failed { waiters.removeValue(forKey: w)?.resume(throwing: failure) }
-        } else if target.seq > durable.seq {
+            resumptions += outcome.failed.compactMap { waiters.removeValue(forKey: $0).map { ($0.1, .failure(failure)) } }
+        } else if rc == 0, target.seq > durable.seq {
             noteDurable(target)
         }
-        for w in outcome.done { waiters.removeValue(forKey: w)?.resume(returning: .done) }
-        if let next = outcome.nextLeader { waiters.removeValue(forKey: next)?.resume(returning: .lead) }
-        if outcome.leaderFailed, let failure { throw failure }
-        return .done
+        resumptions += outcome.done.compactMap { waiters.removeValue(forKey: $0).map { ($0.1, .success($0.0)) } }
+        if outcome.syncAgain { scheduleSync() }
+        return resumptions
     }
 
     /// Records up to `mark` are on disk (a direct `sync`): their writers go on.
     private func markDurable(_ mark: Mark) {
         noteDurable(mark)
-        for w in commits.markDurable(mark.seq) { waiters.removeValue(forKey: w)?.resume(returning: .done) }
+        for w in commits.markDurable(mark.seq) { if let (written, waiter) = waiters.removeValue(forKey: w) { waiter.resume(returning: written) } }
     }
 
     private func noteDurable(_ mark: Mark) {
@@ -306,7 +336,7 @@ package actor AuditLog: AuditSink {
     /// writer still waiting gets the error.
     private func cutBack(_ error: Failure) {
         cutBackFile()
-        for w in commits.cutBack() { waiters.removeValue(forKey: w)?.resume(throwing: error) }
+        for w in commits.cutBack() { waiters.removeValue(forKey: w)?.1.resume(throwing: error) }
     }
 
     /// The file back to its last durable record; the chain continues from there.

@@ -1,16 +1,18 @@
-/// The audit log's group commit, apart from the file: which writer leads the next `fsync`, which
+/// The audit log's group commit, apart from the file: when an `fsync` must be scheduled, which
 /// writers it covers, and which fail when it fails. `AuditLog` feeds it events and performs what
 /// it returns (swift-nio's pattern); it is unit-tested without a disk.
 ///
 /// Writers are named by an id the log gives them; `seq` is the chain position of their record.
+/// One `fsync` runs at a time; it covers everything written when it starts, so writers that
+/// arrive meanwhile share the next one.
 struct GroupCommit: Sendable {
-    /// What a writer does once its line is written.
+    /// What follows once a writer's line is written.
     enum Turn: Equatable {
-        /// Its record is already on disk.
+        /// Its record is already on disk: it returns.
         case done
-        /// Lead the next `fsync`, which covers everything written when it runs, then report `synced`.
-        case lead
-        /// Wait: a running `fsync` does not cover it; it is told later (`Outcome`).
+        /// It waits, and no `fsync` is pending: schedule one, then report `synced`.
+        case scheduleSync
+        /// It waits for the `fsync` already pending (or the next one); it is told in an `Outcome`.
         case wait
     }
 
@@ -20,15 +22,13 @@ struct GroupCommit: Sendable {
         var done: [UInt64] = []
         /// Their records were cut off the file: they fail.
         var failed: [UInt64] = []
-        /// The first writer still waiting, which now leads the next `fsync`.
-        var nextLeader: UInt64?
-        /// The leader's own records were cut off (the `fsync` failed).
-        var leaderFailed = false
+        /// Writers are still waiting (written after the `fsync` started): schedule the next one.
+        var syncAgain = false
     }
 
     /// Every record up to this one is on disk.
     private(set) var durableSeq: UInt64
-    /// An `fsync` is running (its leader reports back with `synced`).
+    /// An `fsync` is scheduled or running (it reports back with `synced`).
     private(set) var syncing = false
     private var waiting: [(writer: UInt64, seq: UInt64)] = []
 
@@ -39,35 +39,32 @@ struct GroupCommit: Sendable {
     /// `writer`'s record, number `seq`, is written.
     mutating func written(_ seq: UInt64, by writer: UInt64) -> Turn {
         guard durableSeq < seq else { return .done }
+        waiting.append((writer, seq))
         guard syncing else {
             syncing = true
-            return .lead
+            return .scheduleSync
         }
-        waiting.append((writer, seq))
         return .wait
     }
 
-    /// The leader's `fsync`, which covered every record up to `target`, ended.
+    /// The `fsync` that covered every record up to `target` ended.
     mutating func synced(upTo target: UInt64, succeeded: Bool) -> Outcome {
         syncing = false
         var outcome = Outcome()
-        if target > durableSeq {
-            if succeeded {
-                outcome.done = markDurable(target)
-            } else {
-                outcome.failed = cutBack()
-                outcome.leaderFailed = true
-            }
+        if succeeded {
+            outcome.done = markDurable(target)
+        } else if target > durableSeq {
+            outcome.failed = cutBack()
         }
         if !waiting.isEmpty {
-            outcome.nextLeader = waiting.removeFirst().writer
+            outcome.syncAgain = true
             syncing = true
         }
         return outcome
     }
 
-    /// Records up to `target` reached the disk another way (a direct `sync`, before a rotation or
-    /// a reopen): the writers they cover return.
+    /// Records up to `target` are on disk (an `fsync`, or a direct `sync` before a rotation or a
+    /// reopen): the writers they cover return.
     mutating func markDurable(_ target: UInt64) -> [UInt64] {
         durableSeq = max(durableSeq, target)
         let covered = waiting.filter { $0.seq <= durableSeq }.map(\.writer)

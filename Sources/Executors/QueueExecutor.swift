@@ -25,4 +25,15 @@ package final class QueueExecutor: SerialExecutor, @unchecked Sendable {
     package func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
     }
+
+    /// Runs `body` on the queue, after every job already queued: an actor on this executor may
+    /// enter its isolation there with `assumeIsolated`, without a task.
+    package func run(_ body: @escaping @Sendable () -> Void) {
+        queue.async(execute: body)
+    }
+
+    /// What `assumeIsolated` asks: the caller runs on this queue.
+    package func checkIsolated() {
+        dispatchPrecondition(condition: .onQueue(queue))
+    }
 }
