@@ -54,11 +54,6 @@ package struct DirectoryUser: Sendable, Equatable {
     }
 }
 
-/// The user attributes a SCIM filter may name; each directory maps them to its own LDAP attributes.
-package enum UserAttribute: String, Sendable, CaseIterable {
-    case id, userName, email, givenName, familyName, displayName
-}
-
 /// What pwsync may put in a new account when creation is enabled: the SCIM core profile, no more.
 package struct NewUser: Sendable, Equatable {
     package var userName: String

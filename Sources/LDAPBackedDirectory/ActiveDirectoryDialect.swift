@@ -18,13 +18,22 @@ struct ActiveDirectoryDialect: DirectoryDialect {
     let userNameAttributes: [String]
     let options: ActiveDirectoryOptions
 
-    var idAttribute: String { "objectGUID" }
     /// 100 ns resolution, and only a password change moves it.
     var changeMarkerAttribute: String { "pwdLastSet" }
     var userObjectFilter: LDAPFilter { .and([.equals("objectClass", "user"), .equals("objectCategory", "person")]) }
-    var userAttributes: [String] {
-        Self.unique(userNameAttributes + ["givenName", "sn", "displayName", "mail", "objectGUID", "userAccountControl",
-                                          "sAMAccountName", "pwdLastSet", "whenCreated", "whenChanged", "msDS-ResultantPSO"])
+    func attribute(_ a: UserAttribute) -> String {
+        switch a {
+        case .id: "objectGUID"
+        case .userName: userNameAttributes.first ?? "userPrincipalName"
+        case .email: "mail"
+        case .givenName: "givenName"
+        case .familyName: "sn"
+        case .displayName: "displayName"
+        }
+    }
+
+    var accountAttributes: [String] {
+        ["userAccountControl", "sAMAccountName", "pwdLastSet", "whenCreated", "whenChanged", "msDS-ResultantPSO"]
     }
 
     func idFilter(_ id: String) -> LDAPFilter? {
@@ -36,13 +45,13 @@ struct ActiveDirectoryDialect: DirectoryDialect {
         guard let userName = userName(in: e),
               let id = e.first("objectGUID").flatMap(ObjectGUID.string(fromBytes:)) else { return nil }
         let uac = e.string("userAccountControl").flatMap { Int($0) } ?? 0
-        var u = DirectoryUser(id: id, dn: e.dn, userName: userName, givenName: e.string("givenName"),
-                             familyName: e.string("sn"), displayName: e.string("displayName"),
-                             email: e.string("mail"), active: uac & Self.accountDisable == 0,
-                             changeMarker: e.string(changeMarkerAttribute),
-                             created: e.string("whenCreated").flatMap(GeneralizedTime.rfc3339),
-                             lastModified: e.string("whenChanged").flatMap(GeneralizedTime.rfc3339),
-                             accountName: e.string("sAMAccountName"), passwordPolicyEntry: e.string("msDS-ResultantPSO"))
+        var u = user(id: id, userName: userName, from: e)
+        u.active = uac & Self.accountDisable == 0
+        u.changeMarker = e.string(changeMarkerAttribute)
+        u.created = e.string("whenCreated").flatMap(GeneralizedTime.rfc3339)
+        u.lastModified = e.string("whenChanged").flatMap(GeneralizedTime.rfc3339)
+        u.accountName = e.string("sAMAccountName")
+        u.passwordPolicyEntry = e.string("msDS-ResultantPSO")
         u.passwordChangedAt = e.string("pwdLastSet").flatMap(Self.epochSeconds(fileTime:))
         return u
     }

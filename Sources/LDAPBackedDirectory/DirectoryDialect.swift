@@ -32,12 +32,12 @@ protocol LDAPSession: Sendable {
 /// how an id, an account status and a password are expressed, and what a refusal means.
 /// One implementation per directory; nothing else in pwsync asks which directory it talks to.
 protocol DirectoryDialect: Sendable {
-    /// The attribute behind SCIM ids.
-    var idAttribute: String { get }
     /// Filter terms (to be joined with `&`) that select user entries.
     var userObjectFilter: LDAPFilter { get }
-    /// The attributes `user(from:)` reads.
-    var userAttributes: [String] { get }
+    /// The directory attribute behind each of pwsync's first-class user attributes.
+    func attribute(_ a: UserAttribute) -> String
+    /// The attributes `user(from:)` reads besides the first-class ones.
+    var accountAttributes: [String] { get }
     /// The attribute behind `DirectoryUser.changeMarker`.
     var changeMarkerAttribute: String { get }
 
@@ -81,6 +81,21 @@ extension DirectoryDialect {
     /// A user's userName: the first of the configured attributes it has.
     func userName(in e: LDAPEntry) -> String? {
         userNameAttributes.lazy.compactMap { e.string($0) }.first
+    }
+
+    /// The attribute behind SCIM ids.
+    var idAttribute: String { attribute(.id) }
+
+    /// The attributes `user(from:)` reads: the userName attributes, the first-class ones, the account's own.
+    var userAttributes: [String] {
+        Self.unique(userNameAttributes + UserAttribute.allCases.map(attribute) + accountAttributes)
+    }
+
+    /// A user read from an entry: who it is, and every first-class value through `attribute(_:)`.
+    func user(id: String, userName: String, from e: LDAPEntry) -> DirectoryUser {
+        var u = DirectoryUser(id: id, dn: e.dn, userName: userName)
+        for a in UserAttribute.allCases { u[a] = e.string(attribute(a)) }
+        return u
     }
 
     /// `attrs` without repeats (attribute names are case-insensitive), in order.

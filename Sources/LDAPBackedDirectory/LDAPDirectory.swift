@@ -445,24 +445,13 @@ package final class LDAPDirectory: Directory, LDAPSession {
         }
     }
 
-    func ldapAttribute(_ a: UserAttribute) -> String {
-        switch a {
-        case .id: return dialect.idAttribute
-        case .displayName: return "displayName"
-        case .userName: return configuration.userNameAttributes.first ?? "uid"
-        case .email: return "mail"
-        case .givenName: return "givenName"
-        case .familyName: return "sn"
-        }
-    }
-
     /// Renders a validated filter with every value RFC 4515-escaped.
     func render(_ f: UserFilter) -> LDAPFilter {
         switch f {
         // An id that is not a UUID matches nothing, without being sent as a raw value.
         case .equals(.id, let v): return dialect.idFilter(v) ?? .none
         case .equals(.userName, let v): return .or(configuration.userNameAttributes.map { .equals($0, v) })
-        case .equals(let a, let v): return .equals(ldapAttribute(a), v)
+        case .equals(let a, let v): return .equals(dialect.attribute(a), v)
         case .and(let fs): return .and(fs.map(render))
         case .or(let fs): return .or(fs.map(render))
         }

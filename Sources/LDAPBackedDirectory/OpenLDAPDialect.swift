@@ -14,12 +14,21 @@ struct OpenLDAPDialect: DirectoryDialect {
     /// ppolicy's default policy entry, when configured (`[openldap] ppolicy_default`).
     var ppolicyDefault: String? = nil
 
-    var idAttribute: String { "entryUUID" }
     var changeMarkerAttribute: String { "entryCSN" }
     var userObjectFilter: LDAPFilter { .equals("objectClass", "inetOrgPerson") }
-    var userAttributes: [String] {
-        Self.unique(userNameAttributes + ["givenName", "sn", "displayName", "mail", "entryUUID", "cn", "pwdAccountLockedTime",
-                                          "pwdChangedTime", "entryCSN", "createTimestamp", "modifyTimestamp", "pwdPolicySubentry"])
+    func attribute(_ a: UserAttribute) -> String {
+        switch a {
+        case .id: "entryUUID"
+        case .userName: userNameAttributes.first ?? "uid"
+        case .email: "mail"
+        case .givenName: "givenName"
+        case .familyName: "sn"
+        case .displayName: "displayName"
+        }
+    }
+
+    var accountAttributes: [String] {
+        ["cn", "pwdAccountLockedTime", "pwdChangedTime", "entryCSN", "createTimestamp", "modifyTimestamp", "pwdPolicySubentry"]
     }
 
     func idFilter(_ id: String) -> LDAPFilter? {
@@ -29,14 +38,14 @@ struct OpenLDAPDialect: DirectoryDialect {
 
     func user(from e: LDAPEntry) -> DirectoryUser? {
         guard let userName = userName(in: e), let id = e.string("entryUUID")?.lowercased() else { return nil }
-        var u = DirectoryUser(id: id, dn: e.dn, userName: userName, givenName: e.string("givenName"),
-                             familyName: e.string("sn"), displayName: e.string("displayName") ?? e.string("cn"),
-                             email: e.string("mail"), active: e.first("pwdAccountLockedTime") == nil,
-                             // pwdChangedTime has one-second resolution; entryCSN moves with every modify.
-                             changeMarker: e.string(changeMarkerAttribute) ?? e.string("pwdChangedTime"),
-                             created: e.string("createTimestamp").flatMap(GeneralizedTime.rfc3339),
-                             lastModified: e.string("modifyTimestamp").flatMap(GeneralizedTime.rfc3339),
-                             passwordPolicyEntry: e.string("pwdPolicySubentry"))
+        var u = user(id: id, userName: userName, from: e)
+        u.displayName = u.displayName ?? e.string("cn")
+        u.active = e.first("pwdAccountLockedTime") == nil
+        // pwdChangedTime has one-second resolution; entryCSN moves with every modify.
+        u.changeMarker = e.string(changeMarkerAttribute) ?? e.string("pwdChangedTime")
+        u.created = e.string("createTimestamp").flatMap(GeneralizedTime.rfc3339)
+        u.lastModified = e.string("modifyTimestamp").flatMap(GeneralizedTime.rfc3339)
+        u.passwordPolicyEntry = e.string("pwdPolicySubentry")
         u.passwordChangedAt = e.string("pwdChangedTime").flatMap(GeneralizedTime.epochSeconds)
         return u
     }

@@ -3,7 +3,7 @@ import SCIM
 
 /// Turns a parsed SCIM filter into a directory query, naming what is not supported.
 enum FilterMapping {
-    static let supported = "userName, emails.value, name.givenName, name.familyName"
+    static let supported = UserAttribute.filterable.map(\.scimName).joined(separator: ", ")
 
     static func userFilter(_ f: SCIMFilter) throws(SyncError) -> UserFilter {
         switch f {
@@ -25,12 +25,6 @@ enum FilterMapping {
         var n = name.lowercased()
         let urn = SCIMSchema.user.lowercased() + ":"
         if n.hasPrefix(urn) { n.removeFirst(urn.count) }
-        switch n {
-        case "username": return .userName
-        case "emails", "emails.value": return .email
-        case "name.givenname": return .givenName
-        case "name.familyname": return .familyName
-        default: return nil
-        }
+        return UserAttribute(filterName: n)
     }
 }

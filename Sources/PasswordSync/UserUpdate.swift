@@ -204,7 +204,7 @@ extension PasswordSyncService {
     /// the directory's are not changes.
     func updateProfile(_ profile: [String: String?], of user: DirectoryUser, template: AuditEvent,
                        started: ContinuousClock.Instant) async throws(SyncError) -> DirectoryUser {
-        let changed = profile.filter { path, value in Self.value(of: path, in: user) != value.flatMap { $0.isEmpty ? nil : $0 } }
+        let changed = profile.filter { path, value in user.value(atProfilePath: path) != value.flatMap { $0.isEmpty ? nil : $0 } }
         guard !changed.isEmpty else { return user }
         let mapped = changed.filter { directory.profileAttributes.contains($0.key) }
         let ignored = changed.keys.filter { !directory.profileAttributes.contains($0) }.sorted()
@@ -229,14 +229,4 @@ extension PasswordSyncService {
         return current
     }
 
-    /// What pwsync returns for `path` today: the fixed fields, then the mapped values.
-    static func value(of path: String, in u: DirectoryUser) -> String? {
-        switch path {
-        case "name.givenname": return u.givenName
-        case "name.familyname": return u.familyName
-        case "displayname": return u.displayName
-        case "emails[primary].value", "emails[type eq \"work\"].value": return u.email
-        default: return u.profile[path]
-        }
-    }
 }

@@ -189,6 +189,25 @@ final class OpenLDAPDialectTests: XCTestCase {
                        .insecureConnection)
     }
 
+    /// Each first-class attribute has its own directory attribute in each dialect, and is read.
+    func testEveryFirstClassAttributeIsMappedAndRead() {
+        let ad = ActiveDirectoryDialect(userNameAttributes: ["userPrincipalName"], options: .init())
+        let ol = OpenLDAPDialect(userNameAttributes: ["uid"])
+        XCTAssertEqual(UserAttribute.allCases.map(ad.attribute), ["objectGUID", "userPrincipalName", "mail", "givenName", "sn", "displayName"])
+        XCTAssertEqual(UserAttribute.allCases.map(ol.attribute), ["entryUUID", "uid", "mail", "givenName", "sn", "displayName"])
+        for d in [ad as any DirectoryDialect, ol] {
+            for a in UserAttribute.allCases { XCTAssertTrue(d.userAttributes.contains(d.attribute(a)), "\(a) is read") }
+        }
+        let e = LDAPEntry(dn: "uid=ada,ou=people", attributes: [
+            "uid": [Array("ada".utf8)], "entryuuid": [Array("ab0c1d2e-0000-4000-8000-000000000001".utf8)],
+            "givenname": [Array("Ada".utf8)], "sn": [Array("Lovelace".utf8)], "mail": [Array("ada@x.test".utf8)],
+        ])
+        let u = ol.user(from: e)
+        XCTAssertEqual(u?.givenName, "Ada")
+        XCTAssertEqual(u?.familyName, "Lovelace")
+        XCTAssertEqual(u?.email, "ada@x.test")
+    }
+
     func testTheConfiguredKindPicksTheDialect() {
         func dialect(_ kind: DirectoryKind) -> any DirectoryDialect {
             LDAPDirectory.dialect(for: LDAPDirectoryConfiguration(kind: kind, servers: [], account: .password(dn: "", password: Secret("x")),
