@@ -72,7 +72,7 @@ let package = Package(
             "Executors", "Secrets", "JSONText", "PlainText", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Metrics", package: "swift-metrics"),
         ]),
-        .target(name: "PasswordSync", dependencies: ["SCIM", "Directory", "Audit", "Secrets", .product(name: "Logging", package: "swift-log"),
+        .target(name: "PasswordSync", dependencies: ["Directory", "Audit", "Secrets", .product(name: "Logging", package: "swift-log"),
                                                      .product(name: "CoreMetrics", package: "swift-metrics")]),
         /// `pwsync init`'s pure parts: the answers, the config and Okta settings they make, the TLS key and CSR.
         .target(name: "Setup", dependencies: [

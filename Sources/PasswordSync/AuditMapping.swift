@@ -1,6 +1,5 @@
 import Audit
 import Directory
-import SCIM
 
 extension AuditEvent.Reason {
     init(_ reason: DirectoryFailure.Reason) {
@@ -19,18 +18,6 @@ extension AuditEvent.Reason {
         case .invalidAttribute: self = .invalidAttribute
         case .outcomeUnknown: self = .writeOutcomeUnknown
         case .deadline: self = .requestDeadline
-        }
-    }
-}
-
-extension AuditEvent.Form {
-    init(_ form: PushForm) {
-        switch form {
-        case .patchValue: self = .patchValue
-        case .patchPath: self = .patchPath
-        case .put: self = .put
-        case .patchResource: self = .patchResource
-        case .postPlaceholder: self = .postPlaceholder
         }
     }
 }

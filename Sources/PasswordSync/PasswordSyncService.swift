@@ -1,7 +1,6 @@
 import Audit
 import Directory
 import Logging
-import SCIM
 import Secrets
 
 /// The use-cases behind the SCIM endpoints. Depends only on the `Directory` and `AuditSink`
@@ -32,9 +31,9 @@ package final class PasswordSyncService: Sendable {
     package func flushSummaries(all: Bool = false) async { await lookupFailures.flush(all: all) }
 
     /// What this configuration lets pwsync do, for the discovery endpoints.
-    package var capabilities: Discovery.Capabilities {
-        Discovery.Capabilities(createUsers: directory.creationBase != nil, disableAccounts: policy.disableAccounts,
-                               profileAttributes: directory.profileAttributes)
+    package var capabilities: SyncCapabilities {
+        SyncCapabilities(createUsers: directory.creationBase != nil, disableAccounts: policy.disableAccounts,
+                         profileAttributes: directory.profileAttributes)
     }
 
     /// True when the directory answers on a bound connection right now.
@@ -44,15 +43,13 @@ package final class PasswordSyncService: Sendable {
 
     // MARK: Reads
 
-    package func listUsers(filter: SCIMFilter?, page: Pagination) async throws(SyncError) -> ListResponse {
-        let query = try filter.map { f throws(SyncError) in try FilterMapping.userFilter(f) }
-        let users = try await directoryCall { () async throws(DirectoryFailure) in try await directory.findUsers(query) }
-        return ListResponse(totalResults: users.count, startIndex: page.startIndex,
-                            resources: page.page(users).map(Self.resource))
+    /// The users `filter` matches (all under the base when nil), in a stable order.
+    package func listUsers(filter: UserFilter?) async throws(SyncError) -> [DirectoryUser] {
+        try await directoryCall { () async throws(DirectoryFailure) in try await directory.findUsers(filter) }
     }
 
-    package func getUser(id: String) async throws(SyncError) -> UserResource {
-        Self.resource(try await requireUser(id))
+    package func getUser(id: String) async throws(SyncError) -> DirectoryUser {
+        try await requireUser(id)
     }
 
     // MARK: Audited directory writes
@@ -188,12 +185,6 @@ package final class PasswordSyncService: Sendable {
 
     func directoryCall<T>(_ body: () async throws(DirectoryFailure) -> T) async throws(SyncError) -> T {
         do { return try await body() } catch { throw SyncError(error) }
-    }
-
-    static func resource(_ u: DirectoryUser) -> UserResource {
-        UserResource(id: u.id, userName: u.userName, active: u.active, givenName: u.givenName,
-                     familyName: u.familyName, displayName: u.displayName, email: u.email, profile: u.profile,
-                     created: u.created, lastModified: u.lastModified)
     }
 
     static func ms(since start: ContinuousClock.Instant) -> Int {

@@ -11,8 +11,6 @@ package struct SyncError: Error, Sendable, Equatable, CustomStringConvertible {
         case directory(DirectoryFailure.Reason)
         /// The user is not there and pwsync is not configured to create accounts.
         case creationDisabled
-        /// A query names something pwsync cannot look up.
-        case unsupportedFilter
         /// An earlier write for this user is in doubt (sent, unanswered, perhaps still to land).
         case writeInDoubt
     }

@@ -1,6 +1,5 @@
 import Audit
 import Directory
-import SCIM
 import Secrets
 
 extension PasswordSyncService {
@@ -8,32 +7,31 @@ extension PasswordSyncService {
     /// A missing one is created only when a creation OU is configured, with Okta's placeholder
     /// password when the policy says `apply`, otherwise (or when the directory refuses it) with a
     /// strong random password, so no enabled account is ever left without one.
-    package func createUser(_ doc: UserDocument, request: RequestInfo) async throws(SyncError) -> UserResource {
+    package func createUser(_ account: NewAccount, request: RequestInfo) async throws(SyncError) -> DirectoryUser {
+        let new = account.user
         let started = ContinuousClock.now
         var template = AuditEvent(.received, request, .createUser)
         template.action = .create
-        template.userName = doc.userName
+        template.userName = new.userName
         let existing = try await directoryCall { () async throws(DirectoryFailure) in
-            try await directory.findUsers(.equals(.userName, doc.userName))
+            try await directory.findUsers(.equals(.userName, new.userName))
         }
         if let user = existing.first {
             template.userID = user.id
             template.dn = user.dn
             await recordDecision(template.decided(.rejected(.alreadyExists)))
             throw SyncError(.directory(.alreadyExists),
-                            "A user with userName '\(doc.userName)' already exists in the directory (id \(user.id)). Okta links existing accounts through its existence check (GET /Users?filter=userName eq ...).")
+                            "A user with userName '\(new.userName)' already exists in the directory (id \(user.id)). Okta links existing accounts through its existence check (GET /Users?filter=userName eq ...).")
         }
         guard let base = directory.creationBase else {
             await recordDecision(template.decided(.rejected(.creationDisabled)))
             throw SyncError(.creationDisabled,
-                            "No account with userName '\(doc.userName)' exists under \(directory.searchBase), and pwsync does not create accounts (provisioning.create_users is off). Create the account in the directory, or turn creation on in pwsync.toml.")
+                            "No account with userName '\(new.userName)' exists under \(directory.searchBase), and pwsync does not create accounts (provisioning.create_users is off). Create the account in the directory, or turn creation on in pwsync.toml.")
         }
-        let new = NewUser(userName: doc.userName, givenName: doc.givenName, familyName: doc.familyName,
-                          displayName: doc.displayName, email: doc.email, active: doc.active ?? true)
         template.dn = base
-        template.form = doc.password == nil ? nil : .postPlaceholder
-        let created = try await locks.withLock("create:" + doc.userName.lowercased()) { () async throws(SyncError) -> DirectoryUser in
-            if let placeholder = doc.password, policy.placeholder == .apply, !placeholder.containsControlCharacter {
+        template.form = account.placeholder == nil ? nil : .postPlaceholder
+        let created = try await locks.withLock("create:" + new.userName.lowercased()) { () async throws(SyncError) -> DirectoryUser in
+            if let placeholder = account.placeholder, policy.placeholder == .apply, !placeholder.containsControlCharacter {
                 var event = template
                 event.mode = .sync
                 event.placeholder = .applied
@@ -49,7 +47,7 @@ extension PasswordSyncService {
                     template.placeholder = .refusedByPolicy
                 }
             } else {
-                template.placeholder = doc.password == nil ? nil : .ignored
+                template.placeholder = account.placeholder == nil ? nil : .ignored
             }
             var event = template
             event.mode = .random
@@ -63,6 +61,6 @@ extension PasswordSyncService {
                 event.accountName = user.accountName
             }
         }
-        return Self.resource(created)
+        return created
     }
 }

@@ -1,16 +1,15 @@
 import Audit
 import Directory
 import Logging
-import SCIM
 import Secrets
 
 extension PasswordSyncService {
     /// Applies a PATCH or PUT: the password (if the request carries one), then `active` (if it
     /// differs from the directory's), then mapped profile values. The user is read inside the
     /// per-user lock, so a queued push decides on the account as it is when its turn comes.
-    package func updateUser(id: String, change: UserChange, request: RequestInfo, operation: Operation) async throws(SyncError) -> UserResource {
+    package func updateUser(id: String, change: AccountChange, request: RequestInfo, operation: Operation) async throws(SyncError) -> DirectoryUser {
         let started = ContinuousClock.now
-        return try await locks.withLock(id.lowercased()) { () async throws(SyncError) -> UserResource in
+        return try await locks.withLock(id.lowercased()) { () async throws(SyncError) -> DirectoryUser in
             if RequestDeadline.passed {
                 // Queued behind earlier pushes for this user until too late to start: said, and audited.
                 var event = AuditEvent(.deferred(.requestDeadline), request, operation)
@@ -26,9 +25,9 @@ extension PasswordSyncService {
             if change.password == nil, change.active == nil, change.profile.isEmpty {
                 // Nothing pwsync manages was named: answered, and on record, never a silent 200.
                 var event = template.decided(.skipped(.nothingToChange))
-                event.form = AuditEvent.Form(change.form)
+                event.form = change.form
                 await recordDecision(event)
-                return Self.resource(current)
+                return current
             }
             // With scramble on, a deactivation's password (Okta's PUT carries one) is never written.
             let scrambling = policy.scrambleOnDeactivate && change.active == false
@@ -45,7 +44,7 @@ extension PasswordSyncService {
             }
             if deactivating { try await scramble(current, template: template, started: started) }
             current = try await updateProfile(change.profile, of: current, template: template, started: started)
-            return Self.resource(current)
+            return current
         }
     }
 
@@ -77,10 +76,10 @@ extension PasswordSyncService {
     /// last wrote and the directory's change marker has not moved since; or, without that memory
     /// (a restart, another agent), when the directory refuses it as reused and one bind shows it
     /// is the current password. In doubt, it is written.
-    func setPassword(_ pushed: Secret, of user: DirectoryUser, change: UserChange, template: AuditEvent,
+    func setPassword(_ pushed: Secret, of user: DirectoryUser, change: AccountChange, template: AuditEvent,
                      started: ContinuousClock.Instant) async throws(SyncError) -> DirectoryUser {
         var event = template
-        event.form = AuditEvent.Form(change.form)
+        event.form = change.form
         event.action = .setPassword
         let scope = try await passwordScope(for: user)
         event.scope = scope?.name

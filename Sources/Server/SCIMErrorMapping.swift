@@ -19,8 +19,6 @@ struct SCIMErrorMapping: Sendable {
             return SCIMError(status: 403, detail: e.detail)
         case .directory(.ambiguousUser), .directory(.alreadyExists):
             return .uniqueness(e.detail)
-        case .unsupportedFilter:
-            return .invalidFilter(e.detail)
         case .auditUnavailable, .writeInDoubt:
             return SCIMError(status: 429, detail: e.detail, retryAfter: retryAfter)
         case .directory:

@@ -2,6 +2,7 @@ import FoundationEssentials
 import Hummingbird
 import NIOCore
 import NIOFoundationEssentialsCompat
+import Directory
 import PasswordSync
 import SCIM
 import PlainText
@@ -14,11 +15,7 @@ struct SCIMRoutes {
     /// `[server] public_url`; nil = locations are built from the request's Host.
     let publicURL: String?
     var basePath: String { "/scim/\(version.rawValue)" }
-    var capabilities: Discovery.Capabilities {
-        var c = service.capabilities
-        c.basicAuth = basicAuth
-        return c
-    }
+    var capabilities: Discovery.Capabilities { SCIMUserMapping.capabilities(service.capabilities, basicAuth: basicAuth) }
 
     /// How to render this request's answer: absolute locations, and the attributes it asked for.
     func rendering(_ request: Request, _ params: [String: String]? = nil) throws -> ResponseContext {
@@ -103,22 +100,22 @@ struct SCIMRoutes {
     @Sendable func list(_ request: Request, context: SCIMRequestContext) async throws -> Response {
         let params = try QueryString.parse(Substring(request.uri.query ?? ""))
         let page = try Pagination(startIndex: params["startIndex"], count: params["count"])
-        let filter = try params["filter"].map { f throws(SCIMError) in try SCIMFilter.parse(f) }
-        let result = try await service.listUsers(filter: filter, page: page)
-        return Responses.json(result.body(try rendering(request, params)), version)
+        let filter = try params["filter"].map { f throws(SCIMError) in try SCIMUserMapping.filter(try SCIMFilter.parse(f)) }
+        let users = try await service.listUsers(filter: filter)
+        return Responses.json(SCIMUserMapping.list(users, page).body(try rendering(request, params)), version)
     }
 
     @Sendable func get(_ request: Request, context: SCIMRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let user = try await service.getUser(id: id)
-        return Responses.json(user.body(try rendering(request)), version)
+        return Responses.json(SCIMUserMapping.resource(user).body(try rendering(request)), version)
     }
 
     @Sendable func patch(_ request: Request, context: SCIMRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let change = try PatchRequest.parse(try await readBody(request, context), version: version)
-        let user = try await service.updateUser(id: id, change: change, request: info(context), operation: .patchUser)
-        return Responses.json(user.body(try rendering(request)), version)
+        let user = try await service.updateUser(id: id, change: SCIMUserMapping.change(change), request: info(context), operation: .patchUser)
+        return Responses.json(SCIMUserMapping.resource(user).body(try rendering(request)), version)
     }
 
     @Sendable func put(_ request: Request, context: SCIMRequestContext) async throws -> Response {
@@ -127,15 +124,15 @@ struct SCIMRoutes {
         if let bodyID = doc.id, bodyID.lowercased() != id.lowercased() {
             throw SCIMError.mutability("The body's \"id\" (\(bodyID)) differs from the id in the URL; ids cannot be changed.")
         }
-        let user = try await service.updateUser(id: id, change: doc.change, request: info(context), operation: .replaceUser)
-        return Responses.json(user.body(try rendering(request)), version)
+        let user = try await service.updateUser(id: id, change: SCIMUserMapping.change(doc.change), request: info(context), operation: .replaceUser)
+        return Responses.json(SCIMUserMapping.resource(user).body(try rendering(request)), version)
     }
 
     @Sendable func create(_ request: Request, context: SCIMRequestContext) async throws -> Response {
         let doc = try UserDocument.parse(try await readBody(request, context), version: version, emptyPasswordIsAbsent: true)
-        let user = try await service.createUser(doc, request: info(context))
+        let user = try await service.createUser(SCIMUserMapping.newAccount(doc), request: info(context))
         let rendering = try self.rendering(request)
-        var response = Responses.json(user.body(rendering), status: .created, version)
+        var response = Responses.json(SCIMUserMapping.resource(user).body(rendering), status: .created, version)
         response.headers[.location] = "\(rendering.baseURL)/Users/\(user.id)"
         return response
     }

@@ -135,7 +135,7 @@ final class AuditChainTests: XCTestCase {
         await withTaskGroup(of: Void.self) { group in
             for i in 0..<n {
                 group.addTask {
-                    let change = UserChange(password: Secret("P-\(i)-Abc123!"), form: .patchValue)
+                    let change = AccountChange(password: Secret("P-\(i)-Abc123!"), form: .patchValue)
                     _ = try? await service.updateUser(id: users[i % users.count].id, change: change,
                                                       request: RequestInfo(requestID: "r\(i)", client: "192.0.2.1", principal: "okta"),
                                                       operation: .patchUser)

@@ -2,7 +2,6 @@ import Audit
 import Directory
 import Fakes
 @testable import PasswordSync
-import SCIM
 import Secrets
 import XCTest
 
@@ -25,8 +24,8 @@ final class PasswordModeTests: XCTestCase, @unchecked Sendable {
         return (s, state, audit)
     }
 
-    func push(_ s: PasswordSyncService, _ u: DirectoryUser, _ pw: String, form: PushForm = .patchValue, active: Bool? = nil) async throws(SyncError) -> UserResource {
-        try await s.updateUser(id: u.id, change: UserChange(password: Secret(pw), active: active, form: form), request: info, operation: .patchUser)
+    func push(_ s: PasswordSyncService, _ u: DirectoryUser, _ pw: String, form: AuditEvent.Form = .patchValue, active: Bool? = nil) async throws(SyncError) -> DirectoryUser {
+        try await s.updateUser(id: u.id, change: AccountChange(password: Secret(pw), active: active, form: form), request: info, operation: .patchUser)
     }
 
     /// In a random scope Okta's value never reaches the directory; a fresh password that meets
@@ -143,7 +142,7 @@ final class PasswordModeTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(again.count, 1)
         // Off by default: a deactivation changes only the account status.
         let (plain, plainState, _) = await service()
-        _ = try await plain.updateUser(id: alice.id, change: UserChange(active: false, form: .patchValue), request: info, operation: .patchUser)
+        _ = try await plain.updateUser(id: alice.id, change: AccountChange(active: false, form: .patchValue), request: info, operation: .patchUser)
         let none = await plainState.writes
         XCTAssertTrue(none.isEmpty)
     }

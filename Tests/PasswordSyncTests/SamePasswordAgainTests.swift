@@ -2,7 +2,6 @@ import Audit
 import Directory
 import Fakes
 @testable import PasswordSync
-import SCIM
 import Secrets
 import XCTest
 
@@ -24,8 +23,8 @@ final class SamePasswordAgainTests: XCTestCase, @unchecked Sendable {
         service = PasswordSyncService(directory: FakeDirectory(state: state), audit: audit)
     }
 
-    func push(_ pw: String, _ form: PushForm = .patchValue) async throws(SyncError) {
-        _ = try await service.updateUser(id: alice.id, change: UserChange(password: Secret(pw), form: form), request: info,
+    func push(_ pw: String, _ form: AuditEvent.Form = .patchValue) async throws(SyncError) {
+        _ = try await service.updateUser(id: alice.id, change: AccountChange(password: Secret(pw), form: form), request: info,
                                          operation: form == .put ? .replaceUser : .patchUser)
     }
 
@@ -34,7 +33,7 @@ final class SamePasswordAgainTests: XCTestCase, @unchecked Sendable {
     }
 
     func testEveryPushFormRepeatingTheLastWriteIsUnchangedAndNotWritten() async throws {
-        for form in [PushForm.patchValue, .patchPath, .put, .patchResource] {
+        for form in [AuditEvent.Form.patchValue, .patchPath, .put, .patchResource] {
             reset()
             try await push("Okta!pass1", form)
             try await push("Okta!pass1", form)
@@ -44,7 +43,7 @@ final class SamePasswordAgainTests: XCTestCase, @unchecked Sendable {
             let d = await decisions()
             XCTAssertEqual(d, ["applied/success/-", "applied/unchanged/same_as_last_write", "applied/unchanged/same_as_last_write"], "\(form)")
             let forms = await audit.events.filter { $0.event == .applied }.map(\.form)
-            XCTAssertEqual(Set(forms), [AuditEvent.Form(form)])
+            XCTAssertEqual(Set(forms), [form])
         }
     }
 
@@ -110,12 +109,12 @@ final class SamePasswordAgainTests: XCTestCase, @unchecked Sendable {
     func testPwsyncsOwnLockKeepsTheRepeatUnchanged() async throws {
         await state.setHistory(3)
         try await push("Okta!pass1", .put)
-        _ = try await service.updateUser(id: alice.id, change: UserChange(password: Secret("Okta!pass1"), active: false, form: .put),
+        _ = try await service.updateUser(id: alice.id, change: AccountChange(password: Secret("Okta!pass1"), active: false, form: .put),
                                          request: info, operation: .replaceUser)
-        _ = try await service.updateUser(id: alice.id, change: UserChange(password: Secret("Okta!pass1"), active: false, form: .put),
+        _ = try await service.updateUser(id: alice.id, change: AccountChange(password: Secret("Okta!pass1"), active: false, form: .put),
                                          request: info, operation: .replaceUser)
         // A reactivation is applied before the password, so the account could prove it by a bind.
-        _ = try await service.updateUser(id: alice.id, change: UserChange(password: Secret("Okta!pass1"), active: true, form: .put),
+        _ = try await service.updateUser(id: alice.id, change: AccountChange(password: Secret("Okta!pass1"), active: true, form: .put),
                                          request: info, operation: .replaceUser)
         let writes = await state.writes.count
         XCTAssertEqual(writes, 1)

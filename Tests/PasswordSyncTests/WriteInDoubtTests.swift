@@ -2,7 +2,6 @@ import Audit
 import Directory
 import Fakes
 @testable import PasswordSync
-import SCIM
 import Secrets
 import XCTest
 
@@ -24,7 +23,7 @@ final class WriteInDoubtTests: XCTestCase, @unchecked Sendable {
     }
 
     func push(_ pw: String, _ user: DirectoryUser? = nil) async throws(SyncError) {
-        _ = try await service.updateUser(id: (user ?? alice).id, change: UserChange(password: Secret(pw), form: .patchValue),
+        _ = try await service.updateUser(id: (user ?? alice).id, change: AccountChange(password: Secret(pw), form: .patchValue),
                                          request: info, operation: .patchUser)
     }
 

@@ -41,7 +41,6 @@ final class SCIMErrorMappingTests: XCTestCase {
         check(.directory(.insufficientRights), 403, nil)
         check(.directory(.alreadyExists), 409, "uniqueness")
         check(.directory(.ambiguousUser), 409, "uniqueness")
-        check(.unsupportedFilter, 400, "invalidFilter")
         check(.directory(.directoryError), 500, nil)
         check(.directory(.insecureConnection), 500, nil)
     }
