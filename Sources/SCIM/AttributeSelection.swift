@@ -17,7 +17,7 @@ public struct AttributeSelection: Sendable, Equatable {
         func names(_ s: String) -> Set<String> {
             Set(s.split(separator: ",").compactMap { raw -> String? in
                 var n = raw.trimmingBlanks().lowercased()
-                for urn in [SCIMSchema.user.lowercased() + ":", SCIMSchema.userV1 + ":"] where n.hasPrefix(urn) { n.removeFirst(urn.count) }
+                for urn in [SCIMSchema.user.lowercased() + ":", SCIMSchema.group.lowercased() + ":", SCIMSchema.userV1 + ":"] where n.hasPrefix(urn) { n.removeFirst(urn.count) }
                 return n.isEmpty ? nil : n
             })
         }

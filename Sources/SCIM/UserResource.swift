@@ -20,9 +20,14 @@ package struct ResponseContext: Sendable {
     package var baseURL: String { (origin ?? "") + basePath }
 }
 
+/// A resource a ListResponse carries (a User or a Group), rendered for one response.
+package protocol SCIMResource: Sendable {
+    func jsonObject(_ ctx: ResponseContext) -> [String: Any]
+}
+
 /// A User as returned to SCIM clients. There is deliberately no password field: RFC 7643 makes it
 /// `returned: never`, and whatever a GET returns comes back in Okta's next PUT.
-package struct UserResource: Sendable, Equatable {
+package struct UserResource: Sendable, Equatable, SCIMResource {
     package var id: String
     package var userName: String
     package var active: Bool
@@ -83,12 +88,12 @@ package struct UserResource: Sendable, Equatable {
 }
 
 /// RFC 7644 §3.4.2 ListResponse: 1-based `startIndex`, integer totals, results in `Resources`.
-package struct ListResponse: Sendable {
+package struct ListResponse<Resource: SCIMResource>: Sendable {
     package var totalResults: Int
     package var startIndex: Int
-    package var resources: [UserResource]
+    package var resources: [Resource]
 
-    package init(totalResults: Int, startIndex: Int, resources: [UserResource]) {
+    package init(totalResults: Int, startIndex: Int, resources: [Resource]) {
         self.totalResults = totalResults
         self.startIndex = startIndex
         self.resources = resources

@@ -12,7 +12,7 @@ enum SCIMUserMapping {
                      created: u.created, lastModified: u.lastModified)
     }
 
-    static func list(_ users: [DirectoryUser], _ page: Pagination) -> ListResponse {
+    static func list(_ users: [DirectoryUser], _ page: Pagination) -> ListResponse<UserResource> {
         ListResponse(totalResults: users.count, startIndex: page.startIndex, resources: page.page(users).map(resource))
     }
 

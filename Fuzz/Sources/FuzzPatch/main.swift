@@ -10,6 +10,7 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         if let change = try? PatchRequest.parse(data, version: version) {
             for path in change.profile.keys { _ = ProfilePath.canonical(path) }
         }
+        _ = try? GroupPatch.parse(data, version: version)
     }
     return 0
 }

@@ -9,6 +9,7 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     for version in [SCIMVersion.v2, .v1] {
         _ = try? UserDocument.parse(data, version: version)
         _ = try? UserDocument.parse(data, version: version, emptyPasswordIsAbsent: true)
+        _ = try? GroupDocument.parse(data, version: version)
     }
     return 0
 }
