@@ -94,7 +94,7 @@ package actor AuditLog: AuditSink {
     }
     private var durable: Mark
     private var generation = 0
-    /// Who leads the next `fsync` and whom it covers (the decisions; this actor does the I/O).
+    /// When the next `fsync` is scheduled and whom it covers (the decisions; this actor does the I/O).
     private var commits: GroupCommit
     /// Writers waiting for the `fsync` that covers their record, by the id `commits` knows them by,
     /// with what their `record` returns.
@@ -164,7 +164,9 @@ package actor AuditLog: AuditSink {
         let body = AuditCoding.body(bounded)
         let written = try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Written, any Error>) in
             executor.run { [weak self] in
-                let resumptions = self?.assumeIsolated { $0.commit(body, waiter) } ?? []
+                guard let resumptions = self?.assumeIsolated({ $0.commit(body, waiter) }) else {
+                    return waiter.resume(throwing: Failure(description: "the audit log was closed"))
+                }
                 for r in resumptions { r.waiter.resume(with: r.result) }
             }
         }
