@@ -42,14 +42,7 @@ package struct GroupResource: Sendable, Equatable, SCIMResource {
             }
             return entry
         }
-        var meta: [String: Any] = ["resourceType": "Group", "location": "\(ctx.baseURL)/Groups/\(id)"]
-        if let created { meta["created"] = created }
-        if let lastModified { meta["lastModified"] = lastModified }
-        o["meta"] = meta
+        o["meta"] = ctx.meta("Group", "Groups/\(id)", created: created, lastModified: lastModified)
         return ctx.selection.apply(o)
-    }
-
-    package func body(_ ctx: ResponseContext) -> Data {
-        JSON.encode(jsonObject(ctx))
     }
 }

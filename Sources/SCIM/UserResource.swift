@@ -25,6 +25,22 @@ package protocol SCIMResource: Sendable {
     func jsonObject(_ ctx: ResponseContext) -> [String: Any]
 }
 
+extension SCIMResource {
+    package func body(_ ctx: ResponseContext) -> Data {
+        JSON.encode(jsonObject(ctx))
+    }
+}
+
+extension ResponseContext {
+    /// RFC 7643 §3.1 `meta`: the resource type, its absolute location, and the directory's times.
+    func meta(_ resourceType: String, _ path: String, created: String?, lastModified: String?) -> [String: Any] {
+        var meta: [String: Any] = ["resourceType": resourceType, "location": "\(baseURL)/\(path)"]
+        if let created { meta["created"] = created }
+        if let lastModified { meta["lastModified"] = lastModified }
+        return meta
+    }
+}
+
 /// A User as returned to SCIM clients. There is deliberately no password field: RFC 7643 makes it
 /// `returned: never`, and whatever a GET returns comes back in Okta's next PUT.
 package struct UserResource: Sendable, Equatable, SCIMResource {
@@ -75,15 +91,8 @@ package struct UserResource: Sendable, Equatable, SCIMResource {
         for (path, value) in profile.sorted(by: { $0.key < $1.key }) where !Self.fixedPaths.contains(path) {
             ProfilePath.render(path, value, into: &o, names: ProfilePath.spellings)
         }
-        var meta: [String: Any] = ["resourceType": "User", "location": "\(ctx.baseURL)/Users/\(id)"]
-        if let created { meta["created"] = created }
-        if let lastModified { meta["lastModified"] = lastModified }
-        o["meta"] = meta
+        o["meta"] = ctx.meta("User", "Users/\(id)", created: created, lastModified: lastModified)
         return ctx.selection.apply(o)
-    }
-
-    package func body(_ ctx: ResponseContext) -> Data {
-        JSON.encode(jsonObject(ctx))
     }
 }
 
