@@ -212,6 +212,16 @@ package actor LDAPConnection {
         try awaitResult(ld, msgid, "delete")
     }
 
+    /// ModifyDN (RFC 4511 §4.9) within the same parent: the entry's RDN becomes `newRDN` (already
+    /// escaped, e.g. `cn=Sales EMEA`), the old RDN value removed.
+    package func rename(dn: String, newRDN: String) throws {
+        let ld = try handle("rename")
+        var msgid: Int32 = 0
+        let rc = ldap_rename(ld, dn, newRDN, nil, 1, nil, nil, &msgid)
+        if rc != LDAP_SUCCESS { throw failure(rc, "rename", safeToRetry: true) }
+        try awaitResult(ld, msgid, "rename")
+    }
+
     /// RFC 3062 Password Modify as an administrator reset (no old password): the server hashes it.
     package func passwordModify(userDN: String, newPassword: Secret, controls: [LDAPControl] = []) throws {
         let ld = try handle("password modify")

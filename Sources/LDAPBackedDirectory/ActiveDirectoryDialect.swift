@@ -227,6 +227,7 @@ struct ActiveDirectoryDialect: DirectoryDialect {
         case .setProfile: return "write the mapped profile attributes (Write Property on them)"
         case .create: return "create accounts in the configured OU (Create User objects)"
         case .read, .setPassword: return "reset this user's password (the Reset Password right)"
+        case .group: return "manage groups under the groups base (Create/Delete Group objects, Write Members, Rename)"
         }
     }
 }

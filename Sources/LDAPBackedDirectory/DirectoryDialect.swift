@@ -6,6 +6,8 @@ import LDAPSyntax
 /// What pwsync was doing when the directory refused, so a refusal names the right permission.
 package enum DirectoryAction: String, Sendable, CaseIterable {
     case read, setPassword = "set_password", setActive = "set_active", create, setProfile = "set_profile"
+    /// Creating, renaming, deleting a group, or changing its members.
+    case group
 }
 
 /// A change marker read just before and just after one of pwsync's writes, on one connection.

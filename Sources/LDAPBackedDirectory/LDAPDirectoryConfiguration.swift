@@ -23,6 +23,8 @@ package struct LDAPDirectoryConfiguration: Sendable {
     /// OpenLDAP: the ppolicy default policy entry (the overlay's `ppolicy_default`), which a
     /// service account usually cannot read from cn=config.
     package var ppolicyDefault: String?
+    /// Where groups live and what new ones are; nil = pwsync manages no groups.
+    package var groups: GroupSettings?
 
     package init(kind: DirectoryKind, servers: [LDAPConnectionOptions], account: ServiceAccount,
                 userBase: String, userNameAttributes: [String], poolSize: Int, poolWait: Duration,

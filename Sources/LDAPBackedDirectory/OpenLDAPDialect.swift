@@ -134,6 +134,7 @@ struct OpenLDAPDialect: DirectoryDialect {
         case .setProfile: return "write the mapped profile attributes"
         case .create: return "create accounts in the configured OU (write access to the OU's children and the new entry's attributes)"
         case .read, .setPassword: return "reset this user's password (write access to userPassword)"
+        case .group: return "manage groups under the groups base (write access to its children, and to cn and member of its groups)"
         }
     }
 }
