@@ -17,14 +17,7 @@ public struct GroupDocument: Sendable, Equatable {
     }
 
     public static func parse(_ body: Data, version: SCIMVersion) throws(SCIMError) -> GroupDocument {
-        guard let root = try JSONValue.parse(body).object else {
-            throw .invalidSyntax("The request body is not a JSON object.")
-        }
-        let core = version == .v2 ? SCIMSchema.group : SCIMSchema.userV1
-        guard let schemas = root.value("schemas")?.array,
-              schemas.contains(where: { $0.string?.lowercased() == core.lowercased() }) else {
-            throw .invalidSyntax("A Group body must list the schema \(core) in \"schemas\".")
-        }
+        let root = try [String: JSONValue].resource(body, schema: version == .v2 ? SCIMSchema.group : SCIMSchema.userV1, "A Group body")
         var doc = GroupDocument(displayName: try displayName(root.value("displayName")))
         doc.id = try root.optionalString("id")
         if let members = root.value("members") { doc.members = try memberIDs(members).ids }

@@ -21,14 +21,7 @@ public struct UserDocument: Sendable {
     /// Parses and checks the body. An empty `password` is an error except on POST, where Okta's
     /// meaningless placeholder may be anything and is treated as absent.
     public static func parse(_ body: Data, version: SCIMVersion, emptyPasswordIsAbsent: Bool = false) throws(SCIMError) -> UserDocument {
-        guard let root = try JSONValue.parse(body).object else {
-            throw .invalidSyntax("The request body is not a JSON object.")
-        }
-        let core = version == .v2 ? SCIMSchema.user : SCIMSchema.userV1
-        guard let schemas = root.value("schemas")?.array,
-              schemas.contains(where: { $0.string?.lowercased() == core.lowercased() }) else {
-            throw .invalidSyntax("A User body must list the schema \(core) in \"schemas\".")
-        }
+        let root = try [String: JSONValue].resource(body, schema: version == .v2 ? SCIMSchema.user : SCIMSchema.userV1, "A User body")
         guard let userName = try root.optionalString("userName"), !userName.trimmingBlanks().isEmpty else {
             throw .invalidValue("\"userName\" is required and must be a non-empty string.")
         }
