@@ -9,7 +9,8 @@ protocol GroupDialect: Sendable {
     var memberAttribute: String { get }
     /// What a read of a group asks for, besides its members.
     var attributes: [String] { get }
-    func group(from e: LDAPEntry) -> DirectoryGroup?
+    /// The group an entry holds; its members only `withMembers` (the entry was read with them).
+    func group(from e: LDAPEntry, withMembers: Bool) -> DirectoryGroup?
     func addRequest(named name: String, base: String) -> (dn: String, attributes: [LDAPModification])
     /// The new RDN of a group given `name`, and what else changes with it.
     func renameRequest(to name: String) -> (rdn: String, modifications: [LDAPModification])
@@ -41,12 +42,12 @@ struct OpenLDAPGroups: GroupDialect {
     }
     var attributes: [String] { ["cn", "entryUUID", "createTimestamp", "modifyTimestamp"] }
 
-    func group(from e: LDAPEntry) -> DirectoryGroup? {
+    func group(from e: LDAPEntry, withMembers: Bool) -> DirectoryGroup? {
         guard let id = e.string("entryUUID")?.lowercased(), let name = e.string("cn") else { return nil }
         var g = DirectoryGroup(id: id, dn: e.dn, name: name)
         g.created = e.string("createTimestamp").flatMap(GeneralizedTime.rfc3339)
         g.lastModified = e.string("modifyTimestamp").flatMap(GeneralizedTime.rfc3339)
-        if !e.values(memberAttribute).isEmpty || e.attributes.keys.contains(memberAttribute.lowercased()) { g.members = members(of: e) }
+        if withMembers { g.members = members(of: e) }
         return g
     }
 

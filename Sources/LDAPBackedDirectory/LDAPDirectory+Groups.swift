@@ -26,11 +26,7 @@ extension LDAPDirectory: GroupDirectory {
         let filter = LDAPFilter.and([g.objectFilter] + (name.map { [.equals("cn", $0)] } ?? []))
         let attrs = g.attributes + (withMembers ? [g.memberAttribute] : [])
         let entries = try await run { c in try await c.search(base: base, scope: .subtree, filter: filter, attributes: attrs) }
-        return entries.compactMap { e in
-            var group = g.group(from: e)
-            if withMembers, group?.members == nil { group?.members = [] }
-            return group
-        }.sorted { $0.dn.lowercased() < $1.dn.lowercased() }
+        return entries.compactMap { g.group(from: $0, withMembers: withMembers) }.sorted { $0.dn.lowercased() < $1.dn.lowercased() }
     }
 
     package func group(id: String, withMembers: Bool) async throws(DirectoryFailure) -> DirectoryGroup? {
@@ -40,9 +36,7 @@ extension LDAPDirectory: GroupDirectory {
         let attrs = g.attributes + (withMembers ? [g.memberAttribute] : [])
         let entries = try await run { c in try await c.search(base: base, scope: .subtree, filter: filter, attributes: attrs, sizeLimit: 2) }
         guard entries.count <= 1 else { throw DirectoryFailure(.ambiguousUser, "More than one group has this id.") }
-        guard var group = entries.first.flatMap(g.group(from:)) else { return nil }
-        if withMembers, group.members == nil { group.members = [] }
-        return group
+        return entries.first.flatMap { g.group(from: $0, withMembers: withMembers) }
     }
 
     package func createGroup(named name: String) async throws(DirectoryFailure) -> DirectoryGroup {
@@ -63,13 +57,18 @@ extension LDAPDirectory: GroupDirectory {
         }
         let (rdn, modifications) = g.renameRequest(to: name)
         let dn = group.dn
-        try await run(.group) { c in
-            try await c.rename(dn: dn, newRDN: rdn)
+        try await run(.group) { c in try await c.rename(dn: dn, newRDN: rdn) }
+        // Found again by its id: the new DN is the directory's to say (an escaped comma in a name
+        // is not where a DN splits).
+        guard var renamed = try await self.group(id: group.id, withMembers: true) else {
+            throw DirectoryFailure(.directoryError, "The group renamed from \(dn) could not be read back.")
         }
-        let parent = dn.split(separator: ",", maxSplits: 1).dropFirst().first.map(String.init) ?? base
-        let renamed = "\(rdn),\(parent)"
-        if !modifications.isEmpty { try await run(.group) { c in try await c.modify(dn: renamed, modifications) } }
-        return try await groupEntry(dn: renamed, g)
+        if !modifications.isEmpty {
+            let newDN = renamed.dn
+            try await run(.group) { c in try await c.modify(dn: newDN, modifications) }
+            renamed = try await groupEntry(dn: newDN, g)
+        }
+        return renamed
     }
 
     package func deleteGroup(_ group: DirectoryGroup) async throws(DirectoryFailure) {
@@ -102,10 +101,9 @@ extension LDAPDirectory: GroupDirectory {
     func groupEntry(dn: String, _ g: any GroupDialect) async throws(DirectoryFailure) -> DirectoryGroup {
         let attrs = g.attributes + [g.memberAttribute]
         let entries = try await run { c in try await c.search(base: dn, scope: .base, filter: g.objectFilter, attributes: attrs) }
-        guard var group = entries.first.flatMap(g.group(from:)) else {
+        guard let group = entries.first.flatMap({ g.group(from: $0, withMembers: true) }) else {
             throw DirectoryFailure(.directoryError, "The group at \(dn) could not be read back.")
         }
-        if group.members == nil { group.members = [] }
         return group
     }
 }

@@ -95,6 +95,14 @@ final class LiveGroupTests: XCTestCase, @unchecked Sendable {
         XCTAssertTrue(renamed.dn.lowercased().hasPrefix("cn=sales global"), renamed.dn)
         let oldName = try await d.groups(named: name, withMembers: false)
         XCTAssertEqual(oldName, [])
+        // A comma in the name is escaped in the RDN; the renamed group is still found and read.
+        let commaName = "Sales, Global \(UUID().uuidString.prefix(8))"
+        let withComma = try await d.renameGroup(renamed, to: commaName)
+        XCTAssertEqual(withComma.id, created.id)
+        XCTAssertEqual(withComma.name, commaName)
+        XCTAssertTrue(withComma.dn.lowercased().hasSuffix(f["GROUP_BASE"].lowercased()), withComma.dn)
+        let byCommaName = try await d.groups(named: commaName, withMembers: false)
+        XCTAssertEqual(byCommaName.map(\.id), [created.id])
 
         // A group outside the base is not there for pwsync, and stays as it was.
         let outsideBefore = try await rawMembers(f, f["OUTSIDE_GROUP_DN"])
@@ -105,7 +113,7 @@ final class LiveGroupTests: XCTestCase, @unchecked Sendable {
         XCTAssertFalse(all.contains { $0.dn.lowercased() == f["OUTSIDE_GROUP_DN"].lowercased() })
 
         // Delete.
-        try await d.deleteGroup(renamed)
+        try await d.deleteGroup(withComma)
         let gone = try await d.group(id: created.id, withMembers: false)
         XCTAssertNil(gone)
         let outsideAfter = try await rawMembers(f, f["OUTSIDE_GROUP_DN"])
